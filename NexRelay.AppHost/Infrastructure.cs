@@ -1,0 +1,65 @@
+using NexRelay.ServiceDefaults;
+
+namespace NexRelay.AppHost;
+
+/// <summary>The databases, cache and broker the services need, as connection-string resources.</summary>
+internal sealed record Infrastructure(
+    IResourceBuilder<IResourceWithConnectionString> BillingDb,
+    IResourceBuilder<IResourceWithConnectionString> KeyPolicyDb,
+    IResourceBuilder<IResourceWithConnectionString> LoggingDb,
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IResourceBuilder<IResourceWithConnectionString> Messaging)
+{
+    /// <summary>
+    /// <c>NexRelay:Infrastructure</c> = <c>local</c> (default): the servers <c>scripts/infra.sh</c> started from Debian packages,
+    /// reached through the NEXRELAY_PG_* / NEXRELAY_REDIS_* / NEXRELAY_RABBITMQ_* settings it writes.
+    /// <c>containers</c>: Aspire's PostgreSQL, Redis and RabbitMQ containers (needs a container engine).
+    /// </summary>
+    public static Infrastructure Add(IDistributedApplicationBuilder builder)
+    {
+        var mode = builder.Configuration["NexRelay:Infrastructure"] ?? "local";
+        return mode switch
+        {
+            "local" => AddLocal(builder),
+            "containers" => AddContainers(builder),
+            _ => throw new InvalidOperationException($"NexRelay:Infrastructure must be 'local' or 'containers', not '{mode}'."),
+        };
+    }
+
+    private static Infrastructure AddLocal(IDistributedApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        string Need(string key) => config[key] is { Length: > 0 } v ? v
+            : throw new InvalidOperationException($"Setting {key} is missing: start the servers with scripts/infra.sh (./run.sh does) or set NexRelay:Infrastructure=containers.");
+
+        var pgHost = config["NEXRELAY_PG_HOST"] ?? "127.0.0.1";
+        var pg = $"Host={pgHost};Port={Need("NEXRELAY_PG_PORT")};Username={config["NEXRELAY_PG_USER"] ?? "nexrelay"};Password={Need("NEXRELAY_PG_PASSWORD")};Maximum Pool Size=100";
+        config[$"ConnectionStrings:{ResourceNames.BillingDb}"] = pg + ";Database=billing";
+        config[$"ConnectionStrings:{ResourceNames.KeyPolicyDb}"] = pg + ";Database=keypolicy";
+        config[$"ConnectionStrings:{ResourceNames.LoggingDb}"] = pg + ";Database=logging";
+        config[$"ConnectionStrings:{ResourceNames.Redis}"] =
+            $"127.0.0.1:{Need("NEXRELAY_REDIS_PORT")},password={Need("NEXRELAY_REDIS_PASSWORD")},abortConnect=false";
+        config[$"ConnectionStrings:{ResourceNames.Messaging}"] =
+            $"amqp://{config["NEXRELAY_RABBITMQ_USER"] ?? "nexrelay"}:{Need("NEXRELAY_RABBITMQ_PASSWORD")}@127.0.0.1:{Need("NEXRELAY_RABBITMQ_PORT")}/";
+
+        return new(
+            builder.AddConnectionString(ResourceNames.BillingDb),
+            builder.AddConnectionString(ResourceNames.KeyPolicyDb),
+            builder.AddConnectionString(ResourceNames.LoggingDb),
+            builder.AddConnectionString(ResourceNames.Redis),
+            builder.AddConnectionString(ResourceNames.Messaging));
+    }
+
+    private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
+    {
+        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume();
+        var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume();
+        var rabbit = builder.AddRabbitMQ(ResourceNames.Messaging).WithDataVolume();
+        return new(
+            postgres.AddDatabase(ResourceNames.BillingDb, "billing"),
+            postgres.AddDatabase(ResourceNames.KeyPolicyDb, "keypolicy"),
+            postgres.AddDatabase(ResourceNames.LoggingDb, "logging"),
+            redis,
+            rabbit);
+    }
+}

@@ -1,0 +1,34 @@
+namespace NexRelay.Contracts.Money;
+
+/// <summary>Integer micro-USD arithmetic: the one place that rounds.</summary>
+public static class Micros
+{
+    public const long PerUsd = 1_000_000;
+
+    /// <summary>Cost of <paramref name="tokens"/> at <paramref name="microsPerMillionTokens"/> (micro-USD per million tokens), before rounding, in pico-USD.</summary>
+    public static Int128 Picos(long tokens, long microsPerMillionTokens) => (Int128)tokens * microsPerMillionTokens;
+
+    /// <summary>Rounds a sum of pico-USD (micro-USD × 10⁻⁶) up to whole micro-USD, once per request.</summary>
+    public static long CeilFromPicos(Int128 picos) => picos <= 0 ? 0 : (long)((picos + 999_999) / 1_000_000);
+
+    /// <summary>Cost of a request in micro-USD, rounded up once.</summary>
+    public static long Cost(long inputTokens, long cachedInputTokens, long outputTokens,
+        long inputPriceMicrosPerM, long cachedPriceMicrosPerM, long outputPriceMicrosPerM)
+    {
+        var uncached = Math.Max(0, inputTokens - cachedInputTokens);
+        return CeilFromPicos(Picos(uncached, inputPriceMicrosPerM) + Picos(cachedInputTokens, cachedPriceMicrosPerM)
+            + Picos(outputTokens, outputPriceMicrosPerM));
+    }
+
+    /// <summary>Parses a USD amount given in JSON (up to 6 decimals) without floating point.</summary>
+    public static bool TryParseUsd(decimal usd, out long micros)
+    {
+        micros = 0;
+        var scaled = usd * PerUsd;
+        if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue || scaled < long.MinValue) return false;
+        micros = (long)scaled;
+        return true;
+    }
+
+    public static decimal ToUsd(long micros) => micros / (decimal)PerUsd;
+}
