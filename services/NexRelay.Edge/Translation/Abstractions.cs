@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+
+namespace NexRelay.Edge.Translation;
+
+/// <summary>Bad client input, reported in the caller's error envelope as a 400 naming <see cref="Param"/>.</summary>
+public sealed class RequestValidationException(string message, string? param = null) : Exception(message)
+{
+    public string? Param { get; } = param;
+}
+
+/// <summary>One client wire format: request parsing, response and stream writing. One implementation per <see cref="ClientFormat"/>.</summary>
+public interface IClientFormat
+{
+    ClientFormat Format { get; }
+
+    /// <summary>The upstream kind that speaks this format natively (pass-through), or null (Responses: always translated).</summary>
+    UpstreamKind? NativeUpstream { get; }
+
+    /// <summary>
+    /// Validates and parses a request body. <paramref name="routeModel"/> and <paramref name="routeStream"/> come from the
+    /// route for Gemini (model in the path, streaming by method); null for the others.
+    /// </summary>
+    ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream);
+
+    /// <summary>
+    /// For pass-through: edits the client's own body in place, changing only what NexRelay must (model name, the output
+    /// limit, and for OpenAI streams <c>stream_options.include_usage</c>), so unknown fields survive.
+    /// </summary>
+    void ApplyPassthroughEdits(JsonObject body, string upstreamModel, int maxOutputTokens, bool stream);
+
+    JsonObject WriteResponse(ChatResponse response, string publicModel);
+
+    IClientStreamWriter CreateStreamWriter(string responseId, string publicModel);
+}
+
+/// <summary>Turns neutral events into this format's SSE bytes. Stateful per response.</summary>
+public interface IClientStreamWriter
+{
+    void Write(StreamEvent streamEvent, IBufferWriter<byte> output);
+    /// <summary>Closing events ([DONE], message_stop, response.completed …), with the final usage when known.</summary>
+    void Complete(Usage? usage, IBufferWriter<byte> output);
+    /// <summary>An error after streaming began, in this format's in-stream error grammar.</summary>
+    void WriteError(string errorType, string message, IBufferWriter<byte> output);
+}
+
+/// <summary>The HTTP request to send upstream: a path relative to the upstream base URL (with query) and a JSON body.</summary>
+public sealed record UpstreamHttpRequest(string PathAndQuery, JsonObject Body);
+
+/// <summary>One upstream wire format. One implementation per <see cref="UpstreamKind"/>.</summary>
+public interface IUpstreamFormat
+{
+    UpstreamKind Kind { get; }
+
+    /// <summary>Builds the upstream request from a neutral one (translation) with an explicit output limit.</summary>
+    UpstreamHttpRequest BuildRequest(ChatRequest request, string upstreamModel, int maxOutputTokens, bool stream);
+
+    /// <summary>The path for a pass-through body (the body itself is edited by the client format).</summary>
+    string PassthroughPath(string upstreamModel, bool stream);
+
+    ChatResponse ParseResponse(JsonObject body);
+
+    IUpstreamStreamParser CreateStreamParser();
+
+    /// <summary>Reads the human message out of an upstream error body, if it has one.</summary>
+    string? ReadErrorMessage(JsonNode? body);
+}
+
+/// <summary>Parses one upstream SSE event at a time into neutral events. Stateful per response.</summary>
+public interface IUpstreamStreamParser
+{
+    /// <param name="eventName">The SSE <c>event:</c> field, or null.</param>
+    /// <param name="data">The SSE <c>data:</c> payload (multi-line data joined with \n).</param>
+    void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output);
+}
