@@ -1,3 +1,6 @@
+using System.Text.Json;
+using NexRelay.KeyPolicy.Apis;
+using NexRelay.KeyPolicy.Keys;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
@@ -8,11 +11,25 @@ internal static class Extensions
 {
     public static IHostApplicationBuilder AddKeyPolicyServices(this IHostApplicationBuilder builder)
     {
+        KeyPolicyOptions.AddTo(builder);
         builder.AddPostgresWithMigrations(ResourceNames.KeyPolicyDb, typeof(Extensions).Assembly);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddNexRelayMessaging();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KeyStore>();
+        builder.Services.AddScoped<KeyChangeNotifier>();
         return builder;
     }
 
-    public static WebApplication MapKeyPolicyApi(this WebApplication app) => app;
+    public static WebApplication MapKeyPolicyApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapKeysApi();
+        app.MapInternalKeysApi();
+        return app;
+    }
 }

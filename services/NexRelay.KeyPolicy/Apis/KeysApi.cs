@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NexRelay.Contracts.Keys;
+using NexRelay.KeyPolicy.Keys;
+
+namespace NexRelay.KeyPolicy.Apis;
+
+/// <summary>Admin API for keys (<c>/admin/v1/keys</c>), reached through the edge, which forwards admin calls verbatim.</summary>
+internal static class KeysApi
+{
+    public static class ProblemTypes
+    {
+        public const string Validation = "https://nexrelay.dev/problems/validation";
+        public const string NotFound = "https://nexrelay.dev/problems/not-found";
+        public const string Conflict = "https://nexrelay.dev/problems/conflict";
+        public const string Unauthorized = "https://nexrelay.dev/problems/unauthorized";
+    }
+
+    public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/v1/keys").WithTags("Keys").AddEndpointFilter<AdminAuthFilter>();
+        group.MapPost("/", CreateKeyAsync).WithName("CreateKey");
+        group.MapGet("/", ListKeysAsync).WithName("ListKeys");
+        group.MapGet("/{id}", GetKeyAsync).WithName("GetKey");
+        group.MapPatch("/{id}", UpdateKeyAsync).WithName("UpdateKey");
+        group.MapPost("/{id}/rotate", RotateKeyAsync).WithName("RotateKey");
+        group.MapDelete("/{id}", RevokeKeyAsync).WithName("RevokeKey");
+        return group;
+    }
+
+    public static async Task<Results<Created<KeyResponse>, ValidationProblem>> CreateKeyAsync(
+        HttpRequest request, [AsParameters] KeyServices services, CancellationToken ct)
+    {
+        var (body, bodyError) = await ReadBodyAsync(request, ct);
+        if (bodyError is not null) return bodyError;
+        var errors = KeyFields.ParseCreate(body, out var walletId, out var settings);
+        if (errors.Count > 0) return Invalid(errors);
+
+        var secret = KeyHash.Generate();
+        var key = await services.Store.InsertAsync(
+            Guid.CreateVersion7(), walletId, KeyHash.Compute(services.Options.Value.KeyHashSecret, secret), KeyHash.Hint(secret), settings, ct);
+        await services.Notifier.KeyChangedAsync(key, "created", replacedHash: null, ct);
+        return TypedResults.Created($"/admin/v1/keys/{key.Id}", KeyResponse.From(key, secret));
+    }
+
+    public static async Task<Results<Ok<KeyList>, ValidationProblem>> ListKeysAsync(
+        [AsParameters] KeyServices services, HttpRequest request, CancellationToken ct)
+    {
+        if (!Guid.TryParse(request.Query["wallet_id"].ToString(), out var walletId))
+            return Invalid(new() { ["wallet_id"] = ["Query parameter wallet_id (a UUID) is required."] });
+        var keys = await services.Store.ListByWalletAsync(walletId, ct);
+        return TypedResults.Ok(new KeyList(keys.Select(k => KeyResponse.From(k)).ToList()));
+    }
+
+    public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> GetKeyAsync(string id, [AsParameters] KeyServices services, CancellationToken ct)
+    {
+        var key = Guid.TryParse(id, out var keyId) ? await services.Store.GetAsync(keyId, ct) : null;
+        return key is null ? NotFound(id) : TypedResults.Ok(KeyResponse.From(key));
+    }
+
+    public static async Task<Results<Ok<KeyResponse>, ValidationProblem, ProblemHttpResult>> UpdateKeyAsync(
+        string id, HttpRequest request, [AsParameters] KeyServices services, CancellationToken ct)
+    {
+        var (body, bodyError) = await ReadBodyAsync(request, ct);
+        if (bodyError is not null) return bodyError;
+        var current = Guid.TryParse(id, out var keyId) ? await services.Store.GetAsync(keyId, ct) : null;
+        if (current is null) return NotFound(id);
+
+        // Optimistic concurrency: re-apply the patch on a fresh read if someone else changed the key meanwhile.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (current.State == KeyStates.Revoked) return Revoked(id);
+            var errors = KeyFields.ParsePatch(body, current.Settings, out var settings);
+            if (errors.Count > 0) return Invalid(errors);
+
+            var updated = await services.Store.UpdateSettingsAsync(current.Id, current.Version, settings, ct);
+            if (updated is not null)
+            {
+                await services.Notifier.KeyChangedAsync(updated, "updated", replacedHash: null, ct);
+                return TypedResults.Ok(KeyResponse.From(updated));
+            }
+            current = await services.Store.GetAsync(keyId, ct);
+            if (current is null) return NotFound(id);
+        }
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Concurrent update",
+            detail: $"Key {id} kept changing while this update was applied; retry.", type: ProblemTypes.Conflict);
+    }
+
+    public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RotateKeyAsync(string id, [AsParameters] KeyServices services, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var keyId)) return NotFound(id);
+        var secret = KeyHash.Generate();
+        var rotated = await services.Store.RotateAsync(keyId, KeyHash.Compute(services.Options.Value.KeyHashSecret, secret), KeyHash.Hint(secret), ct);
+        if (rotated is not { } r) return await services.Store.GetAsync(keyId, ct) is null ? NotFound(id) : Revoked(id);
+
+        await services.Notifier.KeyChangedAsync(r.Key, "rotated", r.OldHash, ct);
+        return TypedResults.Ok(KeyResponse.From(r.Key, secret));
+    }
+
+    public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKeyAsync(string id, [AsParameters] KeyServices services, CancellationToken ct)
+    {
+        var key = Guid.TryParse(id, out var keyId) ? await services.Store.RevokeAsync(keyId, ct) : null;
+        if (key is null) return NotFound(id);
+        await services.Notifier.KeyChangedAsync(key, "revoked", replacedHash: null, ct);
+        return TypedResults.Ok(KeyResponse.From(key));
+    }
+
+    private static async Task<(JsonElement Body, ValidationProblem? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType())
+            return (default, Invalid(new() { ["body"] = ["Send a JSON object with Content-Type: application/json."] }));
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, Invalid(new() { ["body"] = [$"The body is not valid JSON: {ex.Message}"] }));
+        }
+    }
+
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, detail: $"Invalid field(s): {string.Join(", ", errors.Keys)}.", type: ProblemTypes.Validation);
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: $"No key with id {id}.", type: ProblemTypes.NotFound);
+
+    private static ProblemHttpResult Revoked(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Key revoked",
+            detail: $"Key {id} is revoked and can no longer be changed or rotated.", type: ProblemTypes.Conflict);
+}
+
+internal sealed record KeyServices(KeyStore Store, KeyChangeNotifier Notifier, IOptions<KeyPolicyOptions> Options);

@@ -1,0 +1,59 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NexRelay.Contracts.Keys;
+using NexRelay.Contracts.Messages;
+using StackExchange.Redis;
+
+namespace NexRelay.KeyPolicy.Keys;
+
+/// <summary>
+/// After a change is committed: refresh the Redis snapshot the edges read, then publish <see cref="KeyChanged"/> so every
+/// edge replica drops its in-process copy. Redis is written first, so an edge that reloads on the event sees the new state.
+/// Failures are logged, not thrown: the database is already the truth, and the edges' hard TTL bounds the staleness.
+/// </summary>
+internal sealed partial class KeyChangeNotifier(
+    IConnectionMultiplexer redis, IPublishEndpoint publish, IOptions<KeyPolicyOptions> options, TimeProvider time, ILogger<KeyChangeNotifier> logger)
+{
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task KeyChangedAsync(KeyRecord key, string change, string? replacedHash, CancellationToken ct)
+    {
+        await WriteSnapshotAsync(key.KeyHash, key.ToSnapshot());
+        if (replacedHash is not null)
+        {
+            // Leave a revoked tombstone under the old hash so caches refuse the old secret at once.
+            await WriteSnapshotAsync(replacedHash, key.ToSnapshot() with { State = KeyStates.Revoked });
+        }
+
+        IReadOnlyList<string> hashes = replacedHash is null ? [key.KeyHash] : [key.KeyHash, replacedHash];
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(PublishTimeout);
+            await publish.Publish(new KeyChanged { KeyId = key.Id, KeyHashes = hashes, Change = change, ChangedAt = time.GetUtcNow() }, timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogPublishFailed(logger, key.Id, change, ex.Message);
+        }
+    }
+
+    /// <summary>Best-effort cache fill, used by the lookup endpoint too.</summary>
+    public async Task WriteSnapshotAsync(string keyHash, KeySnapshot snapshot)
+    {
+        try
+        {
+            await redis.GetDatabase().StringSetAsync(KeyHash.RedisKey(keyHash), KeySnapshotJson.Serialize(snapshot), options.Value.KeySnapshotTtl);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            LogRedisFailed(logger, snapshot.Id, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not publish KeyChanged ({Change}) for key {KeyId}; edges refresh when their cache TTL ends: {Error}")]
+    private static partial void LogPublishFailed(ILogger logger, Guid keyId, string change, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the Redis snapshot of key {KeyId}: {Error}")]
+    private static partial void LogRedisFailed(ILogger logger, Guid keyId, string error);
+}
