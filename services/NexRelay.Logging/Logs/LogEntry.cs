@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+
+namespace NexRelay.Logging.Logs;
+
+/// <summary>One request log as the JSON API shows it (snake_case on the wire); USD from micro-USD.</summary>
+public sealed record LogEntry
+{
+    public required string RequestId { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public Guid? KeyId { get; init; }
+    public string? KeyHint { get; init; }
+    public Guid? WalletId { get; init; }
+    public required string ClientFormat { get; init; }
+    public required string Route { get; init; }
+    public string? Model { get; init; }
+    public string? UpstreamProvider { get; init; }
+    public string? UpstreamModel { get; init; }
+    public bool Stream { get; init; }
+    public int Status { get; init; }
+    public string? ErrorCode { get; init; }
+    public long InputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long ReasoningTokens { get; init; }
+    public bool UsageEstimated { get; init; }
+    public bool UsageClamped { get; init; }
+    public decimal HeldUsd { get; init; }
+    public decimal CostUsd { get; init; }
+    public double LatencyMs { get; init; }
+    public double? UpstreamTtfbMs { get; init; }
+    public double? TtftMs { get; init; }
+    public string? FinishReason { get; init; }
+    public string? ClientIp { get; init; }
+    public string? UserAgent { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RequestBody { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ResponseBody { get; init; }
+}
+
+public sealed record LogPage(IReadOnlyList<LogEntry> Data, string? NextCursor);
+
+public sealed record UsageFigures(long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
+
+public sealed record UsageGroup(string? Group, long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
+
+public sealed record UsageReport(IReadOnlyList<UsageGroup> Data, UsageFigures Totals);
