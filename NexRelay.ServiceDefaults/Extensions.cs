@@ -23,7 +23,8 @@ public static class Extensions
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             // Internal calls only; upstream AI calls opt out and use the edge's own pipeline.
-            http.AddStandardResilienceHandler();
+            // Retries only for safe methods: a retried POST could create a second wallet or key.
+            http.AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
             http.AddServiceDiscovery();
         });
         return builder;

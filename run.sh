@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# One command runs NexRelay: installs what is missing (PostgreSQL, Redis, RabbitMQ from Debian packages), builds, and starts
+# the whole stack through the Aspire AppHost in the foreground. Ctrl+C stops everything.
+#   NEXRELAY_ADMIN_TOKEN=…   use this admin token (else one is generated once and kept in .nexrelay/run/app-secrets)
+#   NEXRELAY_EDGE_PORT=8080  the edge's port on 127.0.0.1
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT="$(pwd)"
+DATA="$ROOT/.nexrelay/run"
+
+command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
+scripts/infra.sh start run
+apphost_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$apphost_pid" ] && kill -0 "$apphost_pid" 2>/dev/null; then
+    echo "run.sh: stopping NexRelay…" >&2
+    kill -INT "$apphost_pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$apphost_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$apphost_pid" 2>/dev/null || true
+  fi
+  scripts/infra.sh stop run
+}
+trap cleanup EXIT INT TERM
+
+set -a; . "$DATA/env"; set +a
+# App secrets, generated once and kept with the data so keys stay valid across restarts.
+if [ ! -s "$DATA/app-secrets" ]; then
+  umask 077
+  printf 'NEXRELAY_ADMIN_TOKEN_GENERATED=nra_%s\nNEXRELAY_KEY_HASH_SECRET=%s\n' \
+    "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$DATA/app-secrets"
+  umask 022
+fi
+. "$DATA/app-secrets"
+export NEXRELAY_ADMIN_TOKEN="${NEXRELAY_ADMIN_TOKEN:-$NEXRELAY_ADMIN_TOKEN_GENERATED}"
+export NEXRELAY_KEY_HASH_SECRET
+EDGE_PORT="${NEXRELAY_EDGE_PORT:-8080}"
+export NEXRELAY_EDGE_PORT="$EDGE_PORT"
+
+echo "run.sh: building (Release)…" >&2
+dotnet build NexRelay.AppHost -c Release -v quiet -nologo
+
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+export ASPNETCORE_URLS="http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}"
+export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
+export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_OTLP_PORT:-18889}"
+export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_RESOURCE_SERVICE_PORT:-18890}"
+"$ROOT/NexRelay.AppHost/bin/Release/net10.0/NexRelay.AppHost" > "$DATA/apphost.log" 2>&1 &
+apphost_pid=$!
+
+EDGE="http://127.0.0.1:$EDGE_PORT"
+echo "run.sh: starting the services (log: $DATA/apphost.log)…" >&2
+for _ in $(seq 1 240); do
+  kill -0 "$apphost_pid" 2>/dev/null || { echo "run.sh: the AppHost exited; last lines of its log:" >&2; tail -n 40 "$DATA/apphost.log" >&2; exit 1; }
+  if curl -fsS "$EDGE/health" >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+curl -fsS "$EDGE/health" >/dev/null 2>&1 || { echo "run.sh: the edge did not become healthy; see $DATA/apphost.log" >&2; exit 1; }
+
+DEMO_KEY=""
+if [ -x scripts/demo-key.sh ]; then DEMO_KEY="$(scripts/demo-key.sh "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$DATA" || true)"; fi
+
+cat <<INFO
+
+  NexRelay is running.
+    Edge (public API):  $EDGE
+    Dashboard:          http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}
+    Admin token:        $NEXRELAY_ADMIN_TOKEN
+INFO
+if [ -n "$DEMO_KEY" ]; then cat <<INFO
+    Demo API key:       $DEMO_KEY   (wallet funded with \$10 of demo credit)
+
+  Try it:
+    curl $EDGE/api/v1/chat/completions -H "Authorization: Bearer $DEMO_KEY" \\
+      -H 'Content-Type: application/json' -d '{"model":"gpt-5.4","messages":[{"role":"user","content":"Hello!"}]}'
+INFO
+fi
+echo "
+  Ctrl+C stops everything."
+wait "$apphost_pid"
