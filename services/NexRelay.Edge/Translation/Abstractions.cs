@@ -32,6 +32,13 @@ public interface IClientFormat
     JsonObject WriteResponse(ChatResponse response, string publicModel);
 
     IClientStreamWriter CreateStreamWriter(string responseId, string publicModel);
+
+    /// <summary>
+    /// Like the two-argument overload, but lets the writer honour options of the client's request (OpenAI chat: the usage
+    /// chunk is written only when the client asked for <c>stream_options.include_usage</c>, see <see cref="ChatRequest.IncludeStreamUsage"/>).
+    /// </summary>
+    IClientStreamWriter CreateStreamWriter(string responseId, string publicModel, ChatRequest request) =>
+        CreateStreamWriter(responseId, publicModel);
 }
 
 /// <summary>Turns neutral events into this format's SSE bytes. Stateful per response.</summary>

@@ -30,6 +30,8 @@ public sealed class ChatRequest
     public bool Stream { get; set; }
     /// <summary>End-user id (OpenAI <c>user</c>, Anthropic <c>metadata.user_id</c>).</summary>
     public string? User { get; set; }
+    /// <summary>OpenAI chat: the client asked for <c>stream_options.include_usage</c> (the final usage chunk with <c>choices: []</c>).</summary>
+    public bool IncludeStreamUsage { get; set; }
 }
 
 public enum ChatRole { User, Assistant, Tool }

@@ -1,0 +1,243 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace NexRelay.Edge.Translation.Upstreams;
+
+/// <summary>An OpenAI Chat Completions upstream (base URL ending in <c>/v1/</c>).</summary>
+public sealed class OpenAIUpstream : IUpstreamFormat
+{
+    public UpstreamKind Kind => UpstreamKind.OpenAI;
+
+    public string PassthroughPath(string upstreamModel, bool stream) => "chat/completions";
+
+    public UpstreamHttpRequest BuildRequest(ChatRequest request, string upstreamModel, int maxOutputTokens, bool stream)
+    {
+        var messages = new JsonArray();
+        if (request.System.Count > 0)
+        {
+            messages.Add(new JsonObject { ["role"] = "system", ["content"] = JoinText(request.System, "\n\n") });
+        }
+        foreach (var m in request.Messages)
+        {
+            switch (m.Role)
+            {
+                case ChatRole.User:
+                    messages.Add(new JsonObject { ["role"] = "user", ["content"] = UserContent(m.Parts) });
+                    break;
+                case ChatRole.Assistant:
+                {
+                    var text = JoinText(m.Parts, "");
+                    var calls = new JsonArray();
+                    foreach (var call in m.Parts.OfType<ToolCallPart>())
+                    {
+                        calls.Add(new JsonObject
+                        {
+                            ["id"] = call.Id,
+                            ["type"] = "function",
+                            ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.ArgumentsJson },
+                        });
+                    }
+                    var message = new JsonObject { ["role"] = "assistant", ["content"] = text.Length == 0 && calls.Count > 0 ? null : text };
+                    if (calls.Count > 0) message["tool_calls"] = calls;
+                    messages.Add(message);
+                    break;
+                }
+                case ChatRole.Tool:
+                    foreach (var result in m.Parts.OfType<ToolResultPart>())
+                    {
+                        messages.Add(new JsonObject { ["role"] = "tool", ["tool_call_id"] = result.ToolCallId, ["content"] = result.Content });
+                    }
+                    break;
+            }
+        }
+
+        var body = new JsonObject
+        {
+            ["model"] = upstreamModel,
+            ["messages"] = messages,
+            ["max_completion_tokens"] = maxOutputTokens,
+        };
+        if (request.Tools.Count > 0)
+        {
+            var tools = new JsonArray();
+            foreach (var t in request.Tools)
+            {
+                var fn = new JsonObject { ["name"] = t.Name };
+                if (t.Description is not null) fn["description"] = t.Description;
+                fn["parameters"] = t.ParametersSchema?.DeepClone() ?? new JsonObject { ["type"] = "object", ["properties"] = new JsonObject() };
+                tools.Add(new JsonObject { ["type"] = "function", ["function"] = fn });
+            }
+            body["tools"] = tools;
+            if (request.ParallelToolCalls is { } parallel) body["parallel_tool_calls"] = parallel;
+        }
+        if (request.ToolChoice is { } choice && (request.Tools.Count > 0 || choice.Kind == ToolChoiceKind.None))
+        {
+            body["tool_choice"] = choice.Kind switch
+            {
+                ToolChoiceKind.None => "none",
+                ToolChoiceKind.Required => "required",
+                ToolChoiceKind.Tool => new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = choice.Name } },
+                _ => "auto",
+            };
+        }
+        if (request.Temperature is { } temperature) body["temperature"] = temperature;
+        if (request.TopP is { } topP) body["top_p"] = topP;
+        if (request.Stop.Count > 0) body["stop"] = new JsonArray([.. request.Stop.Select(s => (JsonNode)s)]);
+        switch (request.ResponseFormat)
+        {
+            case { Kind: ResponseFormatKind.JsonObject }:
+                body["response_format"] = new JsonObject { ["type"] = "json_object" };
+                break;
+            case { Kind: ResponseFormatKind.JsonSchema } rf:
+            {
+                var schema = new JsonObject { ["name"] = rf.Name ?? "response", ["schema"] = rf.Schema?.DeepClone() ?? new JsonObject() };
+                if (rf.Strict is { } strict) schema["strict"] = strict;
+                body["response_format"] = new JsonObject { ["type"] = "json_schema", ["json_schema"] = schema };
+                break;
+            }
+        }
+        if (Reasoning.Effort(request.Reasoning) is { } effort) body["reasoning_effort"] = effort;
+        if (request.User is not null) body["user"] = request.User;
+        if (stream)
+        {
+            body["stream"] = true;
+            body["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
+        return new UpstreamHttpRequest("chat/completions", body);
+    }
+
+    private static JsonNode UserContent(List<ContentPart> parts)
+    {
+        if (parts.All(p => p is TextPart)) return JoinText(parts, "");
+        var array = new JsonArray();
+        foreach (var part in parts)
+        {
+            switch (part)
+            {
+                case TextPart t:
+                    array.Add(new JsonObject { ["type"] = "text", ["text"] = t.Text });
+                    break;
+                case ImagePart i:
+                    array.Add(new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = ImageUrls.ToUrl(i) } });
+                    break;
+            }
+        }
+        return array;
+    }
+
+    private static string JoinText(List<ContentPart> parts, string separator)
+    {
+        var texts = parts.OfType<TextPart>().Select(t => t.Text).ToList();
+        return texts.Count == 1 ? texts[0] : string.Join(separator, texts);
+    }
+
+    public ChatResponse ParseResponse(JsonObject body)
+    {
+        var choice = (body["choices"] as JsonArray)?.FirstOrDefault() as JsonObject;
+        var message = choice?["message"] as JsonObject;
+        var output = new List<ContentPart>();
+        if (Lenient.Str(message?["reasoning_content"]) is { Length: > 0 } reasoning) output.Add(new ReasoningPart(reasoning));
+        if (Lenient.Str(message?["content"]) is { Length: > 0 } content) output.Add(new TextPart(content));
+        if (Lenient.Str(message?["refusal"]) is { Length: > 0 } refusal) output.Add(new TextPart(refusal));
+        if (message?["tool_calls"] is JsonArray calls)
+        {
+            foreach (var call in calls.OfType<JsonObject>())
+            {
+                output.Add(new ToolCallPart(
+                    Lenient.Str(call["id"]) ?? Ids.New("call_"),
+                    Lenient.Str(Lenient.Path(call, "function", "name")) ?? "",
+                    Lenient.Str(Lenient.Path(call, "function", "arguments")) ?? "{}"));
+            }
+        }
+        return new ChatResponse
+        {
+            Id = Lenient.Str(body["id"]) ?? Ids.New("chatcmpl-"),
+            Model = Lenient.Str(body["model"]) ?? "",
+            Output = output,
+            FinishReason = MapFinish(Lenient.Str(choice?["finish_reason"])),
+            Usage = ReadUsage(body["usage"]),
+        };
+    }
+
+    internal static FinishReason MapFinish(string? reason) => reason switch
+    {
+        "length" => FinishReason.Length,
+        "tool_calls" or "function_call" => FinishReason.ToolCalls,
+        "content_filter" => FinishReason.ContentFilter,
+        _ => FinishReason.Stop,
+    };
+
+    internal static Usage? ReadUsage(JsonNode? usage) => usage is JsonObject u
+        ? new Usage
+        {
+            InputTokens = Lenient.Long(u["prompt_tokens"]),
+            CachedInputTokens = Lenient.Long(Lenient.Path(u, "prompt_tokens_details", "cached_tokens")),
+            OutputTokens = Lenient.Long(u["completion_tokens"]),
+            ReasoningTokens = Lenient.Long(Lenient.Path(u, "completion_tokens_details", "reasoning_tokens")),
+        }
+        : null;
+
+    public IUpstreamStreamParser CreateStreamParser() => new OpenAIStreamParser();
+
+    public string? ReadErrorMessage(JsonNode? body) => body switch
+    {
+        JsonObject o when o["error"] is JsonObject e => Lenient.Str(e["message"]),
+        JsonObject o when Lenient.Str(o["error"]) is { } s => s,
+        JsonObject o => Lenient.Str(o["message"]) ?? Lenient.Str(o["detail"]),
+        JsonArray { Count: > 0 } a => ReadErrorMessage(a[0]),
+        _ => null,
+    };
+}
+
+/// <summary>Parses <c>chat.completion.chunk</c> events; maps OpenAI tool-call indexes to neutral ones in order of appearance.</summary>
+internal sealed class OpenAIStreamParser : IUpstreamStreamParser
+{
+    private bool _started;
+    private readonly List<int> _toolIndexes = [];
+
+    public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
+    {
+        if (data.SequenceEqual("[DONE]"u8)) return;
+        if (Lenient.Parse(data) is not { } chunk) return;
+        if (chunk["error"] is { } error)
+        {
+            output.Add(new StreamFailure(Lenient.Str(error["message"]) ?? Lenient.Str(error) ?? "upstream error"));
+            return;
+        }
+        if (!_started)
+        {
+            _started = true;
+            output.Add(new StreamStart(Lenient.Str(chunk["id"]) ?? Ids.New("chatcmpl-"), Lenient.Str(chunk["model"]) ?? ""));
+        }
+        if (chunk["choices"] is JsonArray { Count: > 0 } choices && choices[0] is JsonObject choice)
+        {
+            if (choice["delta"] is JsonObject delta)
+            {
+                if (Lenient.Str(delta["reasoning_content"]) is { Length: > 0 } reasoning) output.Add(new ReasoningDelta(reasoning));
+                if (Lenient.Str(delta["content"]) is { Length: > 0 } text) output.Add(new TextDelta(text));
+                if (Lenient.Str(delta["refusal"]) is { Length: > 0 } refusal) output.Add(new TextDelta(refusal));
+                if (delta["tool_calls"] is JsonArray calls)
+                {
+                    foreach (var call in calls.OfType<JsonObject>())
+                    {
+                        var upstreamIndex = (int)Lenient.Long(call["index"]);
+                        var index = _toolIndexes.IndexOf(upstreamIndex);
+                        if (index < 0)
+                        {
+                            _toolIndexes.Add(upstreamIndex);
+                            index = _toolIndexes.Count - 1;
+                            output.Add(new ToolCallStart(index, Lenient.Str(call["id"]) ?? Ids.New("call_"),
+                                Lenient.Str(Lenient.Path(call, "function", "name")) ?? ""));
+                        }
+                        if (Lenient.Str(Lenient.Path(call, "function", "arguments")) is { Length: > 0 } args)
+                        {
+                            output.Add(new ToolCallDelta(index, args));
+                        }
+                    }
+                }
+            }
+            if (Lenient.Str(choice["finish_reason"]) is { } finish) output.Add(new StreamFinish(OpenAIUpstream.MapFinish(finish)));
+        }
+        if (OpenAIUpstream.ReadUsage(chunk["usage"]) is { } usage) output.Add(new UsageUpdate(usage));
+    }
+}
