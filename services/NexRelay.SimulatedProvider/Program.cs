@@ -1,7 +1,11 @@
+using NexRelay.SimulatedProvider.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddSimulatorServices();
 
 var app = builder.Build();
+app.MapSimulatorApi();
 app.MapDefaultEndpoints();
 app.Run();
 

@@ -1,0 +1,27 @@
+using NexRelay.SimulatedProvider.Apis;
+
+namespace NexRelay.SimulatedProvider.Extensions;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddSimulatorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SimulatorOptions>()
+            .BindConfiguration(SimulatorOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // The simulator answers any size of request the gateway may relay.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+        return builder;
+    }
+
+    public static WebApplication MapSimulatorApi(this WebApplication app)
+    {
+        app.MapOpenAIChatApi();
+        app.MapOpenAIResponsesApi();
+        app.MapAnthropicApi();
+        app.MapGeminiApi();
+        app.MapModelsApi();
+        return app;
+    }
+}

@@ -1,0 +1,52 @@
+namespace NexRelay.SimulatedProvider.Simulation;
+
+/// <summary>What the simulator read from a request, in any format, and the response it decides on.</summary>
+internal sealed class SimulatedRequest
+{
+    public required string Model { get; init; }
+    public required bool Stream { get; init; }
+
+    /// <summary>The output limit the request asked for, or null when it gave none.</summary>
+    public required int? OutputLimit { get; init; }
+
+    /// <summary>Whitespace-separated words across all request text, at least 1.</summary>
+    public required int InputTokens { get; init; }
+
+    /// <summary>The tool to call (the first one defined) when the request triggers a tool call, else null.</summary>
+    public required string? ToolName { get; init; }
+
+    /// <summary>OpenAI chat streams report usage only when asked (<c>stream_options.include_usage</c>).</summary>
+    public bool StreamUsageRequested { get; init; } = true;
+
+    /// <summary>Set by the pipeline from the <c>x-sim-omit-usage</c> knob.</summary>
+    public bool OmitUsage { get; set; }
+
+    public bool IsToolCall => ToolName is not null;
+
+    public int OutputWords => IsToolCall ? 0 : Math.Min(OutputLimit ?? Vocabulary.MaxWords, Vocabulary.MaxWords);
+
+    public int OutputTokens => IsToolCall ? ToolCall.OutputTokens : OutputWords;
+
+    public int TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>The output stopped at the requested limit (length / max_tokens / MAX_TOKENS).</summary>
+    public bool Truncated => !IsToolCall && OutputLimit is < Vocabulary.MaxWords;
+
+    /// <summary>Pieces sent in a stream: one per word, or the tool arguments' chunks.</summary>
+    public int StreamTokens => IsToolCall ? ToolCall.ArgumentChunks.Length : OutputWords;
+
+    /// <summary>Whether usage appears in a non-streamed response.</summary>
+    public bool ReportUsage => !OmitUsage;
+
+    /// <summary>Whether usage appears in a stream.</summary>
+    public bool ReportStreamUsage => !OmitUsage && StreamUsageRequested;
+
+    /// <summary>The value of the <c>x-sim-received-max-tokens</c> header.</summary>
+    public string ReceivedMaxTokens => OutputLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+}
+
+/// <summary>Bad input: a 400 in the caller's format naming <see cref="Param"/>.</summary>
+internal sealed class BadRequestException(string message, string? param = null) : Exception(message)
+{
+    public string? Param { get; } = param;
+}

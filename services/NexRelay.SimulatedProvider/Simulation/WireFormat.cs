@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace NexRelay.SimulatedProvider.Simulation;
+
+/// <summary>
+/// One provider wire format. The pipeline here is shared: read the body, wait the first-byte delay, check the key, parse,
+/// apply the failure knob, then answer whole or as a stream. Formats supply parsing, the error envelope and the writers.
+/// </summary>
+internal abstract class WireFormat
+{
+    private const string MissingKeyMessage = "You didn't provide an API key. Pass it in the Authorization header (Bearer), x-api-key, x-goog-api-key or the key query parameter.";
+    private const string UnparsableBodyMessage = "We could not parse the JSON body of your request.";
+
+    /// <summary>Reads the request; throws <see cref="BadRequestException"/> for bad input.</summary>
+    protected abstract SimulatedRequest Parse(JsonElement root, RouteInfo route);
+
+    /// <summary>This format's error envelope.</summary>
+    protected abstract void WriteError(Utf8JsonWriter writer, int status, string message, string? param);
+
+    protected abstract void WriteResponse(Utf8JsonWriter writer, SimulatedRequest request);
+
+    protected abstract StreamSession CreateStream(SimulatedRequest request, RouteInfo route);
+
+    public async Task HandleAsync(HttpContext context, RouteInfo route)
+    {
+        var cancellationToken = context.RequestAborted;
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
+        var knobs = Knobs.From(context.Request.Headers, options);
+        var response = context.Response;
+        try
+        {
+            using var body = await RequestBody.ReadAsync(context.Request, cancellationToken);
+            if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
+
+            response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";
+            if (!HasApiKey(context.Request))
+            {
+                await WriteErrorAsync(response, StatusCodes.Status401Unauthorized, MissingKeyMessage, null, cancellationToken);
+                return;
+            }
+
+            SimulatedRequest request;
+            try
+            {
+                using var document = JsonDocument.Parse(body.Memory);
+                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException(UnparsableBodyMessage);
+                request = Parse(document.RootElement, route);
+            }
+            catch (Exception e) when (e is JsonException or BadRequestException)
+            {
+                if (knobs.EchoRequest) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
+                await WriteErrorAsync(response, StatusCodes.Status400BadRequest,
+                    e is BadRequestException ? e.Message : UnparsableBodyMessage, (e as BadRequestException)?.Param, cancellationToken);
+                return;
+            }
+
+            request.OmitUsage = knobs.OmitUsage;
+            response.Headers[Knobs.ReceivedMaxTokensHeader] = request.ReceivedMaxTokens;
+            if (knobs.EchoRequest && !request.Stream) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
+
+            if (knobs.FailStatus != 0)
+            {
+                await WriteErrorAsync(response, knobs.FailStatus, $"Simulated upstream failure (HTTP {knobs.FailStatus}).", null, cancellationToken);
+                return;
+            }
+
+            if (request.Stream) await StreamAsync(context, request, route, knobs, cancellationToken);
+            else await RespondAsync(response, request, knobs, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private async Task RespondAsync(HttpResponse response, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
+    {
+        if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs * request.OutputTokens, cancellationToken);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, SseWriter.JsonOptions))
+        {
+            WriteResponse(writer, request);
+        }
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private async Task StreamAsync(HttpContext context, SimulatedRequest request, RouteInfo route, Knobs knobs, CancellationToken cancellationToken)
+    {
+        var session = CreateStream(request, route);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = session.ContentType;
+        response.Headers.CacheControl = "no-cache";
+
+        using var sse = new SseWriter(response.BodyWriter);
+        session.Start(sse);
+        if (!await sse.FlushAsync(cancellationToken)) return;
+
+        var tokens = session.TokenCount;
+        for (var i = 0; i < tokens; i++)
+        {
+            if (knobs.CutAfter >= 0 && i >= knobs.CutAfter) break;
+            if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs, cancellationToken);
+            session.Token(sse, i);
+            if (!await sse.FlushAsync(cancellationToken)) return;
+        }
+
+        if (knobs.CutAfter >= 0)
+        {
+            // Let the flushed events reach the socket, then drop the connection with no closing events.
+            await Task.Delay(50, cancellationToken);
+            context.Abort();
+            return;
+        }
+
+        session.Finish(sse);
+        await sse.FlushAsync(cancellationToken);
+    }
+
+    private async Task WriteErrorAsync(HttpResponse response, int status, string message, string? param, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, SseWriter.JsonOptions))
+        {
+            WriteError(writer, status, message, param);
+        }
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private static bool HasApiKey(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var authorization = headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && !authorization.AsSpan(7).IsWhiteSpace()) return true;
+        if (!string.IsNullOrWhiteSpace(headers["x-api-key"].ToString())) return true;
+        if (!string.IsNullOrWhiteSpace(headers["x-goog-api-key"].ToString())) return true;
+        return !string.IsNullOrWhiteSpace(request.Query["key"].ToString());
+    }
+}
+
+/// <summary>What the route says (Gemini: model in the path, streaming by method, SSE by <c>alt=sse</c>).</summary>
+internal readonly record struct RouteInfo(string? Model = null, bool? Stream = null, bool Sse = true);
+
+/// <summary>The stateful writer of one streamed response: opening events, one event per token, closing events.</summary>
+internal abstract class StreamSession
+{
+    public virtual string ContentType => "text/event-stream";
+
+    /// <summary>Token events to send (words, or tool-argument pieces).</summary>
+    public abstract int TokenCount { get; }
+
+    public abstract void Start(SseWriter sse);
+    public abstract void Token(SseWriter sse, int index);
+    public abstract void Finish(SseWriter sse);
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NexRelay.SimulatedProvider;
+
+/// <summary>
+/// Defaults for the simulation knobs (section <c>Simulator</c>). Each can be overridden per request by its
+/// <c>x-sim-*</c> header (see <see cref="Simulation.Knobs"/>).
+/// </summary>
+public sealed class SimulatorOptions : IValidatableObject
+{
+    public const string SectionName = "Simulator";
+
+    /// <summary>Latency before the response headers are sent.</summary>
+    [Range(0, 600_000)]
+    public int FirstByteDelayMs { get; init; }
+
+    /// <summary>Delay before each streamed token; non-streamed responses wait output tokens × this.</summary>
+    [Range(0, 60_000)]
+    public int TokenDelayMs { get; init; }
+
+    /// <summary>When 400..599, every request fails with this status and the format's error body. 0 = off.</summary>
+    public int FailStatus { get; init; }
+
+    /// <summary>Streams send this many tokens, then the connection is aborted. -1 = off.</summary>
+    [Range(-1, int.MaxValue)]
+    public int CutAfter { get; init; } = -1;
+
+    /// <summary>Leave usage out of every response and stream.</summary>
+    public bool OmitUsage { get; init; }
+
+    /// <summary>Non-streamed responses carry the request body, base64, in <c>x-sim-request-body</c>.</summary>
+    public bool EchoRequest { get; init; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (FailStatus != 0 && FailStatus is < 400 or > 599)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(FailStatus)} must be 0 (off) or an HTTP error status 400..599.", [nameof(FailStatus)]);
+        }
+    }
+}
