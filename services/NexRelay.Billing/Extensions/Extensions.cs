@@ -1,3 +1,12 @@
+using MassTransit;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NexRelay.Billing.Admin;
+using NexRelay.Billing.Apis;
+using NexRelay.Billing.Holds;
+using NexRelay.Billing.Settlement;
+using NexRelay.Billing.Telemetry;
+using NexRelay.Billing.Wallets;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
@@ -8,10 +17,29 @@ internal static class Extensions
 {
     public static IHostApplicationBuilder AddBillingServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<BillingOptions>().BindConfiguration(BillingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
         builder.AddPostgresWithMigrations(ResourceNames.BillingDb, typeof(Extensions).Assembly);
-        builder.AddNexRelayMessaging();
+        builder.AddNexRelayMessaging(x => x.AddConsumer<SettleRequestConsumer, SettleRequestConsumerDefinition>());
+
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddProblemDetails();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<BillingMetrics>();
+        builder.Services.AddSingleton<HoldStore>();
+        builder.Services.AddSingleton<SettlementStore>();
+        builder.Services.AddSingleton<WalletStore>();
+        builder.Services.AddSingleton<AdminTokenFilter>();
+        builder.Services.AddHostedService<HoldExpiryService>();
         return builder;
     }
 
-    public static WebApplication MapBillingApi(this WebApplication app) => app;
+    public static WebApplication MapBillingApi(this WebApplication app)
+    {
+        app.MapHoldsApi();
+        app.MapInternalApi();
+        app.MapWalletsApi();
+        return app;
+    }
 }

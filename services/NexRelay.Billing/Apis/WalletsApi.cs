@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NexRelay.Billing.Admin;
+using NexRelay.Billing.Wallets;
+using NexRelay.Contracts.Money;
+
+namespace NexRelay.Billing.Apis;
+
+/// <summary>Admin wallet API under /admin/v1/wallets (the edge forwards it verbatim); requires the admin bearer token.</summary>
+public static class WalletsApi
+{
+    internal const decimal MaxCreditUsd = 1_000_000m;
+    private const int MaxNameLength = 200;
+    private const int MaxReferenceLength = 200;
+    private const int DefaultLedgerLimit = 50;
+    private const int MaxLedgerLimit = 500;
+
+    public static RouteGroupBuilder MapWalletsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/v1/wallets").WithTags("Wallets").AddEndpointFilter<AdminTokenFilter>();
+        group.MapPost("/", CreateWalletAsync).WithName("CreateWallet");
+        group.MapGet("/{id}", GetWalletAsync).WithName("GetWallet");
+        group.MapPost("/{id}/credits", AddCreditAsync).WithName("AddCredit");
+        group.MapGet("/{id}/ledger", GetLedgerAsync).WithName("GetLedger");
+        return group;
+    }
+
+    public static async Task<Results<Created<WalletBody>, ValidationProblem>> CreateWalletAsync(
+        HttpRequest request, WalletStore store, CancellationToken cancellationToken)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<CreateWalletBody>(request, cancellationToken);
+        if (errors is not null) return Invalid(errors);
+        var name = body!.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
+            return Invalid(new() { ["name"] = [$"Required, 1 to {MaxNameLength} printable characters."] });
+
+        var wallet = await store.CreateAsync(name, cancellationToken);
+        return TypedResults.Created($"/admin/v1/wallets/{wallet.Id}", WalletBody.From(wallet));
+    }
+
+    public static async Task<Results<Ok<WalletBody>, ProblemHttpResult>> GetWalletAsync(string id, WalletStore store, CancellationToken cancellationToken)
+    {
+        var wallet = Guid.TryParse(id, out var walletId) ? await store.GetAsync(walletId, cancellationToken) : null;
+        return wallet is null ? UnknownWallet(id) : TypedResults.Ok(WalletBody.From(wallet));
+    }
+
+    public static async Task<Results<Created<LedgerEntryBody>, Ok<LedgerEntryBody>, ValidationProblem, ProblemHttpResult>> AddCreditAsync(
+        string id, HttpRequest request, WalletStore store, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var walletId)) return UnknownWallet(id);
+        var (body, errors) = await JsonBody.ReadAsync<CreditBody>(request, cancellationToken);
+        if (errors is not null) return Invalid(errors);
+
+        errors = [];
+        long micros = 0;
+        if (body!.AmountUsd is not { } amount || amount <= 0 || amount > MaxCreditUsd || !Micros.TryParseUsd(amount, out micros))
+            errors["amount_usd"] = [$"Required: a number of USD above 0, at most {MaxCreditUsd}, with at most 6 decimals."];
+        var reference = body.Reference?.Trim();
+        if (string.IsNullOrEmpty(reference) || reference.Length > MaxReferenceLength || reference.Any(char.IsControl))
+            errors["reference"] = [$"Required, 1 to {MaxReferenceLength} printable characters (the credit's idempotency key)."];
+        if (errors.Count > 0) return Invalid(errors);
+
+        var (status, entry) = await store.CreditAsync(walletId, micros, reference!, cancellationToken);
+        return status switch
+        {
+            CreditStatus.Created => TypedResults.Created($"/admin/v1/wallets/{walletId}/ledger", LedgerEntryBody.From(entry!)),
+            CreditStatus.Existing => TypedResults.Ok(LedgerEntryBody.From(entry!)),
+            CreditStatus.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Reference already used",
+                detail: $"reference: '{reference}' was already credited with {Micros.ToUsd(entry!.Amount)} USD, not {body.AmountUsd} USD.",
+                type: ProblemTypes.Conflict),
+            _ => UnknownWallet(id),
+        };
+    }
+
+    public static async Task<Results<Ok<LedgerPageBody>, ValidationProblem, ProblemHttpResult>> GetLedgerAsync(
+        string id, string? limit, string? cursor, WalletStore store, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var pageSize = DefaultLedgerLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxLedgerLimit))
+            errors["limit"] = [$"An integer from 1 to {MaxLedgerLimit}."];
+        long? beforeId = null;
+        if (cursor is not null)
+        {
+            if (long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0) beforeId = parsed;
+            else errors["cursor"] = ["Use the next_cursor of the previous page."];
+        }
+        if (errors.Count > 0) return Invalid(errors);
+
+        if (!Guid.TryParse(id, out var walletId) || await store.GetAsync(walletId, cancellationToken) is null) return UnknownWallet(id);
+        var entries = await store.LedgerPageAsync(walletId, beforeId, pageSize + 1, cancellationToken);
+        var hasMore = entries.Count > pageSize;
+        if (hasMore) entries.RemoveAt(entries.Count - 1);
+        var next = hasMore ? entries[^1].Id.ToString(CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new LedgerPageBody(entries.ConvertAll(LedgerEntryBody.From), next));
+    }
+
+    internal static ProblemHttpResult UnknownWallet(string id) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+        title: "Unknown wallet", detail: $"id: no wallet '{id}'.", type: ProblemTypes.NotFound);
+
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, type: ProblemTypes.InvalidRequest);
+}
