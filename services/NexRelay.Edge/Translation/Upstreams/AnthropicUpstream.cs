@@ -1,0 +1,298 @@
+using System.Text.Json.Nodes;
+using NexRelay.Edge.Translation.Clients;
+
+namespace NexRelay.Edge.Translation.Upstreams;
+
+/// <summary>
+/// An Anthropic Messages upstream (base URL ending in <c>/v1/</c>). Anthropic has no JSON mode: a JSON response format is
+/// asked for, best effort, with a system instruction carrying the schema. Thinking is dropped when the request forces a tool
+/// (Anthropic refuses the combination) or the output limit leaves no room for the 1024-token minimum budget.
+/// </summary>
+public sealed class AnthropicUpstream : IUpstreamFormat
+{
+    private const int MinThinkingBudget = 1024;
+
+    public UpstreamKind Kind => UpstreamKind.Anthropic;
+
+    public string PassthroughPath(string upstreamModel, bool stream) => "messages";
+
+    public UpstreamHttpRequest BuildRequest(ChatRequest request, string upstreamModel, int maxOutputTokens, bool stream)
+    {
+        var body = new JsonObject { ["model"] = upstreamModel, ["max_tokens"] = maxOutputTokens };
+
+        var system = new JsonArray();
+        foreach (var text in request.System.OfType<TextPart>())
+        {
+            if (text.Text.Length > 0) system.Add(new JsonObject { ["type"] = "text", ["text"] = text.Text });
+        }
+        if (JsonInstruction(request.ResponseFormat) is { } instruction) system.Add(new JsonObject { ["type"] = "text", ["text"] = instruction });
+        if (system.Count > 0) body["system"] = system;
+
+        var messages = new JsonArray();
+        JsonArray? current = null;
+        string? currentRole = null;
+        foreach (var m in request.Messages)
+        {
+            var role = m.Role == ChatRole.Assistant ? "assistant" : "user";
+            var blocks = new JsonArray();
+            foreach (var part in m.Parts) AddBlock(part, blocks);
+            if (blocks.Count == 0) continue;
+            // Anthropic wants alternating roles: consecutive same-role messages (a tool result then user text) merge.
+            if (role == currentRole && current is not null)
+            {
+                foreach (var b in blocks.ToList())
+                {
+                    blocks.Remove(b);
+                    current.Add(b);
+                }
+                continue;
+            }
+            current = blocks;
+            currentRole = role;
+            messages.Add(new JsonObject { ["role"] = role, ["content"] = blocks });
+        }
+        body["messages"] = messages;
+
+        var thinkingBudget = Reasoning.Budget(request.Reasoning);
+        var forcedTool = request.ToolChoice?.Kind is ToolChoiceKind.Required or ToolChoiceKind.Tool;
+        var thinking = thinkingBudget is > 0 && !forcedTool && maxOutputTokens > MinThinkingBudget;
+        if (request.Tools.Count > 0)
+        {
+            var tools = new JsonArray();
+            foreach (var t in request.Tools)
+            {
+                var tool = new JsonObject { ["name"] = t.Name };
+                if (t.Description is not null) tool["description"] = t.Description;
+                tool["input_schema"] = t.ParametersSchema?.DeepClone() ?? new JsonObject { ["type"] = "object", ["properties"] = new JsonObject() };
+                tools.Add(tool);
+            }
+            body["tools"] = tools;
+            var choice = request.ToolChoice?.Kind switch
+            {
+                ToolChoiceKind.None => new JsonObject { ["type"] = "none" },
+                ToolChoiceKind.Required => new JsonObject { ["type"] = "any" },
+                ToolChoiceKind.Tool => new JsonObject { ["type"] = "tool", ["name"] = request.ToolChoice.Name },
+                ToolChoiceKind.Auto => new JsonObject { ["type"] = "auto" },
+                _ => request.ParallelToolCalls == false ? new JsonObject { ["type"] = "auto" } : null,
+            };
+            if (choice is not null)
+            {
+                if (request.ParallelToolCalls == false && choice["type"]!.GetValue<string>() != "none") choice["disable_parallel_tool_use"] = true;
+                body["tool_choice"] = choice;
+            }
+        }
+        if (thinking)
+        {
+            body["thinking"] = new JsonObject { ["type"] = "enabled", ["budget_tokens"] = Math.Clamp(thinkingBudget!.Value, MinThinkingBudget, maxOutputTokens - 1) };
+        }
+        else
+        {
+            // Anthropic's range is 0..1; OpenAI's is 0..2. Thinking forbids sampling changes altogether.
+            if (request.Temperature is { } temperature) body["temperature"] = Math.Min(temperature, 1.0);
+            if (request.TopP is { } topP) body["top_p"] = topP;
+            if (request.TopK is { } topK) body["top_k"] = topK;
+        }
+        if (request.Stop.Count > 0) body["stop_sequences"] = new JsonArray([.. request.Stop.Select(s => (JsonNode)s)]);
+        if (request.User is not null) body["metadata"] = new JsonObject { ["user_id"] = request.User };
+        if (stream) body["stream"] = true;
+        return new UpstreamHttpRequest("messages", body);
+    }
+
+    private static string? JsonInstruction(ResponseFormat? format) => format switch
+    {
+        { Kind: ResponseFormatKind.JsonObject } => "Respond with a single valid JSON object and nothing else: no prose, no code fences.",
+        { Kind: ResponseFormatKind.JsonSchema, Schema: { } schema } =>
+            "Respond with a single valid JSON value that conforms to this JSON Schema, and nothing else: no prose, no code fences.\n"
+            + schema.ToJsonString(),
+        { Kind: ResponseFormatKind.JsonSchema } => "Respond with a single valid JSON value and nothing else: no prose, no code fences.",
+        _ => null,
+    };
+
+    private static void AddBlock(ContentPart part, JsonArray blocks)
+    {
+        switch (part)
+        {
+            case TextPart { Text.Length: > 0 } t: // Anthropic rejects empty text blocks
+                blocks.Add(new JsonObject { ["type"] = "text", ["text"] = t.Text });
+                break;
+            case ImagePart { Base64Data: not null } i:
+                blocks.Add(new JsonObject
+                {
+                    ["type"] = "image",
+                    ["source"] = new JsonObject { ["type"] = "base64", ["media_type"] = i.MediaType ?? "image/png", ["data"] = i.Base64Data },
+                });
+                break;
+            case ImagePart { Url: not null } i:
+                blocks.Add(new JsonObject { ["type"] = "image", ["source"] = new JsonObject { ["type"] = "url", ["url"] = i.Url } });
+                break;
+            case ToolCallPart c:
+                blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) });
+                break;
+            case ToolResultPart r:
+            {
+                var block = new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = r.ToolCallId, ["content"] = r.Content };
+                if (r.IsError) block["is_error"] = true;
+                blocks.Add(block);
+                break;
+            }
+            case ReasoningPart { Signature.Length: > 0 } r: // unsigned thinking (from another vendor) is refused by Anthropic
+                blocks.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = r.Text, ["signature"] = r.Signature });
+                break;
+        }
+    }
+
+    public ChatResponse ParseResponse(JsonObject body)
+    {
+        var output = new List<ContentPart>();
+        if (body["content"] is JsonArray content)
+        {
+            foreach (var block in content.OfType<JsonObject>())
+            {
+                switch (Lenient.Str(block["type"]))
+                {
+                    case "text":
+                        output.Add(new TextPart(Lenient.Str(block["text"]) ?? ""));
+                        break;
+                    case "thinking":
+                        output.Add(new ReasoningPart(Lenient.Str(block["thinking"]) ?? "", Lenient.Str(block["signature"])));
+                        break;
+                    case "tool_use":
+                        output.Add(new ToolCallPart(Lenient.Str(block["id"]) ?? Ids.New("toolu_"), Lenient.Str(block["name"]) ?? "",
+                            block["input"]?.ToJsonString() ?? "{}"));
+                        break;
+                }
+            }
+        }
+        return new ChatResponse
+        {
+            Id = Lenient.Str(body["id"]) ?? Ids.New("msg_"),
+            Model = Lenient.Str(body["model"]) ?? "",
+            Output = output,
+            FinishReason = MapStop(Lenient.Str(body["stop_reason"])),
+            Usage = ReadUsage(body["usage"] as JsonObject, null),
+        };
+    }
+
+    internal static FinishReason MapStop(string? reason) => reason switch
+    {
+        "max_tokens" or "model_context_window_exceeded" => FinishReason.Length,
+        "tool_use" => FinishReason.ToolCalls,
+        "refusal" => FinishReason.ContentFilter,
+        _ => FinishReason.Stop, // end_turn, stop_sequence, pause_turn
+    };
+
+    /// <summary>Neutral input = input_tokens + cache reads + cache writes; fields absent from <paramref name="u"/> keep <paramref name="previous"/>'s.</summary>
+    internal static Usage? ReadUsage(JsonObject? u, Usage? previous)
+    {
+        if (u is null) return previous;
+        var hasInput = u.ContainsKey("input_tokens") && u["input_tokens"] is not null;
+        var cacheRead = Lenient.Long(u["cache_read_input_tokens"]);
+        var input = hasInput
+            ? Lenient.Long(u["input_tokens"]) + cacheRead + Lenient.Long(u["cache_creation_input_tokens"])
+            : previous?.InputTokens ?? 0;
+        return new Usage
+        {
+            InputTokens = input,
+            CachedInputTokens = hasInput ? cacheRead : previous?.CachedInputTokens ?? 0,
+            OutputTokens = u.ContainsKey("output_tokens") ? Lenient.Long(u["output_tokens"]) : previous?.OutputTokens ?? 0,
+        };
+    }
+
+    public IUpstreamStreamParser CreateStreamParser() => new AnthropicStreamParser();
+
+    public string? ReadErrorMessage(JsonNode? body) => body switch
+    {
+        JsonObject o when o["error"] is JsonObject e => Lenient.Str(e["message"]),
+        JsonObject o => Lenient.Str(o["message"]),
+        _ => null,
+    };
+}
+
+/// <summary>Parses Anthropic stream events; content-block indexes of tool_use blocks map to neutral tool indexes.</summary>
+internal sealed class AnthropicStreamParser : IUpstreamStreamParser
+{
+    private readonly Dictionary<int, (int Tool, bool HasArguments)> _toolBlocks = [];
+    private Usage? _usage;
+
+    public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
+    {
+        if (Lenient.Parse(data) is not { } e) return;
+        switch (Lenient.Str(e["type"]) ?? eventName)
+        {
+            case "message_start":
+            {
+                var message = e["message"] as JsonObject;
+                output.Add(new StreamStart(Lenient.Str(message?["id"]) ?? Ids.New("msg_"), Lenient.Str(message?["model"]) ?? ""));
+                _usage = AnthropicUpstream.ReadUsage(message?["usage"] as JsonObject, null);
+                if (_usage is not null) output.Add(new UsageUpdate(_usage));
+                break;
+            }
+            case "content_block_start":
+            {
+                var index = (int)Lenient.Long(e["index"]);
+                var block = e["content_block"] as JsonObject;
+                switch (Lenient.Str(block?["type"]))
+                {
+                    case "text" when Lenient.Str(block?["text"]) is { Length: > 0 } text:
+                        output.Add(new TextDelta(text));
+                        break;
+                    case "thinking" when Lenient.Str(block?["thinking"]) is { Length: > 0 } thinking:
+                        output.Add(new ReasoningDelta(thinking));
+                        break;
+                    case "tool_use":
+                        var tool = _toolBlocks.Count;
+                        _toolBlocks[index] = (tool, false);
+                        output.Add(new ToolCallStart(tool, Lenient.Str(block?["id"]) ?? Ids.New("toolu_"), Lenient.Str(block?["name"]) ?? ""));
+                        break;
+                }
+                break;
+            }
+            case "content_block_delta":
+            {
+                var index = (int)Lenient.Long(e["index"]);
+                var delta = e["delta"] as JsonObject;
+                switch (Lenient.Str(delta?["type"]))
+                {
+                    case "text_delta" when Lenient.Str(delta?["text"]) is { Length: > 0 } text:
+                        output.Add(new TextDelta(text));
+                        break;
+                    case "thinking_delta" when Lenient.Str(delta?["thinking"]) is { Length: > 0 } thinking:
+                        output.Add(new ReasoningDelta(thinking));
+                        break;
+                    case "signature_delta" when Lenient.Str(delta?["signature"]) is { Length: > 0 } signature:
+                        output.Add(new ReasoningDelta("", signature));
+                        break;
+                    case "input_json_delta" when Lenient.Str(delta?["partial_json"]) is { Length: > 0 } json
+                                                 && _toolBlocks.TryGetValue(index, out var tool):
+                        _toolBlocks[index] = (tool.Tool, true);
+                        output.Add(new ToolCallDelta(tool.Tool, json));
+                        break;
+                }
+                break;
+            }
+            case "content_block_stop":
+            {
+                // A tool without parameters streams no input_json_delta; its input is {} — say so, so clients get valid JSON.
+                var index = (int)Lenient.Long(e["index"]);
+                if (_toolBlocks.TryGetValue(index, out var tool) && !tool.HasArguments)
+                {
+                    _toolBlocks[index] = (tool.Tool, true);
+                    output.Add(new ToolCallDelta(tool.Tool, "{}"));
+                }
+                break;
+            }
+            case "message_delta":
+                if (Lenient.Str(Lenient.Path(e, "delta", "stop_reason")) is { } stop) output.Add(new StreamFinish(AnthropicUpstream.MapStop(stop)));
+                if (e["usage"] is JsonObject usage)
+                {
+                    _usage = AnthropicUpstream.ReadUsage(usage, _usage);
+                    output.Add(new UsageUpdate(_usage!));
+                }
+                break;
+            case "error":
+                output.Add(new StreamFailure(Lenient.Str(Lenient.Path(e, "error", "message")) ?? "upstream error"));
+                break;
+            // ping, message_stop: nothing to carry
+        }
+    }
+}
