@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NexRelay.ServiceDefaults;
+using NexRelay.Testing;
+
+namespace NexRelay.AppHost.Tests;
+
+/// <summary>
+/// Boots the whole cluster through the real AppHost (DistributedApplicationTestingBuilder) against the real PostgreSQL, Redis
+/// and RabbitMQ that ./test.sh started, once for every test in the collection. The edge gets a free port of its own so a
+/// running ./run.sh is never disturbed.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public DistributedApplication App { get; private set; } = null!;
+    public string AdminToken { get; } = "nra_test_" + Guid.NewGuid().ToString("N");
+    public Uri EdgeUrl { get; private set; } = null!;
+    public HttpClient Edge { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var edgePort = FreePort();
+        EdgeUrl = new Uri($"http://127.0.0.1:{edgePort}/");
+        string[] args =
+        [
+            $"NEXRELAY_EDGE_PORT={edgePort}",
+            $"NEXRELAY_ADMIN_TOKEN={AdminToken}",
+            $"NEXRELAY_KEY_HASH_SECRET={Guid.NewGuid():N}{Guid.NewGuid():N}",
+            $"NEXRELAY_PG_PORT={TestInfrastructure.Need("NEXRELAY_PG_PORT")}",
+            $"NEXRELAY_PG_PASSWORD={TestInfrastructure.Need("NEXRELAY_PG_PASSWORD")}",
+            $"NEXRELAY_REDIS_PORT={TestInfrastructure.Need("NEXRELAY_REDIS_PORT")}",
+            $"NEXRELAY_REDIS_PASSWORD={TestInfrastructure.Need("NEXRELAY_REDIS_PASSWORD")}",
+            $"NEXRELAY_RABBITMQ_PORT={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PORT")}",
+            $"NEXRELAY_RABBITMQ_PASSWORD={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PASSWORD")}",
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);
+        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        App = await builder.BuildAsync();
+        using var cts = new CancellationTokenSource(StartTimeout);
+        await App.StartAsync(cts.Token);
+        foreach (var name in new[] { ResourceNames.SimulatedProvider, ResourceNames.KeyPolicy, ResourceNames.Billing, ResourceNames.Logging, ResourceNames.Edge })
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
+        }
+        Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient AdminClient()
+    {
+        var client = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Edge?.Dispose();
+        if (App is not null) await App.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
