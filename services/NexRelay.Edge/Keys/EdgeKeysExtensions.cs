@@ -1,0 +1,38 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NexRelay.Contracts.Keys;
+
+namespace NexRelay.Edge.Keys;
+
+internal static class EdgeKeysExtensions
+{
+    /// <summary>
+    /// Key resolution, its cache, the rate limiter and the <c>keypolicy</c> HTTP client (base address <c>http://keypolicy</c>,
+    /// resolved by service discovery). Needs an <c>IConnectionMultiplexer</c> (<c>AddRedisClient("redis")</c>) registered too.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeKeys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EdgeKeyOptions>()
+            .BindConfiguration(EdgeKeyOptions.Section)
+            .PostConfigure<IConfiguration>((o, config) => o.HashSecret = config[EdgeKeyOptions.HashSecretSetting] ?? "")
+            .Validate(o => o.HashSecret.Length >= KeyHash.MinSecretLength,
+                $"Setting {EdgeKeyOptions.HashSecretSetting} (env NexRelay__KeyHashSecret) must be at least {KeyHash.MinSecretLength} characters and equal key-policy's.")
+            .Validate(o => o.CacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:CacheTtl must be positive.")
+            .Validate(o => o.NegativeCacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:NegativeCacheTtl must be positive.")
+            .Validate(o => o.CacheSizeLimit > 0, $"Setting {EdgeKeyOptions.Section}:CacheSizeLimit must be positive.")
+            .ValidateOnStart();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KeyResolver>();
+        builder.Services.AddSingleton<RateLimiter>();
+        builder.Services.AddHttpClient(KeyResolver.HttpClientName, c => c.BaseAddress = new Uri("http://keypolicy"));
+        return builder;
+    }
+
+    /// <summary>Registers <see cref="KeyChangedConsumer"/> on a per-replica temporary endpoint: call inside <c>AddNexRelayMessaging</c>.</summary>
+    public static IBusRegistrationConfigurator ConfigureEdgeKeyConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<KeyChangedConsumer, KeyChangedConsumerDefinition>();
+        return bus;
+    }
+}

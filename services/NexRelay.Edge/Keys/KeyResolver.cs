@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using NexRelay.Contracts.Keys;
+using StackExchange.Redis;
+
+namespace NexRelay.Edge.Keys;
+
+/// <summary>Neither Redis nor key-policy could say whether a key exists: the edge answers 503, not 401.</summary>
+internal sealed class KeyLookupUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Finds the key behind a presented secret: format check → HMAC → in-process cache (hard TTL; unknown keys briefly) →
+/// Redis <c>nexrelay:key:{hash}</c> → key-policy <c>GET /internal/keys/by-hash/{hash}</c>. A cache hit makes no network call.
+/// <see cref="Evict"/> (driven by <c>KeyChanged</c>) drops an entry so the next request reloads it from Redis, which
+/// key-policy updates before it publishes the event.
+/// </summary>
+internal sealed partial class KeyResolver : IDisposable
+{
+    public const string HttpClientName = "keypolicy";
+
+    private readonly MemoryCache _cache;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IHttpClientFactory _httpClients;
+    private readonly EdgeKeyOptions _options;
+    private readonly ILogger<KeyResolver> _logger;
+    // Bumped by every eviction: a load that started before an eviction must not cache what it read.
+    private long _generation;
+
+    public KeyResolver(IConnectionMultiplexer redis, IHttpClientFactory httpClients, IOptions<EdgeKeyOptions> options, ILogger<KeyResolver> logger)
+    {
+        _redis = redis;
+        _httpClients = httpClients;
+        _options = options.Value;
+        _logger = logger;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSizeLimit });
+    }
+
+    /// <summary>The key's snapshot, or null when the presented string is not a key or no such key exists (any state is returned:
+    /// check it with <see cref="KeyValidity"/>). Throws <see cref="KeyLookupUnavailableException"/> when it cannot tell.</summary>
+    public ValueTask<KeySnapshot?> ResolveAsync(string presentedKey, CancellationToken ct)
+    {
+        if (!KeyHash.LooksLikeKey(presentedKey)) return ValueTask.FromResult<KeySnapshot?>(null);
+        return ResolveHashAsync(HashOf(presentedKey), ct);
+    }
+
+    /// <summary>The hash key-policy stores for <paramref name="presentedKey"/>.</summary>
+    public string HashOf(string presentedKey) => KeyHash.Compute(_options.HashSecret, presentedKey);
+
+    public ValueTask<KeySnapshot?> ResolveHashAsync(string hash, CancellationToken ct)
+    {
+        if (_cache.TryGetValue(hash, out CachedKey? cached)) return ValueTask.FromResult(cached!.Snapshot);
+        return LoadAndCacheAsync(hash, ct);
+    }
+
+    /// <summary>Drops the cached entry for <paramref name="hash"/> on this replica.</summary>
+    public void Evict(string hash)
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Remove(hash);
+    }
+
+    /// <summary>True when this replica holds an entry (positive or negative) for <paramref name="hash"/>.</summary>
+    public bool IsCached(string hash) => _cache.TryGetValue(hash, out _);
+
+    public void Dispose() => _cache.Dispose();
+
+    private async ValueTask<KeySnapshot?> LoadAndCacheAsync(string hash, CancellationToken ct)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        var snapshot = await FromRedisAsync(hash) ?? await FromKeyPolicyAsync(hash, ct);
+        if (Interlocked.Read(ref _generation) != generation) return snapshot;
+
+        var ttl = snapshot is null ? _options.NegativeCacheTtl : _options.CacheTtl;
+        _cache.Set(hash, new CachedKey(snapshot), new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+        // An eviction may have slipped in between the check and the Set: then drop what was just stored.
+        if (Interlocked.Read(ref _generation) != generation) _cache.Remove(hash);
+        return snapshot;
+    }
+
+    private async Task<KeySnapshot?> FromRedisAsync(string hash)
+    {
+        try
+        {
+            var value = await _redis.GetDatabase().StringGetAsync(KeyHash.RedisKey(hash));
+            return value.HasValue ? KeySnapshotJson.Deserialize(value.ToString()) : null;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or JsonException)
+        {
+            LogRedisFailed(_logger, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<KeySnapshot?> FromKeyPolicyAsync(string hash, CancellationToken ct)
+    {
+        try
+        {
+            var client = _httpClients.CreateClient(HttpClientName);
+            using var response = await client.GetAsync($"/internal/keys/by-hash/{hash}", ct);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (!response.IsSuccessStatusCode)
+                throw new KeyLookupUnavailableException($"Key-policy answered {(int)response.StatusCode} to a key lookup.");
+            return await response.Content.ReadFromJsonAsync<KeySnapshot>(KeySnapshotJson.Options, ct)
+                ?? throw new KeyLookupUnavailableException("Key-policy answered a key lookup with an empty body.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new KeyLookupUnavailableException($"Key-policy could not be asked about a key: {ex.Message}", ex);
+        }
+    }
+
+    // A wrapper so "known not to exist" can be cached as well.
+    private sealed record CachedKey(KeySnapshot? Snapshot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key lookup in Redis failed, asking key-policy: {Error}")]
+    private static partial void LogRedisFailed(ILogger logger, string error);
+}
