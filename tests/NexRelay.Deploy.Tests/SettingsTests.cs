@@ -1,0 +1,187 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using NexRelay.Deploy.Tests.Infrastructure;
+using static NexRelay.Deploy.Tests.Infrastructure.Manifests;
+
+namespace NexRelay.Deploy.Tests;
+
+/// <summary>The settings each service needs reach its Deployment, secrets only through Secret references.</summary>
+[Collection(ExampleOverlayCollection.Name)]
+public sealed partial class SettingsTests(ExampleOverlay overlay)
+{
+    public static TheoryData<string> Services() => [.. AppHostModel.DeployedServices.Select(s => s.ResourceName)];
+
+    [Fact]
+    public void AppHost_is_read_with_its_four_deployed_services()
+    {
+        Assert.Equal(["billing", "edge", "keypolicy", "logging"], AppHostModel.DeployedServices.Select(s => s.ResourceName).Order());
+        Assert.Contains("ConnectionStrings__billingdb", AppHostModel.DeployedServices.Single(s => s.ResourceName == "billing").Settings);
+        Assert.Contains("services__billing__http__0", AppHostModel.DeployedServices.Single(s => s.ResourceName == "edge").Settings);
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Every_setting_the_AppHost_gives_a_service_is_provided_to_its_Deployment(string service)
+    {
+        var settings = SettingsOf(service);
+        var missing = AppHostModel.DeployedServices.Single(s => s.ResourceName == service).Settings
+            .Where(name => settings.Find(name) is null).ToList();
+        Assert.True(missing.Count == 0, $"Deployment {service} lacks settings the AppHost provides: {string.Join(", ", missing)}");
+    }
+
+    // What each service reads at start (it refuses to start without the secrets and connection strings).
+    [Theory]
+    [InlineData("edge", "ConnectionStrings__redis")]
+    [InlineData("edge", "ConnectionStrings__messaging")]
+    [InlineData("edge", "NexRelay__AdminToken")]
+    [InlineData("edge", "NexRelay__KeyHashSecret")]
+    [InlineData("edge", "services__billing__http__0")]
+    [InlineData("edge", "services__keypolicy__http__0")]
+    [InlineData("edge", "services__logging__http__0")]
+    [InlineData("edge", "Edge__SpoolPath")]
+    [InlineData("billing", "ConnectionStrings__billingdb")]
+    [InlineData("billing", "ConnectionStrings__messaging")]
+    [InlineData("billing", "NexRelay__AdminToken")]
+    [InlineData("billing", "Billing__HoldTimeoutSeconds")]
+    [InlineData("keypolicy", "ConnectionStrings__keypolicydb")]
+    [InlineData("keypolicy", "ConnectionStrings__redis")]
+    [InlineData("keypolicy", "ConnectionStrings__messaging")]
+    [InlineData("keypolicy", "NexRelay__AdminToken")]
+    [InlineData("keypolicy", "NexRelay__KeyHashSecret")]
+    [InlineData("logging", "ConnectionStrings__loggingdb")]
+    [InlineData("logging", "ConnectionStrings__messaging")]
+    [InlineData("logging", "NexRelay__AdminToken")]
+    [InlineData("logging", "Logging__RetentionDays")]
+    [InlineData("edge", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    [InlineData("billing", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    [InlineData("keypolicy", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    [InlineData("logging", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    public void Setting_a_service_needs_is_provided_by_a_ConfigMap_or_a_Secret(string service, string name)
+    {
+        var setting = SettingsOf(service).Find(name);
+        Assert.True(setting is not null, $"Deployment {service} does not receive {name}.");
+        Assert.Contains(setting.Source, new[] { SettingSource.ConfigMap, SettingSource.Secret, SettingSource.ConfigFile });
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Each_service_reports_telemetry_under_its_own_name_on_the_http_port(string service)
+    {
+        var settings = SettingsOf(service);
+        Assert.Equal(service, settings.Find("OTEL_SERVICE_NAME")?.Value);
+        var port = Str(MainContainer(overlay.Manifests.Get("Deployment", service))["ports"]![0]!["containerPort"]);
+        Assert.Equal(port, settings.Find("ASPNETCORE_HTTP_PORTS")?.Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Credentials_come_from_Secret_references_and_never_from_values(string service)
+    {
+        foreach (var setting in SettingsOf(service).All.Where(s => IsCredential(s.Name)))
+        {
+            Assert.True(setting.Source == SettingSource.Secret,
+                $"{service}: {setting.Name} comes from {setting.Source} {setting.From}; credentials must be a secretKeyRef.");
+        }
+        foreach (var setting in SettingsOf(service).All.Where(s => s.Value is not null))
+        {
+            Assert.False(CredentialInValue().IsMatch(setting.Value!), $"{service}: {setting.Name} ({setting.From}) looks like it holds a credential.");
+        }
+    }
+
+    [Fact]
+    public void No_Secret_is_rendered_and_no_ConfigMap_holds_a_credential()
+    {
+        Assert.Empty(overlay.Manifests.OfKind("Secret"));
+        foreach (var configMap in overlay.Manifests.OfKind("ConfigMap"))
+        {
+            foreach (var (key, value) in configMap["data"]?.AsObject() ?? [])
+            {
+                Assert.False(IsCredential(key), $"ConfigMap {Name(configMap)} holds {key}.");
+                Assert.False(CredentialInValue().IsMatch(Str(value) ?? ""), $"ConfigMap {Name(configMap)} key {key} looks like a credential.");
+                if (key.EndsWith(".json", StringComparison.Ordinal))
+                {
+                    Assert.DoesNotContain(FlattenJson(Str(value)!), p => IsCredential(p.Key) && !string.IsNullOrEmpty(p.Value));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_secret_key_the_Deployments_use_is_created_by_the_README_commands()
+    {
+        var documented = SecretCommand().Matches(Repository.Read("deploy", "kubernetes", "README.md"))
+            .SelectMany(m => SecretKey().Matches(m.Groups[2].Value).Select(k => $"{m.Groups[1].Value}/{k.Groups[1].Value}"))
+            .ToHashSet();
+        var used = overlay.Manifests.OfKind("Deployment")
+            .SelectMany(d => new ContainerSettings(overlay.Manifests, d).All)
+            .Where(s => s.Source == SettingSource.Secret)
+            .Select(s => s.From)
+            .ToHashSet();
+        Assert.NotEmpty(used);
+        Assert.True(used.IsSubsetOf(documented),
+            $"Secret keys used but not in a `kubectl create secret generic` command of deploy/kubernetes/README.md: {string.Join(", ", used.Except(documented))}");
+    }
+
+    [Fact]
+    public void Edge_finds_the_internal_services_at_their_Services()
+    {
+        var settings = SettingsOf("edge");
+        foreach (var service in AppHostModel.DeployedServices.Where(s => s.ResourceName != "edge"))
+        {
+            var url = settings.Find($"services__{service.ResourceName}__http__0")?.Value;
+            var target = overlay.Manifests.Get("Service", service.ResourceName);
+            var port = Str(target["spec"]!["ports"]![0]!["port"]);
+            Assert.Equal($"http://{service.ResourceName}:{port}", url);
+        }
+    }
+
+    [Fact]
+    public void Edge_catalog_gives_each_provider_a_base_url_and_a_secret_api_key()
+    {
+        var settings = SettingsOf("edge");
+        var providers = settings.Section("NexRelay:Catalog:Providers")
+            .Select(s => ContainerSettings.Normalize(s.Name).Split(':')[3])
+            .ToHashSet();
+        Assert.NotEmpty(providers);
+        foreach (var provider in providers)
+        {
+            var prefix = $"NexRelay:Catalog:Providers:{provider}";
+            Assert.Contains(settings.Find($"{prefix}:Kind")?.Value, new[] { "openai", "anthropic", "gemini" });
+            Assert.StartsWith("https://", settings.Find($"{prefix}:BaseUrl")?.Value);
+            Assert.Equal(SettingSource.Secret, settings.Find($"{prefix}:ApiKey")?.Source);
+        }
+
+        var upstreams = settings.Section("NexRelay:Catalog:Models")
+            .Where(s => s.Name.EndsWith(":Provider", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        Assert.NotEmpty(upstreams);
+        Assert.All(upstreams, u => Assert.Contains(u.Value!.ToLowerInvariant(), providers));
+    }
+
+    [Fact]
+    public void Edge_spool_is_on_a_volume_that_outlives_the_container()
+    {
+        var edge = overlay.Manifests.Get("Deployment", "edge");
+        var path = SettingsOf("edge").Find("Edge__SpoolPath")?.Value;
+        var mount = Items(MainContainer(edge)["volumeMounts"]).SingleOrDefault(m => Str(m["mountPath"]) == path);
+        Assert.True(mount is not null, $"Edge__SpoolPath {path} is not a volume mount (the root filesystem is read-only).");
+        Assert.NotEqual("true", Str(mount["readOnly"]));
+    }
+
+    private ContainerSettings SettingsOf(string service) => new(overlay.Manifests, overlay.Manifests.Get("Deployment", service));
+
+    private static bool IsCredential(string name) => CredentialName().IsMatch(ContainerSettings.Normalize(name));
+
+    [GeneratedRegex(@"^connectionstrings:|token$|secret$|apikey$|password", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialName();
+
+    // user:password@ in a URI, Password= in a connection string, a bearer-looking token.
+    [GeneratedRegex(@"://[^/\s:@]+:[^/\s@]+@|password\s*=|\b(sk|nra)[-_][A-Za-z0-9]{8,}", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialInValue();
+
+    [GeneratedRegex(@"kubectl(?:\s+-n\s+\S+)?\s+create\s+secret\s+generic\s+([a-z0-9-]+)((?:[^`]|`(?!``))*?)(?=```|kubectl)", RegexOptions.Singleline)]
+    private static partial Regex SecretCommand();
+
+    [GeneratedRegex(@"--from-(?:literal|file)=([A-Za-z0-9._-]+)=")]
+    private static partial Regex SecretKey();
+}
