@@ -1,0 +1,30 @@
+using NexRelay.ServiceDefaults;
+
+namespace NexRelay.Edge.Admin;
+
+/// <summary>
+/// HTTP clients for the services behind the edge, found by Aspire service discovery (<c>http://billing</c> …; override with
+/// <c>services:billing:http:0</c>). Admin calls are forwarded verbatim; nothing is retried unless the method is safe.
+/// </summary>
+internal static class InternalServices
+{
+    public static readonly string[] Names = [ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging];
+
+    public static IServiceCollection AddInternalServiceClients(this IServiceCollection services)
+    {
+        foreach (var name in Names)
+        {
+            services.AddHttpClient(name, c => c.BaseAddress = new Uri($"http://{name}"));
+        }
+        return services;
+    }
+
+    /// <summary>Which service owns an admin resource (the first path segment after /admin/v1/).</summary>
+    public static string? OwnerOf(string resource) => resource switch
+    {
+        "keys" => ResourceNames.KeyPolicy,
+        "wallets" => ResourceNames.Billing,
+        "logs" or "usage" => ResourceNames.Logging,
+        _ => null,
+    };
+}

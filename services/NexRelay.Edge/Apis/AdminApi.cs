@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+using NexRelay.Edge.Admin;
+
+namespace NexRelay.Edge.Apis;
+
+/// <summary>
+/// <c>/admin/v1/*</c>: checks the admin token, then forwards to the owning service (keys → key-policy, wallets → billing,
+/// logs and usage → logging), which checks the token again. Errors are ProblemDetails.
+/// </summary>
+internal static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.Map("/admin/v1/{resource}/{**rest}", ForwardAsync).WithTags("Admin").WithName("Admin").ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task ForwardAsync(HttpContext http, string resource, string? rest, IOptions<AdminOptions> options,
+        IHttpClientFactory clients, ILoggerFactory loggers)
+    {
+        if (!AdminAuth.IsAdmin(http.Request, options.Value.AdminToken))
+        {
+            await TypedResults.Problem(statusCode: 401, title: "Unauthorized", type: "https://nexrelay.dev/problems/admin-token",
+                detail: "Admin endpoints need Authorization: Bearer <admin token> (NEXRELAY_ADMIN_TOKEN). Customer API keys are not accepted here.")
+                .ExecuteAsync(http);
+            return;
+        }
+        if (InternalServices.OwnerOf(resource) is not { } owner)
+        {
+            await TypedResults.Problem(statusCode: 404, title: "Not Found", type: "https://nexrelay.dev/problems/not-found",
+                detail: $"There is no admin resource '{resource}'. Use keys, wallets, logs or usage.").ExecuteAsync(http);
+            return;
+        }
+        var client = clients.CreateClient(owner);
+        using var request = ForwardedCall.BuildRequest(http.Request, http.Request.Path.Value + http.Request.QueryString, withBody: true);
+        request.Headers.TryAddWithoutValidation("Authorization", http.Request.Headers.Authorization.ToString());
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+            await ForwardedCall.CopyResponseAsync(response, http);
+        }
+        catch (HttpRequestException ex) when (!http.Response.HasStarted)
+        {
+            loggers.CreateLogger("NexRelay.Edge.Admin").LogWarning("Admin call to {Service} failed: {Error}", owner, ex.Message);
+            await TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: "https://nexrelay.dev/problems/service-unavailable",
+                detail: $"The {owner} service is unreachable; try again shortly.").ExecuteAsync(http);
+        }
+    }
+}

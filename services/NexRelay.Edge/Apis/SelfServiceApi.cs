@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using NexRelay.Contracts.Money;
+using NexRelay.Edge.Admin;
+using NexRelay.Edge.Errors;
+using NexRelay.Edge.Relay;
+using NexRelay.Edge.Translation;
+using NexRelay.ServiceDefaults;
+
+namespace NexRelay.Edge.Apis;
+
+/// <summary>
+/// What a key holder may see about their own key: <c>/api/v1/key</c>, <c>/api/v1/credits</c>, <c>/api/v1/logs</c>,
+/// <c>/api/v1/usage</c>. Answers are <c>{"data":…}</c>; errors are in OpenAI's envelope. Log queries are forwarded to the
+/// logging service with <c>key_id</c> forced to the caller's key, so a key never sees another key's rows.
+/// </summary>
+internal static class SelfServiceApi
+{
+    public static IEndpointRouteBuilder MapSelfServiceApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Self-service");
+        group.MapGet("/key", GetKeyAsync).WithName("GetKey");
+        group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits");
+        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs")).WithName("ListLogs");
+        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
+        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/usage")).WithName("GetUsage");
+        return app;
+    }
+
+    private static async Task GetKeyAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients)
+    {
+        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
+        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
+        var key = admission.Key!;
+        var p = key.Policy;
+        var data = new JsonObject
+        {
+            ["id"] = key.Id,
+            ["name"] = key.Name,
+            ["hint"] = key.Hint,
+            ["wallet_id"] = key.WalletId,
+            ["allowed_models"] = new JsonArray([.. p.AllowedModels.Select(m => (JsonNode?)m)]),
+            ["max_output_tokens"] = p.MaxOutputTokens,
+            ["output_cap_mode"] = p.OutputCapMode,
+            ["budget_usd"] = p.BudgetMicros is { } b ? Micros.ToUsd(b) : null,
+            ["budget_period"] = p.BudgetPeriod,
+            ["rpm"] = p.Rpm,
+            ["tpm"] = p.Tpm,
+            ["expires_at"] = key.ExpiresAt,
+            ["log_bodies"] = p.LogBodies,
+        };
+        if (p.BudgetMicros is { } budget)
+        {
+            var path = $"/internal/budgets/{key.Id}?budget_micros={budget.ToString(CultureInfo.InvariantCulture)}&period={Uri.EscapeDataString(p.BudgetPeriod)}";
+            var usage = await GetJsonAsync(clients, ResourceNames.Billing, path, http.RequestAborted);
+            if (usage is null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, BillingDown()); return; }
+            data["budget_period_key"] = usage["period_key"]?.DeepClone();
+            data["budget_used_usd"] = usage["used_usd"]?.DeepClone();
+            data["budget_reserved_usd"] = usage["reserved_usd"]?.DeepClone();
+            data["budget_remaining_usd"] = usage["remaining_usd"]?.DeepClone();
+        }
+        await WriteDataAsync(http, data);
+    }
+
+    private static async Task GetCreditsAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients)
+    {
+        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
+        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
+        var wallet = await GetJsonAsync(clients, ResourceNames.Billing, $"/internal/wallets/{admission.Key!.WalletId}", http.RequestAborted);
+        if (wallet is null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, BillingDown()); return; }
+        await WriteDataAsync(http, new JsonObject
+        {
+            ["balance_usd"] = wallet["balance_usd"]?.DeepClone(),
+            ["reserved_usd"] = wallet["reserved_usd"]?.DeepClone(),
+            ["available_usd"] = wallet["available_usd"]?.DeepClone(),
+        });
+    }
+
+    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, string path)
+    {
+        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
+        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
+        // The caller's own key id replaces whatever key_id or wallet_id they passed.
+        var query = http.Request.Query
+            .Where(q => q.Key is not ("key_id" or "wallet_id"))
+            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
+            .Append($"key_id={admission.Key!.Id}");
+        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + string.Join('&', query), withBody: false);
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + admin.Value.AdminToken);
+        try
+        {
+            using var response = await clients.CreateClient(ResourceNames.Logging).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+            if (!response.IsSuccessStatusCode)
+            {
+                // ProblemDetails from the logging service, re-told in OpenAI's envelope.
+                var problem = await ReadProblemAsync(response, http.RequestAborted);
+                var status = (int)response.StatusCode;
+                var kind = status switch { 404 => ErrorKind.NotFound, 400 => ErrorKind.InvalidRequest, _ => ErrorKind.Unavailable };
+                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(kind,
+                    problem.Detail ?? (status == 404 ? "No such request log for this key." : "The logs could not be read."),
+                    status == 404 ? "not_found" : status == 400 ? "invalid_request" : "logs_unavailable", problem.Param));
+                return;
+            }
+            await ForwardedCall.CopyResponseAsync(response, http);
+        }
+        catch (HttpRequestException) when (!http.Response.HasStarted)
+        {
+            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(ErrorKind.Unavailable, "The logging service is unreachable; try again shortly.", "logs_unavailable"));
+        }
+    }
+
+    private static async Task<(string? Detail, string? Param)> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            var node = await response.Content.ReadFromJsonAsync<JsonObject>(ct);
+            var param = node?["errors"] is JsonObject errors ? errors.Select(e => e.Key).FirstOrDefault() : null;
+            var detail = node?["detail"]?.GetValue<string>();
+            if (param is not null && node?["errors"]?[param] is JsonArray msgs && msgs.Count > 0) detail ??= msgs[0]?.GetValue<string>();
+            return (detail ?? node?["title"]?.GetValue<string>(), param);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static async Task<JsonObject?> GetJsonAsync(IHttpClientFactory clients, string service, string path, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await clients.CreateClient(service).GetAsync(path, ct);
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(ct) : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static EdgeError BillingDown() => new(ErrorKind.Unavailable, "Billing is unreachable; try again shortly.", "billing_unavailable");
+
+    private static async Task WriteDataAsync(HttpContext http, JsonObject data)
+    {
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(new JsonObject { ["data"] = data }.ToJsonString(), http.RequestAborted);
+    }
+}

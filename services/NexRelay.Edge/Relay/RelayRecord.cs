@@ -1,0 +1,77 @@
+using NexRelay.Contracts.Keys;
+using NexRelay.Contracts.Messages;
+using NexRelay.Edge.Translation;
+
+namespace NexRelay.Edge.Relay;
+
+/// <summary>What one request did, filled in as it goes and published once as <see cref="RequestCompleted"/>.</summary>
+internal sealed class RelayRecord(string requestId, ClientFormat format, string route, long startTimestamp)
+{
+    public string RequestId { get; } = requestId;
+    public ClientFormat Format { get; } = format;
+    public string Route { get; } = route;
+    public long StartTimestamp { get; } = startTimestamp;
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public KeySnapshot? Key { get; set; }
+    /// <summary>A syntactically valid key was presented: the request is logged even when refused.</summary>
+    public bool KeyPresented { get; set; }
+    public string? Model { get; set; }
+    public string? UpstreamProvider { get; set; }
+    public string? UpstreamModel { get; set; }
+    public bool Stream { get; set; }
+    public int Status { get; set; }
+    public string? ErrorCode { get; set; }
+    public Usage? Usage { get; set; }
+    public bool UsageEstimated { get; set; }
+    public bool UsageClamped { get; set; }
+    public long HeldMicros { get; set; }
+    public long CostMicros { get; set; }
+    public string? BudgetPeriodKey { get; set; }
+    public double? UpstreamTtfbMs { get; set; }
+    public double? TtftMs { get; set; }
+    public string? FinishReason { get; set; }
+    public string? RequestBody { get; set; }
+    public string? ResponseBody { get; set; }
+
+    public static string FormatName(ClientFormat format) => format switch
+    {
+        ClientFormat.OpenAIChat => "openai-chat",
+        ClientFormat.OpenAIResponses => "openai-responses",
+        ClientFormat.Anthropic => "anthropic",
+        _ => "gemini",
+    };
+
+    public RequestCompleted ToMessage(double latencyMs, string? clientIp, string? userAgent) => new()
+    {
+        RequestId = RequestId,
+        CreatedAt = CreatedAt,
+        KeyId = Key?.Id,
+        KeyHint = Key?.Hint,
+        WalletId = Key?.WalletId,
+        ClientFormat = FormatName(Format),
+        Route = Route,
+        Model = Model,
+        UpstreamProvider = UpstreamProvider,
+        UpstreamModel = UpstreamModel,
+        Stream = Stream,
+        Status = Status,
+        ErrorCode = ErrorCode,
+        InputTokens = Usage?.InputTokens ?? 0,
+        CachedInputTokens = Usage?.CachedInputTokens ?? 0,
+        OutputTokens = Usage?.OutputTokens ?? 0,
+        ReasoningTokens = Usage?.ReasoningTokens ?? 0,
+        UsageEstimated = UsageEstimated,
+        UsageClamped = UsageClamped,
+        HeldMicros = HeldMicros,
+        CostMicros = CostMicros,
+        LatencyMs = latencyMs,
+        UpstreamTtfbMs = UpstreamTtfbMs,
+        TtftMs = TtftMs,
+        FinishReason = FinishReason,
+        ClientIp = clientIp,
+        UserAgent = userAgent,
+        RequestBody = RequestBody,
+        ResponseBody = ResponseBody,
+        BudgetPeriodKey = BudgetPeriodKey,
+    };
+}
