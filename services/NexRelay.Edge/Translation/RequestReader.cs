@@ -120,12 +120,17 @@ internal static class RequestReader
     }
 
     /// <summary>Tool schemas and arguments are passed on as JSON; serialise a node without a round trip through JsonElement.</summary>
-    public static string ToJson(JsonNode? node) => node?.ToJsonString() ?? "{}";
+    public static string ToJson(JsonNode? node) => Lenient.Json(node);
 }
 
 /// <summary>Lenient reads of an upstream's JSON: a missing or odd field reads as null/0 rather than throwing.</summary>
 internal static class Lenient
 {
+    /// <summary>Readable escaping for JSON that travels as a string (tool arguments): quotes stay \" rather than \u0022.</summary>
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Json(JsonNode? node) => node?.ToJsonString(Relaxed) ?? "{}";
+
     public static string? Str(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.TryGetValue<string>(out var s) ? s : null;
 

@@ -158,7 +158,7 @@ public sealed class AnthropicUpstream : IUpstreamFormat
                         break;
                     case "tool_use":
                         output.Add(new ToolCallPart(Lenient.Str(block["id"]) ?? Ids.New("toolu_"), Lenient.Str(block["name"]) ?? "",
-                            block["input"]?.ToJsonString() ?? "{}"));
+                            Lenient.Json(block["input"])));
                         break;
                 }
             }

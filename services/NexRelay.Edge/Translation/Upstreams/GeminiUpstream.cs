@@ -186,7 +186,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
     }
 
     internal static ToolCallPart? ReadCall(JsonObject part) => part["functionCall"] is JsonObject call
-        ? new ToolCallPart(Lenient.Str(call["id"]) ?? Ids.New("call_"), Lenient.Str(call["name"]) ?? "", call["args"]?.ToJsonString() ?? "{}")
+        ? new ToolCallPart(Lenient.Str(call["id"]) ?? Ids.New("call_"), Lenient.Str(call["name"]) ?? "", Lenient.Json(call["args"]))
         : null;
 
     internal static FinishReason MapFinish(string? reason, bool sawCalls) => reason switch
