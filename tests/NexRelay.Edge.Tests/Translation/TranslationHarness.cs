@@ -11,6 +11,9 @@ internal static class TranslationHarness
 {
     public static JsonObject Json(string json) => (JsonObject)JsonNode.Parse(json)!;
 
+    /// <summary>What the client receives: the object serialised and read back (so numbers read as any integer type).</summary>
+    public static JsonObject Wire(JsonObject o) => Json(o.ToJsonString());
+
     /// <summary>Splits <paramref name="bytes"/> into chunks of <paramref name="size"/> (0: random sizes from a fixed seed).</summary>
     public static IEnumerable<byte[]> Split(byte[] bytes, int size, int seed = 7)
     {
