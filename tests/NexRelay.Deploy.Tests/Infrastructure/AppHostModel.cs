@@ -28,29 +28,36 @@ internal static partial class AppHostModel
         {
             var project = ProjectPattern().Match(statement);
             if (!project.Success) throw new InvalidOperationException($"Cannot read the AddProject call: {statement.Trim()}");
-            var resource = Resource(project.Groups[2].Value);
+            // AddProject<Projects.NexRelay_X>(ResourceNames.Y, …) names the resource Y; a computed name (replicas added in a
+            // loop) falls back to the constant named after the project, X.
+            var type = project.Groups[1].Value;
+            var resource = Resource(project.Groups[2].Success ? project.Groups[2].Value : type["NexRelay_".Length..]);
             var variable = VariablePattern().Match(statement);
             if (variable.Success) resourceOfVariable[variable.Groups[1].Value] = resource;
-            projects.Add((resource, project.Groups[1].Value.Replace('_', '.'), statement));
+            projects.Add((resource, type.Replace('_', '.'), statement));
         }
 
-        return projects.Select(p =>
+        // Several AddProject calls for one resource (replicas) count as one service with the union of their settings.
+        return projects.GroupBy(p => (p.Resource, p.Folder)).Select(group =>
         {
             var settings = new List<string>();
-            foreach (Match reference in ReferencePattern().Matches(p.Statement))
+            foreach (var statement in group.Select(p => p.Statement))
             {
-                if (reference.Groups[2].Success)
+                foreach (Match reference in ReferencePattern().Matches(statement))
                 {
-                    // infra.X: a connection-string resource whose name is the ResourceNames constant X.
-                    settings.Add($"ConnectionStrings__{Resource(reference.Groups[2].Value)}");
+                    if (reference.Groups[2].Success)
+                    {
+                        // infra.X: a connection-string resource whose name is the ResourceNames constant X.
+                        settings.Add($"ConnectionStrings__{Resource(reference.Groups[2].Value)}");
+                    }
+                    else if (resourceOfVariable.TryGetValue(reference.Groups[1].Value, out var target) && target != ResourceNames["SimulatedProvider"])
+                    {
+                        settings.Add($"services__{target}__http__0");
+                    }
                 }
-                else if (resourceOfVariable.TryGetValue(reference.Groups[1].Value, out var target) && target != ResourceNames["SimulatedProvider"])
-                {
-                    settings.Add($"services__{target}__http__0");
-                }
+                settings.AddRange(EnvironmentPattern().Matches(statement).Select(m => m.Groups[1].Value));
             }
-            settings.AddRange(EnvironmentPattern().Matches(p.Statement).Select(m => m.Groups[1].Value));
-            return new AppHostService(p.Resource, p.Folder, settings);
+            return new AppHostService(group.Key.Resource, group.Key.Folder, settings.Distinct().ToList());
         }).ToList();
     }
 
@@ -61,7 +68,7 @@ internal static partial class AppHostModel
     [GeneratedRegex("""public const string (\w+) = "([^"]+)";""")]
     private static partial Regex ConstantPattern();
 
-    [GeneratedRegex(@"AddProject<Projects\.(\w+)>\(\s*ResourceNames\.(\w+)")]
+    [GeneratedRegex(@"AddProject<Projects\.(\w+)>\(\s*(?:ResourceNames\.(\w+))?")]
     private static partial Regex ProjectPattern();
 
     [GeneratedRegex(@"var\s+(\w+)\s*=\s*builder\.AddProject")]
