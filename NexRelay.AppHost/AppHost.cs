@@ -33,17 +33,26 @@ var logging = builder.AddProject<Projects.NexRelay_Logging>(ResourceNames.Loggin
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.NexRelay_Edge>(ResourceNames.Edge, launchProfileName: null)
-    // The public port is fixed (not proxied) so clients and the README can rely on it.
-    .WithHttpEndpoint(port: edgePort, isProxied: false)
-    .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
-    .WithEnvironment("NexRelay__KeyHashSecret", secrets.KeyHashSecret)
-    .WithReference(infra.Redis).WaitFor(infra.Redis)
-    .WithReference(infra.Messaging).WaitFor(infra.Messaging)
-    .WithReference(keyPolicy).WaitFor(keyPolicy)
-    .WithReference(billing).WaitFor(billing)
-    .WithReference(logging).WaitFor(logging)
-    .WithReference(simulated).WaitFor(simulated)
-    .WithHttpHealthCheck("/health");
+// More edge replicas (NexRelay:ExtraEdgePorts, comma-separated) share nothing but Redis, RabbitMQ and the services behind them;
+// the scale-out tests use them.
+var extraEdgePorts = (builder.Configuration["NexRelay:ExtraEdgePorts"] ?? "")
+    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse);
+foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.Edge}-{i + 2}", p)).Prepend((ResourceNames.Edge, edgePort)))
+{
+    builder.AddProject<Projects.NexRelay_Edge>(name, launchProfileName: null)
+        // The public port is fixed (not proxied) so clients and the README can rely on it.
+        .WithHttpEndpoint(port: port, isProxied: false)
+        .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
+        .WithEnvironment("NexRelay__KeyHashSecret", secrets.KeyHashSecret)
+        // Each replica spools undeliverable events to a folder of its own, kept across restarts.
+        .WithEnvironment("Edge__SpoolPath", Path.Combine(builder.AppHostDirectory, "..", ".nexrelay", "spool", $"edge-{port}"))
+        .WithReference(infra.Redis).WaitFor(infra.Redis)
+        .WithReference(infra.Messaging).WaitFor(infra.Messaging)
+        .WithReference(keyPolicy).WaitFor(keyPolicy)
+        .WithReference(billing).WaitFor(billing)
+        .WithReference(logging).WaitFor(logging)
+        .WithReference(simulated).WaitFor(simulated)
+        .WithHttpHealthCheck("/health");
+}
 
 builder.Build().Run();
