@@ -9,7 +9,7 @@ public sealed partial class RenderingTests(ExampleOverlay overlay)
     [Fact]
     public void Example_overlay_renders_with_kubectl_kustomize()
     {
-        Assert.True(overlay.Render.ExitCode == 0, $"kubectl kustomize {ExampleOverlay.Path} failed: {overlay.Render.Describe()}");
+        Assert.True(overlay.Render.ExitCode == 0, $"kubectl kustomize {overlay.Path} failed: {overlay.Render.Describe()}");
         Assert.Contains("kind: Deployment", overlay.Render.StandardOutput);
     }
 

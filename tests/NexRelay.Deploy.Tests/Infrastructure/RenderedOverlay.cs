@@ -1,16 +1,16 @@
 namespace NexRelay.Deploy.Tests.Infrastructure;
 
-/// <summary>deploy/kubernetes/overlays/example rendered once with `kubectl kustomize` and validated once, for every test.</summary>
-public sealed class ExampleOverlay : IAsyncLifetime
+/// <summary>A kustomize folder rendered once with `kubectl kustomize` and validated once, shared by a collection of tests.</summary>
+public abstract class RenderedOverlay(string path) : IAsyncLifetime
 {
-    public const string Path = "deploy/kubernetes/overlays/example";
+    public string Path { get; } = path;
 
     internal ToolResult Render { get; private set; } = null!;
     internal ToolResult? Validation { get; private set; }
     private Manifests? _manifests;
 
     internal Manifests Manifests => _manifests ?? throw new Xunit.Sdk.XunitException(
-        Validation is null ? $"kubectl kustomize {Path} failed: {Render.Describe()}" : $"The rendered manifests did not validate: {Validation.Describe()}");
+        Validation is null ? $"kubectl kustomize {Path} failed: {Render.Describe()}" : $"The manifests of {Path} did not validate: {Validation.Describe()}");
 
     public async Task InitializeAsync()
     {
@@ -23,8 +23,18 @@ public sealed class ExampleOverlay : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
+public sealed class ExampleOverlay() : RenderedOverlay("deploy/kubernetes/overlays/example");
+
+public sealed class DevOverlay() : RenderedOverlay("deploy/kubernetes/overlays/dev");
+
 [CollectionDefinition(Name)]
 public sealed class ExampleOverlayCollection : ICollectionFixture<ExampleOverlay>
 {
     public const string Name = "example overlay";
+}
+
+[CollectionDefinition(Name)]
+public sealed class DevOverlayCollection : ICollectionFixture<DevOverlay>
+{
+    public const string Name = "dev overlay";
 }
