@@ -128,6 +128,7 @@ internal sealed class AnthropicFormat : WireFormat
             w.WriteString("name"u8, request.ToolName);
             w.WritePropertyName("input"u8);
             ToolCall.WriteArgumentsObject(w);
+            WriteDirectCaller(w);
         }
         else
         {
@@ -155,6 +156,14 @@ internal sealed class AnthropicFormat : WireFormat
             w.WriteStartArray("content"u8);
             w.WriteEndArray();
         }
+    }
+
+    // Current Anthropic responses say who invoked a tool; the SDKs require it.
+    private static void WriteDirectCaller(Utf8JsonWriter w)
+    {
+        w.WriteStartObject("caller"u8);
+        w.WriteString("type"u8, "direct"u8);
+        w.WriteEndObject();
     }
 
     private static void WriteUsage(Utf8JsonWriter w, SimulatedRequest request, int outputTokens)
@@ -205,6 +214,7 @@ internal sealed class AnthropicFormat : WireFormat
                 w.WriteString("name"u8, request.ToolName);
                 w.WriteStartObject("input"u8);
                 w.WriteEndObject();
+                WriteDirectCaller(w);
             }
             else
             {
