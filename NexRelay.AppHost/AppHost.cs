@@ -4,7 +4,7 @@ using NexRelay.ServiceDefaults;
 var builder = DistributedApplication.CreateBuilder(args);
 var infra = Infrastructure.Add(builder);
 var secrets = AppSecrets.From(builder.Configuration);
-var edgePort = int.TryParse(builder.Configuration["NEXRELAY_EDGE_PORT"] ?? builder.Configuration["NexRelay:EdgePort"], out var port) ? port : 8080;
+var edgePort = int.TryParse(builder.Configuration["NEXRELAY_EDGE_PORT"] ?? builder.Configuration["NexRelay:EdgePort"], out var configuredPort) ? configuredPort : 8080;
 
 var simulated = builder.AddProject<Projects.NexRelay_SimulatedProvider>(ResourceNames.SimulatedProvider, launchProfileName: null)
     .WithHttpEndpoint()
