@@ -221,13 +221,16 @@ public sealed class AnthropicFormat : IClientFormat
             switch (part)
             {
                 case TextPart t:
-                    content.Add(new JsonObject { ["type"] = "text", ["text"] = t.Text });
+                    content.Add(new JsonObject { ["type"] = "text", ["text"] = t.Text, ["citations"] = null });
                     break;
                 case ReasoningPart r:
                     content.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = r.Text, ["signature"] = r.Signature ?? "" });
                     break;
                 case ToolCallPart c:
-                    content.Add(new JsonObject { ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = ParseArguments(c.ArgumentsJson) });
+                    content.Add(new JsonObject
+                    {
+                        ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = ParseArguments(c.ArgumentsJson), ["caller"] = DirectCaller(),
+                    });
                     break;
             }
         }
@@ -243,6 +246,9 @@ public sealed class AnthropicFormat : IClientFormat
             ["usage"] = UsageJson(response.Usage ?? new Usage(), includeInput: true),
         };
     }
+
+    /// <summary>Current Messages responses say who called a tool; a translated call is always the model's own.</summary>
+    internal static JsonObject DirectCaller() => new() { ["type"] = "direct" };
 
     /// <summary>Anthropic wants tool input as an object; arguments that are not a JSON object are wrapped rather than lost.</summary>
     internal static JsonNode ParseArguments(string json)
@@ -333,6 +339,9 @@ internal sealed class AnthropicStreamWriter(string id, string model) : IClientSt
                 json.WriteString("name", s.Name);
                 json.WriteStartObject("input");
                 json.WriteEndObject();
+                json.WriteStartObject("caller");
+                json.WriteString("type", "direct");
+                json.WriteEndObject();
                 json.WriteEndObject();
                 End(json, output);
                 break;
@@ -416,6 +425,7 @@ internal sealed class AnthropicStreamWriter(string id, string model) : IClientSt
         {
             json.WriteString("type", "text");
             json.WriteString("text", "");
+            json.WriteNull("citations");
         }
         else
         {
