@@ -158,6 +158,27 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
         Assert.All(upstreams, u => Assert.Contains(u.Value!.ToLowerInvariant(), providers));
     }
 
+    /// <summary>
+    /// The image also carries the edge's own appsettings.json (the local, simulated catalog), and .NET merges it under the
+    /// mounted catalog: every model it lists must be overridden so that none reaches a simulated upstream in a cluster.
+    /// </summary>
+    [Fact]
+    public void Every_model_the_edge_serves_in_the_cluster_goes_to_a_real_https_upstream()
+    {
+        var effective = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in FlattenJson(Repository.Read("services", "NexRelay.Edge", "appsettings.json"))) effective[ContainerSettings.Normalize(key)] = value;
+        foreach (var setting in SettingsOf("edge").All) effective[ContainerSettings.Normalize(setting.Name)] = setting.Value ?? "(secret)";
+
+        var upstreams = effective.Where(p => UpstreamProvider().IsMatch(p.Key)).ToList();
+        Assert.NotEmpty(upstreams);
+        foreach (var (key, provider) in upstreams)
+        {
+            var baseUrl = effective.GetValueOrDefault($"nexrelay:catalog:providers:{provider}:baseurl");
+            Assert.True(baseUrl?.StartsWith("https://", StringComparison.Ordinal) == true,
+                $"{key} = {provider}, whose BaseUrl is {baseUrl ?? "missing"}: add the model to overlays/example/edge-catalog.json.");
+        }
+    }
+
     [Fact]
     public void Edge_spool_is_on_a_volume_that_outlives_the_container()
     {
@@ -171,6 +192,9 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     private ContainerSettings SettingsOf(string service) => new(overlay.Manifests, overlay.Manifests.Get("Deployment", service));
 
     private static bool IsCredential(string name) => CredentialName().IsMatch(ContainerSettings.Normalize(name));
+
+    [GeneratedRegex(@"^nexrelay:catalog:models:[^:]+:upstreams:\d+:provider$")]
+    private static partial Regex UpstreamProvider();
 
     [GeneratedRegex(@"^connectionstrings:|token$|secret$|apikey$|password", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialName();
