@@ -22,14 +22,10 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, ILogg
 /// <summary>Batches of up to 100 messages or 50 ms, two in flight; a failed batch is retried before it faults.</summary>
 public sealed class StoreRequestLogConsumerDefinition : ConsumerDefinition<StoreRequestLogConsumer>
 {
+    /// <summary>Default queue; the registration sets the endpoint name (overridable by <c>Logging:IngestQueue</c>).</summary>
     public const string QueueName = "store-request-log";
     private const int BatchSize = 100;
     private const int BatchesInFlight = 2;
-
-    public StoreRequestLogConsumerDefinition()
-    {
-        EndpointName = QueueName;
-    }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<StoreRequestLogConsumer> consumerConfigurator, IRegistrationContext context)
