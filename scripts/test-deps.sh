@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Node packages the tests drive from Node.js (the official Google Gen AI SDK), installed into tests/node.
+# What the tests drive besides .NET: Node.js packages (the official Google Gen AI SDK in tests/node, the Kubernetes schema
+# validator in tests/node-deploy) and kubectl (renders the kustomize manifests offline).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ -f "$ROOT/tests/node/package.json" ] || exit 0
-command -v npm >/dev/null 2>&1 || { echo "test-deps: Node.js 20+ and npm are required for the SDK tests" >&2; exit 1; }
-cd "$ROOT/tests/node"
-if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
-  npm install --no-audit --no-fund --loglevel=error >/dev/null
-  touch node_modules
+missing=()
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test-deps: installing ${missing[*]} from Debian packages" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+for dir in "$ROOT/tests/node" "$ROOT/tests/node-deploy"; do
+  [ -f "$dir/package.json" ] || continue
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules" ]; then
+    (cd "$dir" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi) >/dev/null
+    touch "$dir/node_modules"
+  fi
+done
