@@ -24,6 +24,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
         var body = new JsonObject();
         var contents = new JsonArray();
         var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var needsSignature = RequiresThoughtSignatures(upstreamModel);
         JsonArray? currentParts = null;
         string? currentRole = null;
         foreach (var m in request.Messages)
@@ -44,15 +45,21 @@ public sealed class GeminiUpstream : IUpstreamFormat
                         parts.Add(new JsonObject { ["fileData"] = new JsonObject { ["mimeType"] = i.MediaType ?? ImageUrls.GuessMediaType(i.Url), ["fileUri"] = i.Url } });
                         break;
                     case ToolCallPart c:
+                    {
                         callNames[c.Id] = c.Name;
-                        parts.Add(new JsonObject { ["functionCall"] = new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["args"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) } });
+                        // Ids are left out: the neutral ids may come from another vendor, and Gemini pairs calls and responses by order.
+                        var call = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = c.Name, ["args"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) } };
+                        // Gemini 3+ refuses replayed function calls without the (first) call's thought signature; a translated history
+                        // has none, so send Google's documented sentinel that skips the check.
+                        if (needsSignature && !parts.Any(p => p is JsonObject o && o.ContainsKey("functionCall"))) call["thoughtSignature"] = SkipSignature;
+                        parts.Add(call);
                         break;
+                    }
                     case ToolResultPart r:
                         parts.Add(new JsonObject
                         {
                             ["functionResponse"] = new JsonObject
                             {
-                                ["id"] = r.ToolCallId,
                                 ["name"] = r.Name ?? callNames.GetValueOrDefault(r.ToolCallId) ?? r.ToolCallId,
                                 ["response"] = ResultObject(r),
                             },
@@ -132,6 +139,19 @@ public sealed class GeminiUpstream : IUpstreamFormat
         }
         body["generationConfig"] = gc;
         return new UpstreamHttpRequest(PassthroughPath(upstreamModel, stream), body);
+    }
+
+    internal const string SkipSignature = "skip_thought_signature_validator";
+
+    /// <summary>Gemini 3 and later validate thought signatures on replayed function calls; 2.x do not.</summary>
+    internal static bool RequiresThoughtSignatures(string model)
+    {
+        var name = model.StartsWith("models/", StringComparison.Ordinal) ? model[7..] : model;
+        if (!name.StartsWith("gemini-", StringComparison.OrdinalIgnoreCase)) return false;
+        var digits = name.AsSpan(7);
+        var end = 0;
+        while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
+        return end > 0 && int.TryParse(digits[..end], out var major) && major >= 3;
     }
 
     /// <summary>functionResponse.response must be an object: a JSON object result goes as is, anything else is wrapped.</summary>
