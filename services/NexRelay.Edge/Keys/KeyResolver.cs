@@ -13,7 +13,7 @@ internal sealed class KeyLookupUnavailableException(string message, Exception? i
 
 /// <summary>
 /// Finds the key behind a presented secret: format check → HMAC → in-process cache (hard TTL; unknown keys briefly) →
-/// Redis <c>nexrelay:key:{hash}</c> → key-policy <c>GET /internal/keys/by-hash/{hash}</c>. A cache hit makes no network call.
+/// Redis <c>nexrelay:key:{hash}</c> → key-policy <c>POST /internal/keys/lookup</c>. A cache hit makes no network call.
 /// <see cref="Evict"/> (driven by <c>KeyChanged</c>) drops an entry so the next request reloads it from Redis, which
 /// key-policy updates before it publishes the event.
 /// </summary>
@@ -99,7 +99,7 @@ internal sealed partial class KeyResolver : IDisposable
         try
         {
             var client = _httpClients.CreateClient(HttpClientName);
-            using var response = await client.GetAsync($"/internal/keys/by-hash/{hash}", ct);
+            using var response = await client.PostAsJsonAsync(KeyLookupRequest.Path, new KeyLookupRequest { KeyHash = hash }, KeySnapshotJson.Options, ct);
             if (response.StatusCode == HttpStatusCode.NotFound) return null;
             if (!response.IsSuccessStatusCode)
                 throw new KeyLookupUnavailableException($"Key-policy answered {(int)response.StatusCode} to a key lookup.");

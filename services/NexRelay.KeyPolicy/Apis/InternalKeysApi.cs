@@ -1,31 +1,44 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NexRelay.Contracts.Keys;
-using NexRelay.KeyPolicy.Keys;
 
 namespace NexRelay.KeyPolicy.Apis;
 
 /// <summary>
-/// Lookup by hash for the edge's cache: <c>GET /internal/keys/by-hash/{hash}</c> → <see cref="KeySnapshot"/> in
-/// <see cref="KeySnapshotJson"/> (snake_case), the same JSON as the Redis entry it also refreshes. Not exposed by the edge.
+/// Lookup by hash for the edge's cache: <c>POST /internal/keys/lookup</c> <c>{"key_hash":"…"}</c> → <see cref="KeySnapshot"/>
+/// in <see cref="KeySnapshotJson"/> (snake_case), the same JSON as the Redis entry it also refreshes. Not exposed by the edge.
 /// </summary>
 internal static class InternalKeysApi
 {
     public static RouteGroupBuilder MapInternalKeysApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/internal/keys").WithTags("Internal");
-        group.MapGet("/by-hash/{hash}", GetByHashAsync).WithName("GetKeyByHash");
+        group.MapPost("/lookup", LookupAsync).WithName("LookupKey");
         return group;
     }
 
-    public static async Task<Results<JsonHttpResult<KeySnapshot>, ProblemHttpResult>> GetByHashAsync(
-        string hash, [AsParameters] KeyServices services, CancellationToken ct)
+    public static async Task<Results<JsonHttpResult<KeySnapshot>, ProblemHttpResult, ValidationProblem>> LookupAsync(
+        HttpRequest request, [AsParameters] KeyServices services, CancellationToken ct)
     {
-        var key = KeyHash.LooksLikeHash(hash) ? await services.Store.GetByHashAsync(hash, ct) : null;
+        KeyLookupRequest? lookup;
+        try
+        {
+            lookup = await JsonSerializer.DeserializeAsync<KeyLookupRequest>(request.Body, KeySnapshotJson.Options, ct);
+        }
+        catch (JsonException)
+        {
+            lookup = null;
+        }
+        if (lookup is null || string.IsNullOrEmpty(lookup.KeyHash))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key_hash"] = ["Send {\"key_hash\": \"<64 hex characters>\"}."] },
+                type: KeysApi.ProblemTypes.Validation);
+
+        var key = KeyHash.LooksLikeHash(lookup.KeyHash) ? await services.Store.GetByHashAsync(lookup.KeyHash, ct) : null;
         if (key is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: "No key has this hash.",
                 type: KeysApi.ProblemTypes.NotFound);
         var snapshot = key.ToSnapshot();
-        await services.Notifier.WriteSnapshotAsync(hash, snapshot);
+        await services.Notifier.WriteSnapshotAsync(lookup.KeyHash, snapshot);
         return TypedResults.Json(snapshot, KeySnapshotJson.Options);
     }
 }
