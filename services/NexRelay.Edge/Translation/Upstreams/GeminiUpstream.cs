@@ -173,7 +173,11 @@ public sealed class GeminiUpstream : IUpstreamFormat
         var output = new List<ContentPart>();
         if (Lenient.Path(candidate, "content", "parts") is JsonArray parts)
         {
-            foreach (var part in parts.OfType<JsonObject>()) ReadPart(part, output, null);
+            foreach (var part in parts.OfType<JsonObject>())
+            {
+                ReadPart(part, output, null);
+                if (ReadCall(part) is { } call) output.Add(call);
+            }
         }
         var finish = MapFinish(Lenient.Str(candidate?["finishReason"]), output.Any(p => p is ToolCallPart));
         if (candidate is null && Lenient.Path(body, "promptFeedback", "blockReason") is not null) finish = FinishReason.ContentFilter;
