@@ -6,7 +6,7 @@ namespace NexRelay.SimulatedProvider;
 /// Defaults for the simulation knobs (section <c>Simulator</c>). Each can be overridden per request by its
 /// <c>x-sim-*</c> header (see <see cref="Simulation.Knobs"/>).
 /// </summary>
-public sealed class SimulatorOptions : IValidatableObject
+internal sealed class SimulatorOptions : IValidatableObject
 {
     public const string SectionName = "Simulator";
 

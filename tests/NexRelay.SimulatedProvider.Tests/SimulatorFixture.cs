@@ -25,9 +25,18 @@ public class SimulatorFixture : IDisposable
 
     private static Uri ServerAddress(ServiceFactory<Program> factory)
     {
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => !a.EndsWith(":0", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException("Kestrel reported no bound address: " + string.Join(",", addresses));
+        // The bound port can show up a moment after start; wait for it briefly rather than fail the whole class.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        ICollection<string> addresses;
+        string? address;
+        while (true)
+        {
+            addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            address = addresses.FirstOrDefault(a => !a.EndsWith(":0", StringComparison.Ordinal));
+            if (address is not null || DateTime.UtcNow > deadline) break;
+            Thread.Sleep(50);
+        }
+        if (address is null) throw new InvalidOperationException("Kestrel reported no bound address: " + string.Join(",", addresses));
         return new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1").Replace("localhost", "127.0.0.1"));
     }
 

@@ -121,6 +121,7 @@ internal sealed class GeminiFormat : WireFormat
     {
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         context.Response.ContentType = "application/json";
+        context.Response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, SseWriter.JsonOptions))
         {
             WriteError(writer, 404, $"models/{modelAction} is not found for API version v1beta, or is not supported for generateContent.", null);

@@ -191,3 +191,23 @@ public sealed class KnobTests(SimulatorFixture sim) : IClassFixture<SimulatorFix
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"answer after {clock.Elapsed.TotalMilliseconds} ms");
     }
 }
+
+/// <summary>A client that goes away mid-stream does not disturb the simulator.</summary>
+public sealed class DisconnectTests(SimulatorFixture sim) : IClassFixture<SimulatorFixture>
+{
+    [Fact]
+    public async Task A_client_leaving_mid_stream_leaves_the_simulator_serving()
+    {
+        using (var response = await sim.PostAsync("/v1/chat/completions",
+            """{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}""", ("x-sim-token-delay-ms", "50")))
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[64];
+            Assert.True(await stream.ReadAsync(buffer) > 0);
+        }
+
+        var (after, body) = await sim.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":2}""");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(2, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+}
