@@ -1,0 +1,196 @@
+using NexRelay.Contracts.Keys;
+using NexRelay.Edge.Keys;
+using NexRelay.Testing;
+using StackExchange.Redis;
+
+namespace NexRelay.Edge.Tests.Keys;
+
+/// <summary>The resolver against the real Redis, with a real HTTP lookup server behind it. Each test uses fresh keys.</summary>
+public sealed class KeyResolverTests : IAsyncLifetime
+{
+    private ConnectionMultiplexer _redis = null!;
+    private KeyPolicyLookupServer _keyPolicy = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
+        _keyPolicy = await KeyPolicyLookupServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _keyPolicy.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    internal static KeySnapshot Snapshot(string name = "k", string state = "active", int? rpm = 60) => new()
+    {
+        Id = Guid.NewGuid(),
+        WalletId = Guid.NewGuid(),
+        Name = name,
+        Hint = "nrk_…abcd",
+        State = state,
+        Policy = new KeyPolicy { AllowedModels = ["gpt-*"], MaxOutputTokens = 256, Rpm = rpm, BudgetMicros = 5_000_000 },
+    };
+
+    internal static string Hash(string key) => KeyHash.Compute(EdgeKeysHost.HashSecret, key);
+
+    private Task SeedRedisAsync(string key, KeySnapshot snapshot) =>
+        _redis.GetDatabase().StringSetAsync(KeyHash.RedisKey(Hash(key)), KeySnapshotJson.Serialize(snapshot), TimeSpan.FromMinutes(5));
+
+    [Fact]
+    public async Task Resolves_from_redis_then_serves_from_memory_without_any_network_call()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        var original = Snapshot("original");
+        await SeedRedisAsync(key, original);
+
+        Assert.Equal(original, await edge.Resolver.ResolveAsync(key, CancellationToken.None), SnapshotComparer.Instance);
+
+        // Change Redis behind the cache's back: a cache hit must not look.
+        await SeedRedisAsync(key, Snapshot("changed"));
+        var again = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal("original", again!.Name);
+        Assert.Equal(0, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task Evicting_a_hash_makes_the_next_resolve_read_redis_again()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        await SeedRedisAsync(key, Snapshot("before"));
+        Assert.Equal("before", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+
+        await SeedRedisAsync(key, Snapshot("after", state: "revoked"));
+        Assert.True(edge.Resolver.IsCached(Hash(key)));
+        edge.Resolver.Evict(Hash(key));
+        Assert.False(edge.Resolver.IsCached(Hash(key)));
+
+        var reloaded = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal("after", reloaded!.Name);
+        Assert.Equal(KeyStatus.Revoked, KeyValidity.Check(reloaded, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public async Task Falls_back_to_key_policy_when_redis_has_no_entry_and_then_caches()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        var snapshot = Snapshot("from key-policy");
+        _keyPolicy.Keys[Hash(key)] = snapshot;
+
+        var resolved = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal(snapshot, resolved, SnapshotComparer.Instance);
+        Assert.Equal(1, _keyPolicy.Calls);
+
+        await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal(1, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task Unknown_keys_are_remembered_briefly_then_asked_again()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:NegativeCacheTtl"] = "00:00:00.300" });
+        var key = KeyHash.Generate();
+
+        Assert.Null(await edge.Resolver.ResolveAsync(key, CancellationToken.None));
+        Assert.Null(await edge.Resolver.ResolveAsync(key, CancellationToken.None));
+        Assert.Equal(1, _keyPolicy.Calls);
+
+        await Task.Delay(500);
+        _keyPolicy.Keys[Hash(key)] = Snapshot("created meanwhile");
+        Assert.Equal("created meanwhile", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.Equal(2, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task The_hard_ttl_bounds_staleness_when_no_event_arrives()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:CacheTtl"] = "00:00:00.400" });
+        var key = KeyHash.Generate();
+        await SeedRedisAsync(key, Snapshot("v1"));
+        Assert.Equal("v1", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+
+        await SeedRedisAsync(key, Snapshot("v2"));
+        Assert.Equal("v1", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        await Task.Delay(600);
+        Assert.Equal("v2", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("sk-not-ours")]
+    [InlineData("nrk_short")]
+    [InlineData("nrk_abcdefghijklmnopqrstuvwxyz0123456789ABCD-F")]
+    public async Task Malformed_keys_resolve_to_null_without_any_lookup(string presented)
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        Assert.Null(await edge.Resolver.ResolveAsync(presented, CancellationToken.None));
+        Assert.Equal(0, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task Redis_entries_written_by_key_policy_in_snake_case_are_read()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        var id = Guid.NewGuid();
+        var json = $$"""
+            {"id":"{{id}}","wallet_id":"{{Guid.NewGuid()}}","name":"raw","hint":"nrk_…wxyz","state":"disabled","expires_at":null,
+             "policy":{"allowed_models":["a*"],"max_output_tokens":99,"output_cap_mode":"reject","budget_micros":7,"budget_period":"day","rpm":5,"tpm":500,"log_bodies":true} }
+            """;
+        await _redis.GetDatabase().StringSetAsync(KeyHash.RedisKey(Hash(key)), json, TimeSpan.FromMinutes(5));
+
+        var resolved = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal(id, resolved!.Id);
+        Assert.Equal("disabled", resolved.State);
+        Assert.Equal(["a*"], resolved.Policy.AllowedModels);
+        Assert.Equal(99, resolved.Policy.MaxOutputTokens);
+        Assert.Equal("reject", resolved.Policy.OutputCapMode);
+        Assert.Equal(7, resolved.Policy.BudgetMicros);
+        Assert.Equal("day", resolved.Policy.BudgetPeriod);
+        Assert.Equal(500, resolved.Policy.Tpm);
+        Assert.True(resolved.Policy.LogBodies);
+    }
+
+    [Fact]
+    public async Task Key_policy_failing_with_nothing_in_redis_is_an_outage_not_an_unknown_key()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        _keyPolicy.Failing = true;
+        var key = KeyHash.Generate();
+        await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(key, CancellationToken.None));
+
+        // Nothing was cached: once key-policy answers again, the key resolves.
+        _keyPolicy.Failing = false;
+        _keyPolicy.Keys[Hash(key)] = Snapshot("back");
+        Assert.Equal("back", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+    }
+
+    [Fact]
+    public async Task Key_policy_unreachable_is_an_outage()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(keyPolicyUrl: null);
+        await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(KeyHash.Generate(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_edge_refuses_to_start_without_a_long_enough_hash_secret()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:KeyHashSecret"] = "short" }));
+        Assert.Contains("NexRelay:KeyHashSecret", ex.Message);
+    }
+
+    /// <summary>Records compare lists by reference; compare snapshots by their JSON instead.</summary>
+    private sealed class SnapshotComparer : IEqualityComparer<KeySnapshot?>
+    {
+        public static readonly SnapshotComparer Instance = new();
+
+        public bool Equals(KeySnapshot? x, KeySnapshot? y) =>
+            (x is null ? "null" : KeySnapshotJson.Serialize(x)) == (y is null ? "null" : KeySnapshotJson.Serialize(y));
+
+        public int GetHashCode(KeySnapshot? obj) => 0;
+    }
+}
