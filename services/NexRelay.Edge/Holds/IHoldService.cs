@@ -1,0 +1,20 @@
+using NexRelay.Contracts.Billing;
+
+namespace NexRelay.Edge.Holds;
+
+/// <summary>
+/// The edge's one hold step: reserve a request's worst-case cost before the upstream call. Kept this small so credit leases
+/// (an in-memory slice of a wallet per replica) can replace the per-request HTTP hold later without touching the relay.
+/// </summary>
+public interface IHoldService
+{
+    /// <summary>
+    /// Granted, or refused with the shortfall (wallet or budget) — answer 402 in the caller's format.
+    /// Throws <see cref="BillingUnavailableException"/> when billing cannot be reached in time — answer 503 in the caller's
+    /// format and make no upstream call.
+    /// </summary>
+    Task<HoldResponse> HoldAsync(HoldRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Billing did not answer the hold (unreachable, timed out, or an unexpected reply). No upstream call may be made.</summary>
+public sealed class BillingUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
