@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NexRelay.Edge.Events;
+
+/// <summary>Settings under <c>Edge:</c> for publishing <c>RequestCompleted</c> events.</summary>
+public sealed class EdgeEventsOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>Directory of the durable spool (<c>Edge:SpoolPath</c>); relative paths are under the content root. Default <c>.spool</c>.</summary>
+    public string SpoolPath { get; set; } = ".spool";
+
+    /// <summary>Events queued in memory before overflow goes straight to the spool (<c>Edge:EventBufferCapacity</c>).</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Edge:EventBufferCapacity must be between 1 and 10000000.")]
+    public int EventBufferCapacity { get; set; } = 10_000;
+
+    /// <summary>How long one publish may wait for the broker's confirm before the event is spooled (<c>Edge:EventPublishTimeout</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00", ErrorMessage = "Edge:EventPublishTimeout must be between 50 ms and 5 minutes.")]
+    public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time between attempts to replay the spool to RabbitMQ (<c>Edge:SpoolReplayInterval</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00", ErrorMessage = "Edge:SpoolReplayInterval must be between 50 ms and 1 hour.")]
+    public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace NexRelay.Edge.Events;
+
+internal static class EventsExtensions
+{
+    /// <summary>
+    /// <see cref="IRequestEventPublisher"/> with its background publisher and durable spool. Call after
+    /// <c>AddNexRelayMessaging</c>: hosted services stop in reverse order, so the publisher drains before the bus stops.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeEvents(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EdgeEventsOptions>().BindConfiguration(EdgeEventsOptions.Section).ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SpoolPath), "Edge:SpoolPath must not be empty.").ValidateOnStart();
+        builder.Services.AddSingleton(sp => new EventSpool(
+            Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<IOptions<EdgeEventsOptions>>().Value.SpoolPath),
+            sp.GetRequiredService<ILogger<EventSpool>>()));
+        builder.Services.AddSingleton<RequestEventPublisher>();
+        builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestEventPublisher>());
+        return builder;
+    }
+}

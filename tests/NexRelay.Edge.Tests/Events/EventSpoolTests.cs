@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NexRelay.Edge.Events;
+
+namespace NexRelay.Edge.Tests.Events;
+
+public sealed class EventSpoolTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"nexrelay-spool-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_path)) Directory.Delete(_path, recursive: true);
+    }
+
+    [Fact]
+    public void Appended_events_survive_a_new_spool_instance_field_for_field()
+    {
+        var original = EventHosts.Event("req_1") with { HeldMicros = 1234, TtftMs = 5.5, RequestBody = "{\"a\":\"b\"}" };
+        using (var spool = new EventSpool(_path, NullLogger<EventSpool>.Instance))
+        {
+            spool.Append([original, EventHosts.Event("req_2")], flushToDisk: true);
+        }
+
+        using var reopened = new EventSpool(_path, NullLogger<EventSpool>.Instance);
+        Assert.True(reopened.HasPending);
+        var events = reopened.Seal().SelectMany(reopened.Read).ToList();
+        Assert.Equal(["req_1", "req_2"], events.Select(e => e.RequestId));
+        Assert.Equal(original, events[0]);
+    }
+
+    [Fact]
+    public void A_torn_last_line_is_skipped_and_the_rest_replays()
+    {
+        using var spool = new EventSpool(_path, NullLogger<EventSpool>.Instance);
+        spool.Append([EventHosts.Event("req_1")], flushToDisk: true);
+        var segment = Assert.Single(spool.Seal());
+        File.AppendAllText(segment, "{\"requestId\":\"req_2\",\"crea");
+
+        Assert.Equal(["req_1"], spool.Read(segment).Select(e => e.RequestId));
+    }
+
+    [Fact]
+    public void Sealing_starts_a_new_segment_so_replayed_segments_can_be_deleted()
+    {
+        using var spool = new EventSpool(_path, NullLogger<EventSpool>.Instance);
+        Assert.False(spool.HasPending);
+        spool.Append([EventHosts.Event("req_1")], flushToDisk: true);
+        var sealedSegments = spool.Seal();
+        spool.Append([EventHosts.Event("req_2")], flushToDisk: true);
+
+        foreach (var segment in sealedSegments) spool.Delete(segment);
+        Assert.True(spool.HasPending);
+        Assert.Equal(["req_2"], spool.Seal().SelectMany(spool.Read).Select(e => e.RequestId));
+    }
+}

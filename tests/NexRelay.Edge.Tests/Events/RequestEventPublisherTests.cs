@@ -1,0 +1,108 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NexRelay.Edge.Events;
+using NexRelay.Testing;
+
+namespace NexRelay.Edge.Tests.Events;
+
+public sealed class RequestEventPublisherTests : IDisposable
+{
+    private readonly string _spool = Path.Combine(Path.GetTempPath(), $"nexrelay-spool-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_spool)) Directory.Delete(_spool, recursive: true);
+    }
+
+    [Fact]
+    public async Task Published_events_each_arrive_exactly_once()
+    {
+        var deliveries = new Deliveries();
+        using var consumer = await EventHosts.StartConsumerAsync(deliveries);
+        using var publisher = await EventHosts.StartPublisherAsync(TestInfrastructure.RabbitMq, _spool);
+        var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+
+        var ids = Enumerable.Range(0, 500).Select(i => $"{deliveries.Prefix}{i}").ToList();
+        foreach (var id in ids) events.Publish(EventHosts.Event(id));
+
+        await deliveries.WaitForAsync(ids, TimeSpan.FromSeconds(30));
+        await Task.Delay(1000); // room for any duplicate to show up
+        Assert.Equal(ids.Count, deliveries.Counts.Count);
+        Assert.All(deliveries.Counts.Values, n => Assert.Equal(1, n));
+        Assert.Equal(0, EventHosts.SpooledEvents(_spool));
+        await publisher.StopAsync();
+    }
+
+    [Fact]
+    public async Task Publish_returns_at_once_even_when_the_broker_is_unreachable()
+    {
+        using var publisher = await EventHosts.StartPublisherAsync(EventHosts.UnreachableBroker(), _spool);
+        var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 1000; i++) events.Publish(EventHosts.Event($"evt_fast_{i}"));
+        Assert.True(started.ElapsedMilliseconds < 1000, $"1000 publishes took {started.ElapsedMilliseconds} ms");
+        await publisher.StopAsync();
+        Assert.Equal(1000, EventHosts.SpooledEvents(_spool));
+    }
+
+    [Fact]
+    public async Task Events_spooled_while_the_broker_is_down_are_replayed_by_the_next_publisher_and_the_spool_empties()
+    {
+        var deliveries = new Deliveries();
+        var ids = Enumerable.Range(0, 50).Select(i => $"{deliveries.Prefix}{i}").ToList();
+
+        // Broker unreachable: every event lands in the spool file.
+        using (var down = await EventHosts.StartPublisherAsync(EventHosts.UnreachableBroker(), _spool))
+        {
+            var events = down.Services.GetRequiredService<IRequestEventPublisher>();
+            foreach (var id in ids.Take(30)) events.Publish(EventHosts.Event(id));
+            await WaitUntilAsync(() => EventHosts.SpooledEvents(_spool) == 30, TimeSpan.FromSeconds(20));
+            // The rest is still queued in memory at shutdown: the drain spools it too.
+            foreach (var id in ids.Skip(30)) events.Publish(EventHosts.Event(id));
+            await down.StopAsync();
+        }
+        Assert.Equal(ids.Count, EventHosts.SpooledEvents(_spool));
+        Assert.Empty(deliveries.Counts);
+
+        // A new publisher (a restarted edge) on the same spool with the broker back: the spool replays and empties.
+        using var consumer = await EventHosts.StartConsumerAsync(deliveries);
+        using var up = await EventHosts.StartPublisherAsync(TestInfrastructure.RabbitMq, _spool);
+        await deliveries.WaitForAsync(ids, TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(() => EventHosts.SpooledEvents(_spool) == 0 && Directory.GetFiles(_spool).Length == 0, TimeSpan.FromSeconds(10));
+        await Task.Delay(1000);
+        Assert.All(deliveries.Counts.Values, n => Assert.Equal(1, n));
+
+        // And it publishes new events normally afterwards.
+        var later = $"{deliveries.Prefix}later";
+        up.Services.GetRequiredService<IRequestEventPublisher>().Publish(EventHosts.Event(later));
+        await deliveries.WaitForAsync([later], TimeSpan.FromSeconds(10));
+        await up.StopAsync();
+    }
+
+    [Fact]
+    public async Task Events_queued_at_shutdown_are_published_before_the_bus_stops()
+    {
+        var deliveries = new Deliveries();
+        using var consumer = await EventHosts.StartConsumerAsync(deliveries);
+        var ids = Enumerable.Range(0, 300).Select(i => $"{deliveries.Prefix}{i}").ToList();
+        using (var publisher = await EventHosts.StartPublisherAsync(TestInfrastructure.RabbitMq, _spool))
+        {
+            var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+            foreach (var id in ids) events.Publish(EventHosts.Event(id));
+            await publisher.StopAsync();
+        }
+        // Each one either reached RabbitMQ or is in the spool; with a healthy broker they were all published.
+        await deliveries.WaitForAsync(ids, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, EventHosts.SpooledEvents(_spool));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("Condition not met in time.");
+            await Task.Delay(100);
+        }
+    }
+}
