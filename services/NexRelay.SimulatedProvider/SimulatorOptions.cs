@@ -21,7 +21,7 @@ internal sealed class SimulatorOptions : IValidatableObject
     /// <summary>When 400..599, every request fails with this status and the format's error body. 0 = off.</summary>
     public int FailStatus { get; init; }
 
-    /// <summary>Streams send this many tokens, then the connection is aborted. -1 = off.</summary>
+    /// <summary>Streams send this many tokens, then the connection is aborted (whole answers: half the body). -1 = off.</summary>
     [Range(-1, int.MaxValue)]
     public int CutAfter { get; init; } = -1;
 

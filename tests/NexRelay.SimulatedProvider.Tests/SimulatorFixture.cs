@@ -15,12 +15,29 @@ public class SimulatorFixture : IDisposable
 
     protected SimulatorFixture(IDictionary<string, string?> settings)
     {
-        Factory = new ServiceFactory<Program>(settings);
-        // Real Kestrel must be chosen before the host is built (ServiceFactory asks for it too late, leaving a TestServer).
-        Factory.UseKestrel(0);
-        Factory.StartServer();
+        Factory = Start(settings);
         // A plain client on the port Kestrel really bound (the factory's own client may report port 0).
         Client = new HttpClient { BaseAddress = ServerAddress(Factory), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private static ServiceFactory<Program> Start(IDictionary<string, string?> settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var factory = new ServiceFactory<Program>(settings);
+            try
+            {
+                // Real Kestrel must be chosen before the host is built (ServiceFactory asks for it too late, leaving a TestServer).
+                factory.UseKestrel(0);
+                factory.StartServer();
+                return factory;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("cannot be modified after the server has started", StringComparison.Ordinal))
+            {
+                // WebApplicationFactory sometimes sets the port after a minimal-hosting app has already started; start again.
+                factory.Dispose();
+            }
+        }
     }
 
     private static Uri ServerAddress(ServiceFactory<Program> factory)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ internal abstract class WireFormat
             }
 
             if (request.Stream) await StreamAsync(context, request, route, knobs, cancellationToken);
-            else await RespondAsync(response, request, knobs, cancellationToken);
+            else await RespondAsync(context, request, knobs, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -75,16 +76,36 @@ internal abstract class WireFormat
         }
     }
 
-    private async Task RespondAsync(HttpResponse response, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
+    private async Task RespondAsync(HttpContext context, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
     {
         if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs * request.OutputTokens, cancellationToken);
+        var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
+        if (knobs.CutAfter >= 0)
+        {
+            await SendHalfAndAbortAsync(context, request, cancellationToken);
+            return;
+        }
         using (var writer = new Utf8JsonWriter(response.BodyWriter, SseWriter.JsonOptions))
         {
             WriteResponse(writer, request);
         }
         await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The cut knob on a whole answer: the first half of the body, then the connection drops.</summary>
+    private async Task SendHalfAndAbortAsync(HttpContext context, SimulatedRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, SseWriter.JsonOptions))
+        {
+            WriteResponse(writer, request);
+        }
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory[..(buffer.WrittenCount / 2)], cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+        await Task.Delay(50, cancellationToken);
+        context.Abort();
     }
 
     private async Task StreamAsync(HttpContext context, SimulatedRequest request, RouteInfo route, Knobs knobs, CancellationToken cancellationToken)

@@ -85,6 +85,17 @@ public sealed class KnobTests(SimulatorFixture sim) : IClassFixture<SimulatorFix
 
     [Theory]
     [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Cut_after_on_a_whole_answer_sends_part_of_the_body_then_drops_the_connection(string format)
+    {
+        var wire = WireCase.Get(format);
+        var response = await SendAsync(wire, 5, stream: false, ("x-sim-cut-after", "2"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Assert.ThrowsAnyAsync<Exception>(async () => await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
     public async Task Streams_report_usage_and_final_events_without_knobs(string format)
     {
         var wire = WireCase.Get(format);
