@@ -293,3 +293,50 @@ public sealed class UpstreamRequestTests
         Assert.Null(thinking["includeThoughts"]);
     }
 }
+
+public sealed class UpstreamRequestEdgeCaseTests
+{
+    [Theory]
+    [InlineData(UpstreamKind.OpenAI, "tool_choice")]
+    [InlineData(UpstreamKind.Anthropic, "tool_choice")]
+    [InlineData(UpstreamKind.Gemini, "toolConfig")]
+    public void Tool_choice_without_tools_is_not_sent(UpstreamKind kind, string field)
+    {
+        var request = new ChatRequest { Model = "m", ToolChoice = new ToolChoice(ToolChoiceKind.None), ParallelToolCalls = false };
+        request.Messages.Add(new ChatMessage { Role = ChatRole.User, Parts = [new TextPart("hi")] });
+        var body = FormatRegistry.Upstream(kind).BuildRequest(request, "x", 10, false).Body;
+        Assert.False(body.ContainsKey(field));
+        Assert.False(body.ContainsKey("parallel_tool_calls"));
+    }
+
+    [Fact]
+    public void Non_json_tool_results_are_wrapped_for_Gemini_and_errors_marked()
+    {
+        var request = new ChatRequest { Model = "m" };
+        request.Messages.Add(new ChatMessage { Role = ChatRole.User, Parts = [new TextPart("hi")] });
+        request.Messages.Add(new ChatMessage { Role = ChatRole.Assistant, Parts = [new ToolCallPart("c1", "f", "{}")] });
+        request.Messages.Add(new ChatMessage { Role = ChatRole.Tool, Parts = [new ToolResultPart("c1", null, "boom", IsError: true)] });
+        var gemini = FormatRegistry.Upstream(UpstreamKind.Gemini).BuildRequest(request, "gemini-2.5-flash", 10, false).Body;
+        var response = gemini["contents"]![2]!["parts"]![0]!["functionResponse"]!;
+        Assert.Equal("f", (string)response["name"]!); // resolved from the call
+        Assert.Equal("boom", (string)response["response"]!["error"]!);
+
+        var anthropic = FormatRegistry.Upstream(UpstreamKind.Anthropic).BuildRequest(request, "c", 10, false).Body;
+        Assert.True((bool)anthropic["messages"]![2]!["content"]![0]!["is_error"]!);
+    }
+
+    [Fact]
+    public void Malformed_stream_data_is_ignored_not_thrown()
+    {
+        foreach (var kind in new[] { UpstreamKind.OpenAI, UpstreamKind.Anthropic, UpstreamKind.Gemini })
+        {
+            var events = new List<StreamEvent>();
+            var parser = FormatRegistry.Upstream(kind).CreateStreamParser();
+            parser.Parse(null, "{not json"u8, events);
+            parser.Parse(null, "[1,2]"u8, events);
+            parser.Parse(null, "\"text\""u8, events);
+            parser.Parse("message_delta", "{}"u8, events);
+            Assert.DoesNotContain(events, e => e is TextDelta or ToolCallDelta or StreamFailure);
+        }
+    }
+}

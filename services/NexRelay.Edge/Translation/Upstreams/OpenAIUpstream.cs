@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace NexRelay.Edge.Translation.Upstreams;
@@ -70,7 +70,7 @@ public sealed class OpenAIUpstream : IUpstreamFormat
             body["tools"] = tools;
             if (request.ParallelToolCalls is { } parallel) body["parallel_tool_calls"] = parallel;
         }
-        if (request.ToolChoice is { } choice && (request.Tools.Count > 0 || choice.Kind == ToolChoiceKind.None))
+        if (request.ToolChoice is { } choice && request.Tools.Count > 0) // OpenAI refuses tool_choice without tools
         {
             body["tool_choice"] = choice.Kind switch
             {
@@ -189,7 +189,10 @@ public sealed class OpenAIUpstream : IUpstreamFormat
     };
 }
 
-/// <summary>Parses <c>chat.completion.chunk</c> events; maps OpenAI tool-call indexes to neutral ones in order of appearance.</summary>
+/// <summary>
+/// Parses <c>chat.completion.chunk</c> events; maps OpenAI tool-call indexes to neutral ones in order of appearance.
+/// Reads through a pooled <see cref="JsonDocument"/>: this runs for every chunk of every OpenAI stream, pass-through included.
+/// </summary>
 internal sealed class OpenAIStreamParser : IUpstreamStreamParser
 {
     private bool _started;
@@ -198,46 +201,83 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
     public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
     {
         if (data.SequenceEqual("[DONE]"u8)) return;
-        if (Lenient.Parse(data) is not { } chunk) return;
-        if (chunk["error"] is { } error)
+        JsonDocument document;
+        try
         {
-            output.Add(new StreamFailure(Lenient.Str(error["message"]) ?? Lenient.Str(error) ?? "upstream error"));
+            var reader = new Utf8JsonReader(data);
+            if (!JsonDocument.TryParseValue(ref reader, out var parsed)) return;
+            document = parsed;
+        }
+        catch (JsonException)
+        {
             return;
         }
-        if (!_started)
+        using (document)
         {
-            _started = true;
-            output.Add(new StreamStart(Lenient.Str(chunk["id"]) ?? Ids.New("chatcmpl-"), Lenient.Str(chunk["model"]) ?? ""));
-        }
-        if (chunk["choices"] is JsonArray { Count: > 0 } choices && choices[0] is JsonObject choice)
-        {
-            if (choice["delta"] is JsonObject delta)
+            var chunk = document.RootElement;
+            if (chunk.ValueKind != JsonValueKind.Object) return;
+            if (chunk.TryGetProperty("error"u8, out var error) && error.ValueKind != JsonValueKind.Null)
             {
-                if (Lenient.Str(delta["reasoning_content"]) is { Length: > 0 } reasoning) output.Add(new ReasoningDelta(reasoning));
-                if (Lenient.Str(delta["content"]) is { Length: > 0 } text) output.Add(new TextDelta(text));
-                if (Lenient.Str(delta["refusal"]) is { Length: > 0 } refusal) output.Add(new TextDelta(refusal));
-                if (delta["tool_calls"] is JsonArray calls)
+                output.Add(new StreamFailure(Str(error, "message"u8) ?? (error.ValueKind == JsonValueKind.String ? error.GetString() : null) ?? "upstream error"));
+                return;
+            }
+            if (!_started)
+            {
+                _started = true;
+                output.Add(new StreamStart(Str(chunk, "id"u8) ?? Ids.New("chatcmpl-"), Str(chunk, "model"u8) ?? ""));
+            }
+            if (chunk.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+            {
+                var choice = choices[0];
+                if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("delta"u8, out var delta) && delta.ValueKind == JsonValueKind.Object)
                 {
-                    foreach (var call in calls.OfType<JsonObject>())
+                    if (Str(delta, "reasoning_content"u8) is { Length: > 0 } reasoning) output.Add(new ReasoningDelta(reasoning));
+                    if (Str(delta, "content"u8) is { Length: > 0 } text) output.Add(new TextDelta(text));
+                    if (Str(delta, "refusal"u8) is { Length: > 0 } refusal) output.Add(new TextDelta(refusal));
+                    if (delta.TryGetProperty("tool_calls"u8, out var calls) && calls.ValueKind == JsonValueKind.Array)
                     {
-                        var upstreamIndex = (int)Lenient.Long(call["index"]);
-                        var index = _toolIndexes.IndexOf(upstreamIndex);
-                        if (index < 0)
-                        {
-                            _toolIndexes.Add(upstreamIndex);
-                            index = _toolIndexes.Count - 1;
-                            output.Add(new ToolCallStart(index, Lenient.Str(call["id"]) ?? Ids.New("call_"),
-                                Lenient.Str(Lenient.Path(call, "function", "name")) ?? ""));
-                        }
-                        if (Lenient.Str(Lenient.Path(call, "function", "arguments")) is { Length: > 0 } args)
-                        {
-                            output.Add(new ToolCallDelta(index, args));
-                        }
+                        foreach (var call in calls.EnumerateArray()) ReadToolCall(call, output);
                     }
                 }
+                if (choice.ValueKind == JsonValueKind.Object && Str(choice, "finish_reason"u8) is { } finish)
+                {
+                    output.Add(new StreamFinish(OpenAIUpstream.MapFinish(finish)));
+                }
             }
-            if (Lenient.Str(choice["finish_reason"]) is { } finish) output.Add(new StreamFinish(OpenAIUpstream.MapFinish(finish)));
+            if (chunk.TryGetProperty("usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                output.Add(new UsageUpdate(new Usage
+                {
+                    InputTokens = Long(usage, "prompt_tokens"u8),
+                    CachedInputTokens = usage.TryGetProperty("prompt_tokens_details"u8, out var pd) ? Long(pd, "cached_tokens"u8) : 0,
+                    OutputTokens = Long(usage, "completion_tokens"u8),
+                    ReasoningTokens = usage.TryGetProperty("completion_tokens_details"u8, out var cd) ? Long(cd, "reasoning_tokens"u8) : 0,
+                }));
+            }
         }
-        if (OpenAIUpstream.ReadUsage(chunk["usage"]) is { } usage) output.Add(new UsageUpdate(usage));
     }
+
+    private void ReadToolCall(JsonElement call, List<StreamEvent> output)
+    {
+        if (call.ValueKind != JsonValueKind.Object) return;
+        var upstreamIndex = (int)Long(call, "index"u8);
+        var index = _toolIndexes.IndexOf(upstreamIndex);
+        call.TryGetProperty("function"u8, out var fn);
+        if (index < 0)
+        {
+            _toolIndexes.Add(upstreamIndex);
+            index = _toolIndexes.Count - 1;
+            output.Add(new ToolCallStart(index, Str(call, "id"u8) ?? Ids.New("call_"), fn.ValueKind == JsonValueKind.Object ? Str(fn, "name"u8) ?? "" : ""));
+        }
+        if (fn.ValueKind == JsonValueKind.Object && Str(fn, "arguments"u8) is { Length: > 0 } args)
+        {
+            output.Add(new ToolCallDelta(index, args));
+        }
+    }
+
+    private static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
 }
