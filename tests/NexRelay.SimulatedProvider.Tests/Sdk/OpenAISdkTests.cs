@@ -144,6 +144,24 @@ public sealed class OpenAISdkTests(SimulatorFixture sim) : IClassFixture<Simulat
     }
 
     [Fact]
+    public async Task Response_stream_cut_by_the_limit_ends_with_an_incomplete_update()
+    {
+        var options = new CreateResponseOptions { Model = "gpt-4.1", StreamingEnabled = true, MaxOutputTokenCount = 3 };
+        options.InputItems.Add(ResponseItem.CreateUserMessageItem("hello there"));
+        ResponseResult? incomplete = null;
+        await foreach (var update in await Client.GetResponsesClient().CreateResponseStreamingAsync(options))
+        {
+            if (update is StreamingResponseIncompleteUpdate done) incomplete = done.Response;
+        }
+
+        Assert.NotNull(incomplete);
+        Assert.Equal(ResponseStatus.Incomplete, incomplete.Status);
+        Assert.Equal(ResponseIncompleteStatusReason.MaxOutputTokens, incomplete.IncompleteStatusDetails.Reason);
+        Assert.Equal(3, incomplete.Usage.OutputTokenCount);
+        Assert.Equal(Vocabulary.TextString(3), incomplete.GetOutputText());
+    }
+
+    [Fact]
     public async Task Response_tool_call_stream_parses_the_function_call()
     {
         var options = new CreateResponseOptions { Model = "gpt-4.1", StreamingEnabled = true };
