@@ -77,6 +77,9 @@ public sealed class LoggingFixture : IAsyncLifetime
         foreach (var e in events) await endpoint.Send(e);
     }
 
+    /// <summary>Publishes as the edge does: to the <see cref="RequestCompleted"/> exchange, which routes to every bound queue.</summary>
+    public Task PublishAsync(RequestCompleted e) => Factory.Services.GetRequiredService<IBus>().Publish(e);
+
     public Task<JsonElement> GetJsonAsync(string url) => Client.GetFromJsonAsync<JsonElement>(url);
 
     /// <summary>Polls the list endpoint until the wallet has <paramref name="count"/> rows (fails after 30 s).</summary>

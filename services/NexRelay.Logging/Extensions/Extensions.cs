@@ -28,6 +28,7 @@ internal static class Extensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RequestLogStore>();
+        builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddHostedService<RetentionPurgeService>();
 
         builder.Services.AddProblemDetails();

@@ -5,13 +5,22 @@ using NexRelay.Logging.Logs;
 namespace NexRelay.Logging.Ingestion;
 
 /// <summary>Stores <see cref="RequestCompleted"/> events a batch at a time: one INSERT per batch, idempotent by request id.</summary>
-public sealed partial class StoreRequestLogConsumer(RequestLogStore store, ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompleted>>
+public sealed partial class StoreRequestLogConsumer(RequestLogStore store, IngestionMetrics metrics, TimeProvider time,
+    ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompleted>>
 {
     public async Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
     {
         var events = new List<RequestCompleted>(context.Message.Length);
-        foreach (var message in context.Message) events.Add(message.Message);
+        foreach (var message in context.Message)
+        {
+            // A message without a request id can never be stored; dropping it keeps it from failing its whole batch.
+            if (string.IsNullOrEmpty(message.Message.RequestId)) metrics.Rejected(1);
+            else events.Add(message.Message);
+        }
+        if (events.Count == 0) return;
         var inserted = await store.InsertAsync(events, context.CancellationToken);
+        var oldest = events.Min(e => e.CreatedAt);
+        metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
         LogStored(logger, inserted, events.Count);
     }
 

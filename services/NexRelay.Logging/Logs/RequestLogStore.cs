@@ -33,6 +33,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
     {
         if (events.Count == 0) return 0;
         var rows = events.DistinctBy(e => e.RequestId, StringComparer.Ordinal).ToArray();
+        if (rows.Length == 0) return 0;
         await using var command = dataSource.CreateCommand(InsertSql);
         var p = command.Parameters;
         Add(p, "request_id", NpgsqlDbType.Text, rows.Select(e => e.RequestId));
@@ -196,6 +197,13 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
 
     private static void Add<T>(NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IEnumerable<T> values) =>
         parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values.ToArray() });
+
+    // PostgreSQL text cannot hold NUL; one such character in a body must not fail the whole batch.
+    private static void Add(NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IEnumerable<string?> values) =>
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type)
+        {
+            Value = values.Select(v => v is not null && v.Contains('\0') ? v.Replace('\0', '\uFFFD') : v).ToArray(),
+        });
 
     private static async Task<LogEntry> ReadEntryAsync(NpgsqlDataReader r, CancellationToken ct)
     {

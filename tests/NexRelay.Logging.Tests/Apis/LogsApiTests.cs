@@ -55,6 +55,28 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
     }
 
     [Fact]
+    public async Task A_published_event_reaches_the_queue_through_its_message_type_binding()
+    {
+        var wallet = Guid.NewGuid();
+        var e = Events.Make(wallet) with { HeldMicros = 0, CostMicros = 0 }; // nothing for billing to settle if it listens
+        await fixture.PublishAsync(e);
+        var rows = await fixture.WaitForWalletRowsAsync(wallet, 1);
+        Assert.Equal(e.RequestId, rows[0].GetProperty("request_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_a_body_does_not_fail_its_batch()
+    {
+        var wallet = Guid.NewGuid();
+        var bad = Events.Make(wallet) with { RequestBody = "before\0after" };
+        var good = Events.Make(wallet);
+        await fixture.SendAsync(bad, good);
+        await fixture.WaitForWalletRowsAsync(wallet, 2);
+        var row = await fixture.GetJsonAsync($"/admin/v1/logs/{bad.RequestId}");
+        Assert.Equal("before\uFFFDafter", row.GetProperty("request_body").GetString());
+    }
+
+    [Fact]
     public async Task Bodies_are_absent_from_the_json_when_not_kept()
     {
         var wallet = Guid.NewGuid();
