@@ -63,6 +63,14 @@ public sealed class AnthropicFormatTests
     }
 
     [Fact]
+    public void System_messages_in_the_list_join_the_system_prompt()
+    {
+        var r = Format.ParseRequest(Json("""{"model":"c","max_tokens":10,"system":"A","messages":[{"role":"user","content":"hi"},{"role":"system","content":[{"type":"text","text":"B"}]}]}"""), null, null);
+        Assert.Equal([new TextPart("A"), new TextPart("B")], r.System);
+        Assert.Single(r.Messages);
+    }
+
+    [Fact]
     public void String_system_and_content_parse()
     {
         var r = Format.ParseRequest(Json("""{"model":"c","max_tokens":10,"system":"S","messages":[{"role":"user","content":"hi"}]}"""), null, null);
@@ -73,7 +81,8 @@ public sealed class AnthropicFormatTests
     [Theory]
     [InlineData("""{"max_tokens":1,"messages":[{"role":"user","content":"x"}]}""", "model")]
     [InlineData("""{"model":"c","max_tokens":1}""", "messages")]
-    [InlineData("""{"model":"c","max_tokens":1,"messages":[{"role":"system","content":"x"}]}""", "messages[0].role")]
+    [InlineData("""{"model":"c","max_tokens":1,"messages":[{"role":"tool","content":"x"}]}""", "messages[0].role")]
+    [InlineData("""{"model":"c","max_tokens":1,"messages":[{"role":"system","content":[{"type":"image"}]}]}""", "messages[0].content[0].type")]
     [InlineData("""{"model":"c","max_tokens":"1","messages":[{"role":"user","content":"x"}]}""", "max_tokens")]
     [InlineData("""{"model":"c","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]}""", "messages[0].content[0].type")]
     [InlineData("""{"model":"c","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]}""", "messages[0].content[0].source.type")]

@@ -24,31 +24,24 @@ public sealed class AnthropicFormat : IClientFormat
         var messages = RequiredArray(body, "messages", "messages");
         if (messages.Count == 0) throw new RequestValidationException("messages: at least one message is required", "messages");
         request.MaxOutputTokens = OptionalInt(body, "max_tokens", "max_tokens", 1);
-        switch (Get(body, "system"))
-        {
-            case null: break;
-            case JsonArray blocks:
-                for (var i = 0; i < blocks.Count; i++)
-                {
-                    var block = AsObject(blocks[i], $"system[{i}]");
-                    var type = RequiredString(block, "type", $"system[{i}].type");
-                    if (type != "text") throw new RequestValidationException($"system[{i}].type: only text blocks are allowed", $"system[{i}].type");
-                    request.System.Add(new TextPart(RequiredString(block, "text", $"system[{i}].text")));
-                }
-                break;
-            case var node:
-                request.System.Add(new TextPart(AsString(node, "system")));
-                break;
-        }
+        if (Get(body, "system") is { } system) ParseSystem(system, "system", request);
         for (var i = 0; i < messages.Count; i++)
         {
             var m = AsObject(messages[i], $"messages[{i}]");
-            var role = RequiredString(m, "role", $"messages[{i}].role") switch
+            var roleName = RequiredString(m, "role", $"messages[{i}].role");
+            if (roleName == "system")
+            {
+                // Newer API versions accept system messages in the list; the neutral model keeps system text in one place.
+                ParseSystem(Get(m, "content") ?? throw new RequestValidationException($"messages[{i}].content: Field required", $"messages[{i}].content"),
+                    $"messages[{i}].content", request);
+                continue;
+            }
+            var role = roleName switch
             {
                 "user" => ChatRole.User,
                 "assistant" => ChatRole.Assistant,
                 var other => throw new RequestValidationException(
-                    $"messages[{i}].role: Input should be 'user' or 'assistant' (got '{other}')", $"messages[{i}].role"),
+                    $"messages[{i}].role: Input should be 'user', 'assistant' or 'system' (got '{other}')", $"messages[{i}].role"),
             };
             ParseContent(Get(m, "content"), $"messages[{i}].content", role, request);
         }
@@ -120,6 +113,22 @@ public sealed class AnthropicFormat : IClientFormat
             request.User = OptionalString(metadata, "user_id", "metadata.user_id");
         }
         return request;
+    }
+
+    private static void ParseSystem(JsonNode system, string p, ChatRequest request)
+    {
+        if (system is not JsonArray blocks)
+        {
+            request.System.Add(new TextPart(AsString(system, p)));
+            return;
+        }
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var block = AsObject(blocks[i], $"{p}[{i}]");
+            var type = RequiredString(block, "type", $"{p}[{i}].type");
+            if (type != "text") throw new RequestValidationException($"{p}[{i}].type: only text blocks are allowed", $"{p}[{i}].type");
+            request.System.Add(new TextPart(RequiredString(block, "text", $"{p}[{i}].text")));
+        }
     }
 
     /// <summary>tool_result blocks become a Tool message of their own; everything else stays with the message's role.</summary>
