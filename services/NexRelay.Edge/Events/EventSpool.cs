@@ -17,6 +17,7 @@ internal sealed partial class EventSpool : IDisposable
 
     private readonly Lock _gate = new();
     private readonly ILogger<EventSpool> _logger;
+    private readonly Dictionary<string, long> _eventsPerSegment = new(StringComparer.Ordinal);
     private FileStream? _segment;
     private int _segmentEvents;
     private long _sequence;
@@ -26,6 +27,19 @@ internal sealed partial class EventSpool : IDisposable
         Directory = Path.GetFullPath(directory);
         _logger = logger;
         System.IO.Directory.CreateDirectory(Directory);
+        foreach (var segment in System.IO.Directory.EnumerateFiles(Directory, Pattern))
+        {
+            _eventsPerSegment[segment] = File.ReadLines(segment).LongCount(l => l.Length > 0);
+        }
+    }
+
+    /// <summary>Events written to the spool and not yet replayed (a torn line counts too).</summary>
+    public long PendingEvents
+    {
+        get
+        {
+            lock (_gate) return _eventsPerSegment.Values.Sum();
+        }
     }
 
     public string Directory { get; }
@@ -45,6 +59,7 @@ internal sealed partial class EventSpool : IDisposable
                 buffer[^1] = NewLine[0];
                 _segment!.Write(buffer);
                 _segmentEvents++;
+                _eventsPerSegment[_segment.Name] = _segmentEvents;
             }
             _segment?.Flush(flushToDisk);
         }
@@ -96,7 +111,11 @@ internal sealed partial class EventSpool : IDisposable
         }
     }
 
-    public void Delete(string segment) => File.Delete(segment);
+    public void Delete(string segment)
+    {
+        File.Delete(segment);
+        lock (_gate) _eventsPerSegment.Remove(segment);
+    }
 
     public void Dispose()
     {

@@ -15,6 +15,7 @@ internal static class EventsExtensions
         builder.Services.AddSingleton(sp => new EventSpool(
             Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<IOptions<EdgeEventsOptions>>().Value.SpoolPath),
             sp.GetRequiredService<ILogger<EventSpool>>()));
+        builder.Services.AddSingleton<EventMetrics>();
         builder.Services.AddSingleton<RequestEventPublisher>();
         builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestEventPublisher>());

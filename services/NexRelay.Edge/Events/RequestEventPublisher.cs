@@ -19,14 +19,17 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private readonly EventSpool _spool;
     private readonly EdgeEventsOptions _options;
     private readonly ILogger<RequestEventPublisher> _logger;
+    private readonly EventMetrics _metrics;
 
     // Set when a publish fails, cleared when the spool replays: while down, events skip the publish timeout and spool at once.
     private volatile bool _brokerDown;
     private volatile bool _stopping;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RequestEventPublisher(IBus bus, EventSpool spool, IOptions<EdgeEventsOptions> options, ILogger<RequestEventPublisher> logger)
+    public RequestEventPublisher(IBus bus, EventSpool spool, IOptions<EdgeEventsOptions> options, EventMetrics metrics,
+        ILogger<RequestEventPublisher> logger)
     {
+        _metrics = metrics;
         _bus = bus;
         _spool = spool;
         _options = options.Value;
@@ -43,6 +46,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         if (_channel.Writer.TryWrite(message)) return;
         // Buffer full (a long outage under load) or shutting down: straight to the spool rather than drop it.
         _spool.Append([message], flushToDisk: _stopping);
+        _metrics.Spooled(1);
         LogOverflow(_logger, message.RequestId);
     }
 
@@ -77,7 +81,11 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             if (ExecuteTask is not null) await Task.WhenAny(_drained.Task, Task.Delay(Timeout.Infinite, cancellationToken));
         }
         await base.StopAsync(cancellationToken);
-        while (_channel.Reader.TryRead(out var message)) _spool.Append([message], flushToDisk: false);
+        while (_channel.Reader.TryRead(out var message))
+        {
+            _spool.Append([message], flushToDisk: false);
+            _metrics.Spooled(1);
+        }
         _spool.FlushToDisk();
     }
 
@@ -86,14 +94,17 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         if (_brokerDown)
         {
             _spool.Append(batch, flushToDisk: true);
+            _metrics.Spooled(batch.Count);
             LogSpooled(_logger, batch.Count);
             return;
         }
         var confirmed = await Task.WhenAll(batch.Select(TryPublishAsync));
         var failed = batch.Where((_, i) => !confirmed[i]).ToList();
+        _metrics.Published(batch.Count - failed.Count, replay: false);
         if (failed.Count == 0) return;
         _brokerDown = true;
         _spool.Append(failed, flushToDisk: true);
+        _metrics.Spooled(failed.Count);
         LogSpooled(_logger, failed.Count);
     }
 
@@ -108,6 +119,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         }
         catch (Exception ex)
         {
+            _metrics.PublishFailed();
             LogPublishFailed(_logger, message.RequestId, ex.Message);
             return false;
         }
@@ -146,6 +158,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             {
                 stoppingToken.ThrowIfCancellationRequested();
                 var confirmed = await Task.WhenAll(chunk.Select(TryPublishAsync));
+                _metrics.Published(confirmed.Count(ok => ok), replay: true);
                 if (confirmed.Any(ok => !ok))
                 {
                     // Keep the segment: the confirmed part is published again next time (consumers dedupe by request id).

@@ -72,7 +72,7 @@ internal static class EventHosts
     }
 
     /// <summary>A host with only the edge's event publisher, talking to <paramref name="amqp"/>, spooling under <paramref name="spoolPath"/>.</summary>
-    public static async Task<IHost> StartPublisherAsync(string amqp, string spoolPath)
+    public static async Task<IHost> StartPublisherAsync(string amqp, string spoolPath, int bufferCapacity = 10_000)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -81,6 +81,7 @@ internal static class EventHosts
             ["Edge:SpoolPath"] = spoolPath,
             ["Edge:EventPublishTimeout"] = "00:00:02",
             ["Edge:SpoolReplayInterval"] = "00:00:00.500",
+            ["Edge:EventBufferCapacity"] = bufferCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.AddNexRelayMessaging();
         builder.AddEdgeEvents();

@@ -23,6 +23,7 @@ public sealed class EventSpoolTests : IDisposable
 
         using var reopened = new EventSpool(_path, NullLogger<EventSpool>.Instance);
         Assert.True(reopened.HasPending);
+        Assert.Equal(2, reopened.PendingEvents);
         var events = reopened.Seal().SelectMany(reopened.Read).ToList();
         Assert.Equal(["req_1", "req_2"], events.Select(e => e.RequestId));
         Assert.Equal(original, events[0]);
@@ -48,8 +49,10 @@ public sealed class EventSpoolTests : IDisposable
         var sealedSegments = spool.Seal();
         spool.Append([EventHosts.Event("req_2")], flushToDisk: true);
 
+        Assert.Equal(2, spool.PendingEvents);
         foreach (var segment in sealedSegments) spool.Delete(segment);
         Assert.True(spool.HasPending);
+        Assert.Equal(1, spool.PendingEvents);
         Assert.Equal(["req_2"], spool.Seal().SelectMany(spool.Read).Select(e => e.RequestId));
     }
 }

@@ -33,10 +33,12 @@ public sealed class RequestEventPublisherTests : IDisposable
         await publisher.StopAsync();
     }
 
-    [Fact]
-    public async Task Publish_returns_at_once_even_when_the_broker_is_unreachable()
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(10)] // most events overflow the buffer and go straight to the spool
+    public async Task Publish_returns_at_once_even_when_the_broker_is_unreachable(int bufferCapacity)
     {
-        using var publisher = await EventHosts.StartPublisherAsync(EventHosts.UnreachableBroker(), _spool);
+        using var publisher = await EventHosts.StartPublisherAsync(EventHosts.UnreachableBroker(), _spool, bufferCapacity);
         var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
         var started = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 1000; i++) events.Publish(EventHosts.Event($"evt_fast_{i}"));
