@@ -154,8 +154,12 @@ public class BillingFixture : IAsyncLifetime
     /// <summary>Sends to this fixture's own settlement queue (through RabbitMQ), so other test runs' consumers never see it.</summary>
     public async Task SendSettlementAsync(RequestCompleted message)
     {
-        var endpoint = await Factory.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{SettlementQueue}"));
-        await endpoint.Send(message);
+        // The endpoint's own exchange (same name as its queue, declared with the same temporary flags), so the send does not
+        // re-declare the auto-deleted queue with different properties.
+        var endpoint = await Factory.Services.GetRequiredService<IBus>()
+            .GetSendEndpoint(new Uri($"exchange:{SettlementQueue}?durable=false&autodelete=true"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await endpoint.Send(message, timeout.Token);
     }
 
     public static RequestCompleted Completed(HoldRequest hold, long costMicros) => new()

@@ -165,7 +165,7 @@ public sealed class HoldsApiTests(BillingFixture fixture) : IClassFixture<Billin
     [InlineData("""{"requestId":"","walletId":"%W","keyId":"%K","amountMicros":5}""", "requestId")]
     [InlineData("""{"requestId":"r7","walletId":"not-a-guid","keyId":"%K","amountMicros":5}""", "walletId")]
     [InlineData("""{"requestId":"r8","keyId":"%K","amountMicros":5}""", "walletId")]
-    [InlineData("""{"requestId":"r9","walletId":""", "body")]
+    [InlineData("""{"requestId":"r9","walletId":""", "walletId")]
     public async Task Bad_hold_input_is_400_naming_the_field_and_writes_nothing(string json, string field)
     {
         var wallet = await fixture.CreateWalletAsync(1_000_000);
