@@ -23,7 +23,7 @@ public sealed class AnthropicSdkTests(ClusterFixture cluster)
             Model = model,
             MaxTokens = 5,
             System = "Be brief.",
-            Messages = [new() { Role = Role.User, Content = "Say hello to the whole wide world" }],
+            Messages = [new UserMessageParam { Content = "Say hello to the whole wide world" }],
         });
         Assert.True(message.Content[0].TryPickText(out var text));
         Assert.Equal(5, text!.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -44,7 +44,7 @@ public sealed class AnthropicSdkTests(ClusterFixture cluster)
         {
             Model = model,
             MaxTokens = 8,
-            Messages = [new() { Role = Role.User, Content = "Stream a few words please" }],
+            Messages = [new UserMessageParam { Content = "Stream a few words please" }],
         }))
         {
             if (e.TryPickContentBlockDelta(out var delta) && delta!.Delta.TryPickText(out var t)) text.Append(t!.Text);
@@ -63,7 +63,7 @@ public sealed class AnthropicSdkTests(ClusterFixture cluster)
         {
             Model = "claude-sonnet-4-6",
             MaxTokens = 5,
-            Messages = [new() { Role = Role.User, Content = "hi" }],
+            Messages = [new UserMessageParam { Content = "hi" }],
         }));
         Assert.Contains("authentication_error", ex.ResponseBody);
     }

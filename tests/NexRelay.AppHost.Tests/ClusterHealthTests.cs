@@ -1,4 +1,5 @@
 using System.Net;
+using Aspire.Hosting.Testing;
 using System.Text.Json.Nodes;
 using NexRelay.ServiceDefaults;
 

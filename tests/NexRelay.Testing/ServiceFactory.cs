@@ -8,18 +8,21 @@ namespace NexRelay.Testing;
 /// Hosts one service in-process on real Kestrel (a loopback port) against the real servers, with extra settings on top.
 /// <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> then talks real HTTP.
 /// </summary>
-public class ServiceFactory<TProgram>(IDictionary<string, string?> settings) : WebApplicationFactory<TProgram> where TProgram : class
+public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram> where TProgram : class
 {
+    private readonly IDictionary<string, string?> settings;
+
+    public ServiceFactory(IDictionary<string, string?> settings)
+    {
+        this.settings = settings;
+        // Serve on a real loopback port so non-.NET clients (SDKs run from Node) and other services can reach it. Chosen
+        // here, before anything starts: choosing it while the host starts races with Kestrel publishing its addresses.
+        UseKestrel(0);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseEnvironment("Development");
-    }
-
-    protected override IHost CreateHost(IHostBuilder builder)
-    {
-        // Serve on a real loopback port so non-.NET clients (SDKs run from Node) and other services can reach it.
-        UseKestrel(0);
-        return base.CreateHost(builder);
     }
 }

@@ -27,7 +27,6 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
     public async Task<RelayOutcome> RelayAsync(HttpContext http, RelayRecord record, IClientFormat client, ChatRequest request,
         JsonObject body, CatalogModel model, int maxOutput, CancellationToken ct)
     {
-        var wantsUsageChunk = body["stream_options"] is JsonObject so && so["include_usage"] is JsonValue v && v.TryGetValue(out bool b) && b;
         UpstreamAttempt? last = null;
         string? lastMessage = null;
         foreach (var upstream in model.Upstreams)
@@ -47,7 +46,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
                     record.UpstreamTtfbMs = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
                     using var response = result.Response!;
                     return request.Stream
-                        ? await StreamAsync(http, record, client, format, response, passthrough, wantsUsageChunk, ct)
+                        ? await StreamAsync(http, record, client, format, request, response, passthrough, ct)
                         : await RespondAsync(http, record, client, format, response, model, passthrough, ct);
                 }
                 if (result.Failure == UpstreamFailure.ClientError)
@@ -142,7 +141,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
     }
 
     private async Task<RelayOutcome> StreamAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
-        HttpResponseMessage response, bool passthrough, bool wantsUsageChunk, CancellationToken ct)
+        ChatRequest request, HttpResponseMessage response, bool passthrough, CancellationToken ct)
     {
         var res = http.Response;
         res.StatusCode = 200;
@@ -153,8 +152,8 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         record.Status = 200;
 
         var state = new StreamState(record, format.CreateStreamParser(),
-            client.CreateStreamWriter(ResponseIdFor(record), record.Model ?? ""), res.BodyWriter, passthrough,
-            passthrough && client.Format == ClientFormat.OpenAIChat && !wantsUsageChunk, record.StartTimestamp);
+            client.CreateStreamWriter(ResponseIdFor(record), record.Model ?? "", request), res.BodyWriter, passthrough,
+            passthrough && client.Format == ClientFormat.OpenAIChat && !request.IncludeStreamUsage, record.StartTimestamp);
         using var sse = new SseParser();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         string? failure = null;
