@@ -45,9 +45,17 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     {
         if (_channel.Writer.TryWrite(message)) return;
         // Buffer full (a long outage under load) or shutting down: straight to the spool rather than drop it.
-        _spool.Append([message], flushToDisk: _stopping);
-        _metrics.Spooled(1);
-        LogOverflow(_logger, message.RequestId);
+        try
+        {
+            _spool.Append([message], flushToDisk: _stopping);
+            _metrics.Spooled(1);
+            LogOverflow(_logger, message.RequestId);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Never fail the caller's request over its log event; the spool's disk is the operator's alarm.
+            LogSpoolWriteFailed(_logger, 1, ex);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,7 +69,14 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             {
                 batch.Clear();
                 while (batch.Count < BatchSize && _channel.Reader.TryRead(out var message)) batch.Add(message);
-                await PublishOrSpoolAsync(batch);
+                try
+                {
+                    await PublishOrSpoolAsync(batch);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogSpoolWriteFailed(_logger, batch.Count, ex); // keep the loop alive: later events may still publish
+                }
             }
         }
         finally
@@ -182,6 +197,9 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Publishing request event {RequestId} failed: {Error}")]
     private static partial void LogPublishFailed(ILogger logger, string requestId, string error);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Could not write {Count} request events to the spool; they are lost")]
+    private static partial void LogSpoolWriteFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} spooled request events to RabbitMQ")]
     private static partial void LogReplayed(ILogger logger, int count);
