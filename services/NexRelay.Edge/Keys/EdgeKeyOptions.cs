@@ -3,7 +3,7 @@ using NexRelay.Contracts.Keys;
 namespace NexRelay.Edge.Keys;
 
 /// <summary>Settings under <c>NexRelay:Keys</c>, plus the key-hash secret shared with key-policy (<c>NexRelay:KeyHashSecret</c>).</summary>
-public sealed class EdgeKeyOptions
+internal sealed class EdgeKeyOptions
 {
     public const string Section = "NexRelay:Keys";
     public const string HashSecretSetting = "NexRelay:KeyHashSecret";

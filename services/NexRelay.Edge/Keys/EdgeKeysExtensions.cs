@@ -33,6 +33,7 @@ internal static class EdgeKeysExtensions
     public static IBusRegistrationConfigurator ConfigureEdgeKeyConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<KeyChangedConsumer, KeyChangedConsumerDefinition>();
+        bus.AddReceiveEndpointObserver<KeyCacheResetObserver>();
         return bus;
     }
 }

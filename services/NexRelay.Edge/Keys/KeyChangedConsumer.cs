@@ -18,8 +18,9 @@ internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<K
 }
 
 /// <summary>
-/// Every edge replica needs every <c>KeyChanged</c>, so each gets its own temporary queue (auto-deleted when the replica
-/// stops) instead of competing on one shared queue. No retries: dropping a cache entry cannot fail.
+/// Every edge replica needs every <c>KeyChanged</c>, so each gets its own temporary queue instead of competing on one
+/// shared queue: MassTransit declares it exclusive (gone with the replica's connection, even after a crash) with a 60 s
+/// x-expires. No retries: dropping a cache entry cannot fail.
 /// </summary>
 internal sealed class KeyChangedConsumerDefinition : ConsumerDefinition<KeyChangedConsumer>
 {
@@ -32,4 +33,23 @@ internal sealed class KeyChangedConsumerDefinition : ConsumerDefinition<KeyChang
             e.PrefetchCount = 64;
         });
     }
+}
+
+/// <summary>
+/// When this replica's KeyChanged queue becomes ready again (after a RabbitMQ reconnect the exclusive queue is new, and
+/// events sent meanwhile are lost), everything cached may be stale: drop it all rather than wait for the hard TTL.
+/// </summary>
+internal sealed class KeyCacheResetObserver(KeyResolver resolver) : IReceiveEndpointObserver
+{
+    public Task Ready(ReceiveEndpointReady ready)
+    {
+        if (ready.InputAddress.AbsolutePath.Contains("key-changed", StringComparison.Ordinal)) resolver.Clear();
+        return Task.CompletedTask;
+    }
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+    public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 }

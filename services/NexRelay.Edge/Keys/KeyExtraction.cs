@@ -3,7 +3,7 @@ using Microsoft.Extensions.Primitives;
 namespace NexRelay.Edge.Keys;
 
 /// <summary>Which header (or query parameter) carried the key: decides nothing, but tells which client family is calling.</summary>
-public enum KeySource
+internal enum KeySource
 {
     /// <summary><c>Authorization: Bearer</c> (OpenAI clients).</summary>
     Bearer,
@@ -13,10 +13,10 @@ public enum KeySource
     Google,
 }
 
-public readonly record struct PresentedKey(string Key, KeySource Source);
+internal readonly record struct PresentedKey(string Key, KeySource Source);
 
 /// <summary>Finds the key a caller presented, in the places the three client families put it.</summary>
-public static class KeyExtraction
+internal static class KeyExtraction
 {
     /// <summary>The first non-empty of: <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c>, <c>?key=</c>; null when none.</summary>
     public static PresentedKey? Extract(HttpRequest request)

@@ -62,6 +62,13 @@ internal sealed partial class KeyResolver : IDisposable
         _cache.Remove(hash);
     }
 
+    /// <summary>Drops every cached entry on this replica (after a gap in which <c>KeyChanged</c> events may have been missed).</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
+    }
+
     /// <summary>True when this replica holds an entry (positive or negative) for <paramref name="hash"/>.</summary>
     public bool IsCached(string hash) => _cache.TryGetValue(hash, out _);
 

@@ -2,7 +2,7 @@ using NexRelay.Contracts.Keys;
 
 namespace NexRelay.Edge.Keys;
 
-public enum KeyStatus
+internal enum KeyStatus
 {
     Valid,
     Unknown,
@@ -12,7 +12,7 @@ public enum KeyStatus
 }
 
 /// <summary>Whether a resolved key may be used now. Every status but <see cref="KeyStatus.Valid"/> is a 401 that does not say which.</summary>
-public static class KeyValidity
+internal static class KeyValidity
 {
     public static KeyStatus Check(KeySnapshot? key, DateTimeOffset now) => key switch
     {

@@ -74,6 +74,21 @@ public sealed class KeyResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clearing_drops_every_entry()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var keys = new[] { KeyHash.Generate(), KeyHash.Generate() };
+        foreach (var key in keys)
+        {
+            await SeedRedisAsync(key, Snapshot("cached"));
+            await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+            Assert.True(edge.Resolver.IsCached(Hash(key)));
+        }
+        edge.Resolver.Clear();
+        Assert.All(keys, key => Assert.False(edge.Resolver.IsCached(Hash(key))));
+    }
+
+    [Fact]
     public async Task Falls_back_to_key_policy_when_redis_has_no_entry_and_then_caches()
     {
         await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);

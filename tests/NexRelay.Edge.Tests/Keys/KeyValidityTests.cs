@@ -32,12 +32,12 @@ public sealed class KeyValidityTests
     }
 
     [Theory]
-    [InlineData("revoked", KeyStatus.Revoked)]
-    [InlineData("disabled", KeyStatus.Disabled)]
-    [InlineData("weird", KeyStatus.Unknown)]
-    public void Non_active_states_are_not_valid(string state, KeyStatus expected)
+    [InlineData("revoked", "Revoked")]
+    [InlineData("disabled", "Disabled")]
+    [InlineData("weird", "Unknown")]
+    public void Non_active_states_are_not_valid(string state, string expected)
     {
-        Assert.Equal(expected, KeyValidity.Check(Key(state), Now));
+        Assert.Equal(Enum.Parse<KeyStatus>(expected), KeyValidity.Check(Key(state), Now));
         Assert.False(KeyValidity.IsUsable(Key(state), Now));
     }
 
