@@ -31,6 +31,11 @@ internal static class Reasoning
     public static string? Effort(ReasoningConfig? r) =>
         r is null ? null : r.Effort ?? (r.BudgetTokens is { } b ? BudgetToEffort(b) : null);
 
-    public static int? Budget(ReasoningConfig? r) =>
-        r is null ? null : r.BudgetTokens ?? EffortToBudget(r.Effort);
+    /// <summary>A concrete budget; Gemini's -1 ("dynamic") reads as a medium budget for upstreams that need a number.</summary>
+    public static int? Budget(ReasoningConfig? r) => r switch
+    {
+        null => null,
+        { BudgetTokens: < 0 } => EffortToBudget("medium"),
+        _ => r.BudgetTokens ?? EffortToBudget(r.Effort),
+    };
 }

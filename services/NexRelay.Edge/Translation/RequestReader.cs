@@ -131,8 +131,65 @@ internal static class Lenient
 
     public static string Json(JsonNode? node) => node?.ToJsonString(Relaxed) ?? "{}";
 
-    public static string? Str(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.TryGetValue<string>(out var s) ? s : null;
+    public static string? Str(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return null;
+        try
+        {
+            return v.TryGetValue<string>(out var s) ? s : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return v.TryGetValue<JsonElement>(out var raw) ? DecodeLiteral(raw.GetRawText()) : null;
+        }
+    }
+
+    public static string? Str(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return e.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return DecodeLiteral(e.GetRawText());
+        }
+    }
+
+    /// <summary>
+    /// Decodes a JSON string literal that System.Text.Json refuses: an upstream that splits a surrogate pair across two
+    /// chunks sends an escaped lone surrogate. Kept as is (writers emit U+FFFD) instead of failing the whole stream.
+    /// </summary>
+    internal static string DecodeLiteral(string literal)
+    {
+        var text = literal.Length >= 2 && literal[0] == '"' && literal[^1] == '"' ? literal.AsSpan(1, literal.Length - 2) : literal.AsSpan();
+        var result = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\\' || i + 1 >= text.Length)
+            {
+                result.Append(text[i]);
+                continue;
+            }
+            var c = text[++i];
+            switch (c)
+            {
+                case 'n': result.Append('\n'); break;
+                case 'r': result.Append('\r'); break;
+                case 't': result.Append('\t'); break;
+                case 'b': result.Append('\b'); break;
+                case 'f': result.Append('\f'); break;
+                case 'u' when i + 4 < text.Length
+                              && ushort.TryParse(text.Slice(i + 1, 4), System.Globalization.NumberStyles.HexNumber, null, out var code):
+                    result.Append((char)code);
+                    i += 4;
+                    break;
+                default: result.Append(c); break;
+            }
+        }
+        return result.ToString();
+    }
 
     public static long Long(JsonNode? node)
     {

@@ -334,3 +334,44 @@ public sealed class StreamingTranslationTests
         ], types);
     }
 }
+
+public sealed class StreamRobustnessTests
+{
+    [Theory]
+    [InlineData(ClientFormat.OpenAIChat)]
+    [InlineData(ClientFormat.OpenAIResponses)]
+    [InlineData(ClientFormat.Anthropic)]
+    [InlineData(ClientFormat.Gemini)]
+    public void A_surrogate_pair_split_across_chunks_does_not_break_the_stream(ClientFormat client)
+    {
+        var sse = TranslationHarness.Sse(
+            """{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"ok \ud83d"},"finish_reason":null}]}""",
+            """{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"\ude00 done"},"finish_reason":"stop"}]}""",
+            "[DONE]");
+        var output = TranslationHarness.Translate(UpstreamKind.OpenAI, client, sse, 3);
+        var summary = ClientStreamReader.Read(client, output);
+        Assert.StartsWith("ok ", summary.Text);
+        Assert.EndsWith(" done", summary.Text);
+    }
+
+    [Fact]
+    public void Lone_surrogates_are_decoded_leniently_by_every_parser()
+    {
+        Assert.Equal("a\ud83d", NexRelay.Edge.Translation.Lenient.DecodeLiteral("\"a\\ud83d\""));
+        Assert.Equal("q\"\\/\n", NexRelay.Edge.Translation.Lenient.DecodeLiteral("\"q\\\"\\\\\\/\\n\""));
+        var events = TranslationHarness.ParseUpstream(UpstreamKind.Anthropic,
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\\udc00\"}}\n\n", 1);
+        Assert.Equal("x\udc00", Assert.IsType<TextDelta>(Assert.Single(events)).Text);
+    }
+
+    [Fact]
+    public void Gemini_dynamic_thinking_budget_is_kept_for_Gemini_and_made_concrete_for_Anthropic()
+    {
+        var request = FormatRegistry.Client(ClientFormat.Gemini).ParseRequest(TranslationHarness.Json("""
+            {"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"thinkingConfig":{"thinkingBudget":-1}}}
+            """), "g", false);
+        Assert.Equal(-1, (int)FormatRegistry.Upstream(UpstreamKind.Gemini).BuildRequest(request, "g", 100, false).Body["generationConfig"]!["thinkingConfig"]!["thinkingBudget"]!);
+        Assert.Equal(8192, (int)FormatRegistry.Upstream(UpstreamKind.Anthropic).BuildRequest(request, "c", 20000, false).Body["thinking"]!["budget_tokens"]!);
+        Assert.Equal("medium", (string)FormatRegistry.Upstream(UpstreamKind.OpenAI).BuildRequest(request, "o", 100, false).Body["reasoning_effort"]!);
+    }
+}

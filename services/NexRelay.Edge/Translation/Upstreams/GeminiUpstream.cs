@@ -132,7 +132,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
         if (request.Reasoning is { } reasoning)
         {
             // A budget rather than thinkingLevel: every thinking Gemini model accepts a budget.
-            var budget = Reasoning.Budget(reasoning) ?? -1;
+            var budget = reasoning.BudgetTokens ?? Reasoning.Budget(reasoning) ?? -1;
             var thinking = new JsonObject { ["thinkingBudget"] = budget };
             if (budget != 0) thinking["includeThoughts"] = true;
             gc["thinkingConfig"] = thinking;

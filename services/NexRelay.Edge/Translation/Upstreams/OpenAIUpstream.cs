@@ -218,7 +218,7 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
             if (chunk.ValueKind != JsonValueKind.Object) return;
             if (chunk.TryGetProperty("error"u8, out var error) && error.ValueKind != JsonValueKind.Null)
             {
-                output.Add(new StreamFailure(Str(error, "message"u8) ?? (error.ValueKind == JsonValueKind.String ? error.GetString() : null) ?? "upstream error"));
+                output.Add(new StreamFailure(Str(error, "message"u8) ?? Lenient.Str(error) ?? "upstream error"));
                 return;
             }
             if (!_started)
@@ -276,7 +276,7 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
     }
 
     private static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? Lenient.Str(v) : null;
 
     private static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
