@@ -17,6 +17,9 @@ internal static class Extensions
 
     public static WebApplication MapSimulatorApi(this WebApplication app)
     {
+        // Knobs given in the path are read before routing, which therefore runs after the rewrite.
+        app.Use(Simulation.KnobPath.RewriteAsync);
+        app.UseRouting();
         app.MapOpenAIChatApi();
         app.MapOpenAIResponsesApi();
         app.MapAnthropicApi();
