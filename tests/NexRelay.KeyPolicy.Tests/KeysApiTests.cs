@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using NexRelay.Contracts.Keys;
+using NexRelay.KeyPolicy.Keys;
 using Npgsql;
 using NexRelay.Testing;
 
@@ -403,6 +405,25 @@ public sealed class KeysApiTests(KeyPolicyFixture fx) : IClassFixture<KeyPolicyF
 
         var changed = await fx.WaitForEventAsync(id, "created");
         Assert.Equal([hash], changed.KeyHashes);
+    }
+
+    [Fact]
+    public async Task An_older_snapshot_never_overwrites_a_newer_one_in_redis()
+    {
+        var created = await CreateAsync();
+        var id = created["id"]!.GetValue<string>();
+        var hash = Hash(created["key"]!.GetValue<string>());
+        var before = await LookupAsync(hash);
+        await fx.Client.DeleteAsync($"/admin/v1/keys/{id}");
+
+        // A lookup that read the key before the revocation finishes last: its older state must not win.
+        using (var scope = fx.Factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<KeyChangeNotifier>().WriteSnapshotAsync(hash, before, version: 0);
+        }
+        Assert.Equal("active", before.State);
+        Assert.Equal("revoked", KeySnapshotJson.Deserialize((await fx.Redis.GetDatabase().StringGetAsync(KeyHash.RedisKey(hash)))!)!.State);
+        Assert.Equal("1", (await fx.Redis.GetDatabase().StringGetAsync(KeyChangeNotifier.VersionKey(hash))).ToString());
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static class InternalKeysApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: "No key has this hash.",
                 type: KeysApi.ProblemTypes.NotFound);
         var snapshot = key.ToSnapshot();
-        await services.Notifier.WriteSnapshotAsync(lookup.KeyHash, snapshot);
+        await services.Notifier.WriteSnapshotAsync(lookup.KeyHash, snapshot, key.Version);
         return TypedResults.Json(snapshot, KeySnapshotJson.Options);
     }
 }

@@ -16,13 +16,25 @@ internal sealed partial class KeyChangeNotifier(
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
+    // KEYS[1] snapshot, KEYS[2] its version; ARGV snapshot JSON, version, TTL ms. Same version rewrites (refreshes the TTL).
+    private const string WriteIfNotOlderScript = """
+        local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
+        if current > tonumber(ARGV[2]) then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        return 1
+        """;
+
+    /// <summary>The version (keys.version) of the snapshot stored under <see cref="KeyHash.RedisKey"/>.</summary>
+    internal static string VersionKey(string keyHash) => $"nexrelay:key-version:{keyHash}";
+
     public async Task KeyChangedAsync(KeyRecord key, string change, string? replacedHash, CancellationToken ct)
     {
-        await WriteSnapshotAsync(key.KeyHash, key.ToSnapshot());
+        await WriteSnapshotAsync(key.KeyHash, key.ToSnapshot(), key.Version);
         if (replacedHash is not null)
         {
             // Leave a revoked tombstone under the old hash so caches refuse the old secret at once.
-            await WriteSnapshotAsync(replacedHash, key.ToSnapshot() with { State = KeyStates.Revoked });
+            await WriteSnapshotAsync(replacedHash, key.ToSnapshot() with { State = KeyStates.Revoked }, key.Version);
         }
 
         IReadOnlyList<string> hashes = replacedHash is null ? [key.KeyHash] : [key.KeyHash, replacedHash];
@@ -38,12 +50,17 @@ internal sealed partial class KeyChangeNotifier(
         }
     }
 
-    /// <summary>Best-effort cache fill, used by the lookup endpoint too.</summary>
-    public async Task WriteSnapshotAsync(string keyHash, KeySnapshot snapshot)
+    /// <summary>
+    /// Best-effort cache fill, used by the lookup endpoint too. Writes only if no newer version of the key is there already:
+    /// two changes (or a lookup and a revocation) finishing out of order must not leave the older state in Redis.
+    /// </summary>
+    public async Task WriteSnapshotAsync(string keyHash, KeySnapshot snapshot, int version)
     {
         try
         {
-            await redis.GetDatabase().StringSetAsync(KeyHash.RedisKey(keyHash), KeySnapshotJson.Serialize(snapshot), options.Value.KeySnapshotTtl);
+            await redis.GetDatabase().ScriptEvaluateAsync(WriteIfNotOlderScript,
+                [KeyHash.RedisKey(keyHash), VersionKey(keyHash)],
+                [KeySnapshotJson.Serialize(snapshot), version, (long)options.Value.KeySnapshotTtl.TotalMilliseconds]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
