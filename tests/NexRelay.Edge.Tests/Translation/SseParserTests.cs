@@ -82,6 +82,34 @@ public sealed class SseParserTests
         Assert.Equal(big, Assert.Single(events).DataText);
     }
 
+    private sealed class Counter
+    {
+        public int Events;
+        public int Bytes;
+    }
+
+    [Fact]
+    public void Steady_state_parsing_allocates_nothing_per_event()
+    {
+        var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"hello\"}}\n\n", 50)));
+        using var parser = new SseParser();
+        var counter = new Counter();
+        SseEventHandler<Counter> handler = static (c, name, data) => { c.Events++; c.Bytes += data.Length + (name?.Length ?? 0); };
+        // Warm up (buffers, the cached event name), then measure split and whole feeds.
+        parser.Feed(chunk, counter, handler);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            parser.Feed(chunk.AsSpan(0, 37), counter, handler);
+            parser.Feed(chunk.AsSpan(37), counter, handler);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(50 * 101, counter.Events);
+        Assert.True(allocated < 1024, $"allocated {allocated} bytes for {100 * 50} events");
+    }
+
     [Fact]
     public void Writer_frames_named_and_unnamed_events()
     {
