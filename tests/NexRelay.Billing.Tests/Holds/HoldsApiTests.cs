@@ -6,7 +6,7 @@ using NexRelay.Contracts.Billing;
 
 namespace NexRelay.Billing.Tests.Holds;
 
-public sealed class HoldsApiTests(BillingFixture fixture) : IClassFixture<BillingFixture>, IAsyncLifetime
+public sealed class HoldsApiTests(BillingFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<BillingFixture>, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -37,6 +37,31 @@ public sealed class HoldsApiTests(BillingFixture fixture) : IClassFixture<Billin
         var (balance, reserved) = await fixture.WalletAsync(wallet);
         Assert.Equal(n * amount, balance);
         Assert.Equal(n * amount, reserved);
+    }
+
+    [Fact]
+    public async Task One_hot_wallet_takes_many_concurrent_holds_without_errors()
+    {
+        const int holds = 1_000;
+        const int concurrency = 48;
+        var wallet = await fixture.CreateWalletAsync(holds * 1_000L);
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, holds), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (_, _) =>
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var (status, _) = await fixture.HoldAsync(BillingFixture.Hold(wallet, 1_000));
+            latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            statuses.Add(status);
+        });
+
+        var sorted = latencies.Order().ToList();
+        output.WriteLine($"{holds} holds on one wallet at concurrency {concurrency}: {holds / watch.Elapsed.TotalSeconds:F0}/s, " +
+            $"p50 {sorted[sorted.Count / 2]:F2} ms, p99 {sorted[(int)(sorted.Count * 0.99)]:F2} ms (HTTP round trip included)");
+        Assert.All(statuses, s => Assert.Equal(200, s));
+        Assert.Equal((holds * 1_000L, holds * 1_000L), await fixture.WalletAsync(wallet));
     }
 
     [Fact]
