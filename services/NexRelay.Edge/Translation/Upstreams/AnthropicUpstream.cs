@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using NexRelay.Edge.Translation.Clients;
 
@@ -208,7 +209,10 @@ public sealed class AnthropicUpstream : IUpstreamFormat
     };
 }
 
-/// <summary>Parses Anthropic stream events; content-block indexes of tool_use blocks map to neutral tool indexes.</summary>
+/// <summary>
+/// Parses Anthropic stream events; content-block indexes of tool_use blocks map to neutral tool indexes. Reads through a
+/// pooled <see cref="JsonDocument"/>: it runs for every event of every Anthropic stream, pass-through included.
+/// </summary>
 internal sealed class AnthropicStreamParser : IUpstreamStreamParser
 {
     private readonly Dictionary<int, (int Tool, bool HasArguments)> _toolBlocks = [];
@@ -216,83 +220,125 @@ internal sealed class AnthropicStreamParser : IUpstreamStreamParser
 
     public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
     {
-        if (Lenient.Parse(data) is not { } e) return;
-        switch (Lenient.Str(e["type"]) ?? eventName)
+        JsonDocument document;
+        try
         {
-            case "message_start":
+            var reader = new Utf8JsonReader(data);
+            if (!JsonDocument.TryParseValue(ref reader, out var parsed)) return;
+            document = parsed;
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        using (document)
+        {
+            var e = document.RootElement;
+            if (e.ValueKind != JsonValueKind.Object) return;
+            switch (Str(e, "type"u8) ?? eventName)
             {
-                var message = e["message"] as JsonObject;
-                output.Add(new StreamStart(Lenient.Str(message?["id"]) ?? Ids.New("msg_"), Lenient.Str(message?["model"]) ?? ""));
-                _usage = AnthropicUpstream.ReadUsage(message?["usage"] as JsonObject, null);
-                if (_usage is not null) output.Add(new UsageUpdate(_usage));
-                break;
-            }
-            case "content_block_start":
-            {
-                var index = (int)Lenient.Long(e["index"]);
-                var block = e["content_block"] as JsonObject;
-                switch (Lenient.Str(block?["type"]))
+                case "message_start":
                 {
-                    case "text" when Lenient.Str(block?["text"]) is { Length: > 0 } text:
-                        output.Add(new TextDelta(text));
-                        break;
-                    case "thinking" when Lenient.Str(block?["thinking"]) is { Length: > 0 } thinking:
-                        output.Add(new ReasoningDelta(thinking));
-                        break;
-                    case "tool_use":
-                        var tool = _toolBlocks.Count;
-                        _toolBlocks[index] = (tool, false);
-                        output.Add(new ToolCallStart(tool, Lenient.Str(block?["id"]) ?? Ids.New("toolu_"), Lenient.Str(block?["name"]) ?? ""));
-                        break;
+                    e.TryGetProperty("message"u8, out var message);
+                    output.Add(new StreamStart(Str(message, "id"u8) ?? Ids.New("msg_"), Str(message, "model"u8) ?? ""));
+                    if (Obj(message, "usage"u8) is { } usage)
+                    {
+                        _usage = ReadUsage(usage, null);
+                        output.Add(new UsageUpdate(_usage));
+                    }
+                    break;
                 }
-                break;
-            }
-            case "content_block_delta":
-            {
-                var index = (int)Lenient.Long(e["index"]);
-                var delta = e["delta"] as JsonObject;
-                switch (Lenient.Str(delta?["type"]))
+                case "content_block_start":
                 {
-                    case "text_delta" when Lenient.Str(delta?["text"]) is { Length: > 0 } text:
-                        output.Add(new TextDelta(text));
-                        break;
-                    case "thinking_delta" when Lenient.Str(delta?["thinking"]) is { Length: > 0 } thinking:
-                        output.Add(new ReasoningDelta(thinking));
-                        break;
-                    case "signature_delta" when Lenient.Str(delta?["signature"]) is { Length: > 0 } signature:
-                        output.Add(new ReasoningDelta("", signature));
-                        break;
-                    case "input_json_delta" when Lenient.Str(delta?["partial_json"]) is { Length: > 0 } json
-                                                 && _toolBlocks.TryGetValue(index, out var tool):
+                    var index = (int)Long(e, "index"u8);
+                    var block = Obj(e, "content_block"u8) ?? default;
+                    switch (Str(block, "type"u8))
+                    {
+                        case "text" when Str(block, "text"u8) is { Length: > 0 } text:
+                            output.Add(new TextDelta(text));
+                            break;
+                        case "thinking" when Str(block, "thinking"u8) is { Length: > 0 } thinking:
+                            output.Add(new ReasoningDelta(thinking));
+                            break;
+                        case "tool_use":
+                            var tool = _toolBlocks.Count;
+                            _toolBlocks[index] = (tool, false);
+                            output.Add(new ToolCallStart(tool, Str(block, "id"u8) ?? Ids.New("toolu_"), Str(block, "name"u8) ?? ""));
+                            break;
+                    }
+                    break;
+                }
+                case "content_block_delta":
+                {
+                    var index = (int)Long(e, "index"u8);
+                    var delta = Obj(e, "delta"u8) ?? default;
+                    switch (Str(delta, "type"u8))
+                    {
+                        case "text_delta" when Str(delta, "text"u8) is { Length: > 0 } text:
+                            output.Add(new TextDelta(text));
+                            break;
+                        case "thinking_delta" when Str(delta, "thinking"u8) is { Length: > 0 } thinking:
+                            output.Add(new ReasoningDelta(thinking));
+                            break;
+                        case "signature_delta" when Str(delta, "signature"u8) is { Length: > 0 } signature:
+                            output.Add(new ReasoningDelta("", signature));
+                            break;
+                        case "input_json_delta" when Str(delta, "partial_json"u8) is { Length: > 0 } json && _toolBlocks.TryGetValue(index, out var tool):
+                            _toolBlocks[index] = (tool.Tool, true);
+                            output.Add(new ToolCallDelta(tool.Tool, json));
+                            break;
+                    }
+                    break;
+                }
+                case "content_block_stop":
+                {
+                    // A tool without parameters streams no input_json_delta; its input is {} — say so, so clients get valid JSON.
+                    var index = (int)Long(e, "index"u8);
+                    if (_toolBlocks.TryGetValue(index, out var tool) && !tool.HasArguments)
+                    {
                         _toolBlocks[index] = (tool.Tool, true);
-                        output.Add(new ToolCallDelta(tool.Tool, json));
-                        break;
+                        output.Add(new ToolCallDelta(tool.Tool, "{}"));
+                    }
+                    break;
                 }
-                break;
+                case "message_delta":
+                    if (Obj(e, "delta"u8) is { } messageDelta && Str(messageDelta, "stop_reason"u8) is { } stop)
+                    {
+                        output.Add(new StreamFinish(AnthropicUpstream.MapStop(stop)));
+                    }
+                    if (Obj(e, "usage"u8) is { } deltaUsage)
+                    {
+                        _usage = ReadUsage(deltaUsage, _usage);
+                        output.Add(new UsageUpdate(_usage));
+                    }
+                    break;
+                case "error":
+                    output.Add(new StreamFailure((Obj(e, "error"u8) is { } error ? Str(error, "message"u8) : null) ?? "upstream error"));
+                    break;
+                // ping, message_stop: nothing to carry
             }
-            case "content_block_stop":
-            {
-                // A tool without parameters streams no input_json_delta; its input is {} — say so, so clients get valid JSON.
-                var index = (int)Lenient.Long(e["index"]);
-                if (_toolBlocks.TryGetValue(index, out var tool) && !tool.HasArguments)
-                {
-                    _toolBlocks[index] = (tool.Tool, true);
-                    output.Add(new ToolCallDelta(tool.Tool, "{}"));
-                }
-                break;
-            }
-            case "message_delta":
-                if (Lenient.Str(Lenient.Path(e, "delta", "stop_reason")) is { } stop) output.Add(new StreamFinish(AnthropicUpstream.MapStop(stop)));
-                if (e["usage"] is JsonObject usage)
-                {
-                    _usage = AnthropicUpstream.ReadUsage(usage, _usage);
-                    output.Add(new UsageUpdate(_usage!));
-                }
-                break;
-            case "error":
-                output.Add(new StreamFailure(Lenient.Str(Lenient.Path(e, "error", "message")) ?? "upstream error"));
-                break;
-            // ping, message_stop: nothing to carry
         }
     }
+
+    /// <summary>As <see cref="AnthropicUpstream.ReadUsage"/>: figures absent from a message_delta keep message_start's.</summary>
+    private static Usage ReadUsage(JsonElement u, Usage? previous)
+    {
+        var hasInput = u.TryGetProperty("input_tokens"u8, out var inputTokens) && inputTokens.ValueKind == JsonValueKind.Number;
+        var cacheRead = Long(u, "cache_read_input_tokens"u8);
+        return new Usage
+        {
+            InputTokens = hasInput ? Long(u, "input_tokens"u8) + cacheRead + Long(u, "cache_creation_input_tokens"u8) : previous?.InputTokens ?? 0,
+            CachedInputTokens = hasInput ? cacheRead : previous?.CachedInputTokens ?? 0,
+            OutputTokens = u.TryGetProperty("output_tokens"u8, out _) ? Long(u, "output_tokens"u8) : previous?.OutputTokens ?? 0,
+        };
+    }
+
+    private static JsonElement? Obj(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
+
+    private static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? Lenient.Str(v) : null;
+
+    private static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
 }
