@@ -354,6 +354,41 @@ public sealed class StreamRobustnessTests
         Assert.EndsWith(" done", summary.Text);
     }
 
+    [Theory]
+    [InlineData(ClientFormat.OpenAIChat, "stop")]
+    [InlineData(ClientFormat.OpenAIResponses, "completed")]
+    [InlineData(ClientFormat.Anthropic, "end_turn")]
+    [InlineData(ClientFormat.Gemini, "STOP")]
+    public void An_empty_answer_is_still_a_well_formed_stream(ClientFormat client, string finish)
+    {
+        var writer = FormatRegistry.Client(client).CreateStreamWriter("r1", "m", new ChatRequest { Model = "m", IncludeStreamUsage = true });
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        writer.Write(new StreamStart("up", "m"), output);
+        writer.Complete(new Usage { InputTokens = 3 }, output);
+        writer.Write(new TextDelta("late"), output); // nothing after completion
+        var text = System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
+
+        var summary = ClientStreamReader.Read(client, text);
+        Assert.Equal("", summary.Text);
+        Assert.Equal(finish, summary.FinishReason);
+        Assert.DoesNotContain("late", text);
+    }
+
+    [Fact]
+    public void Text_after_tool_calls_opens_new_items_in_order()
+    {
+        var writer = FormatRegistry.Client(ClientFormat.OpenAIResponses).CreateStreamWriter("r1", "m");
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        writer.Write(new TextDelta("a"), output);
+        writer.Write(new ToolCallStart(0, "call_1", "f"), output);
+        writer.Write(new ToolCallDelta(0, "{}"), output);
+        writer.Write(new TextDelta("b"), output);
+        writer.Complete(null, output);
+        var summary = ClientStreamReader.Read(ClientFormat.OpenAIResponses, System.Text.Encoding.UTF8.GetString(output.WrittenSpan));
+        Assert.Equal("ab", summary.Text);
+        Assert.Equal(3, summary.EventTypes.Count(t => t == "response.output_item.added"));
+    }
+
     [Fact]
     public void Lone_surrogates_are_decoded_leniently_by_every_parser()
     {

@@ -415,7 +415,7 @@ internal sealed class AnthropicStreamWriter(string id, string model) : IClientSt
             ["content"] = new JsonArray(),
             ["stop_reason"] = null,
             ["stop_sequence"] = null,
-            ["usage"] = AnthropicFormat.UsageJson((_usage ?? new Usage()) with { OutputTokens = _usage?.OutputTokens ?? 0 }, includeInput: true),
+            ["usage"] = AnthropicFormat.UsageJson(_usage ?? new Usage(), includeInput: true),
         }.WriteTo(json);
         End(json, output);
     }
