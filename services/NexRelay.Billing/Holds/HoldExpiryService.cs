@@ -41,8 +41,7 @@ public sealed partial class HoldExpiryService(SettlementStore store, IOptionsMon
         var total = 0;
         while (true)
         {
-            var cutoff = clock.GetUtcNow() - TimeSpan.FromSeconds(settings.HoldTimeoutSeconds);
-            var ids = await store.FindExpiredAsync(cutoff, settings.ExpiryBatchSize, cancellationToken);
+            var ids = await store.FindExpiredAsync(settings.HoldTimeoutSeconds, settings.ExpiryBatchSize, cancellationToken);
             var released = 0;
             foreach (var id in ids)
             {

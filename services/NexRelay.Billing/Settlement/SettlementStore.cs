@@ -19,12 +19,13 @@ public sealed class SettlementStore(NpgsqlDataSource dataSource)
             reader.IsDBNull(2) ? 0 : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetBoolean(5));
     }
 
-    /// <summary>Request ids of holds still open after <paramref name="cutoff"/>, oldest first.</summary>
-    public async Task<List<string>> FindExpiredAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    /// <summary>Request ids of holds open for longer than <paramref name="timeoutSeconds"/>, oldest first (by the database's clock,
+    /// the same clock that stamped them, so replicas' clock skew does not matter).</summary>
+    public async Task<List<string>> FindExpiredAsync(int timeoutSeconds, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT request_id FROM holds WHERE state = 'held' AND created_at < $1 ORDER BY created_at LIMIT $2");
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
+            "SELECT request_id FROM holds WHERE state = 'held' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = timeoutSeconds });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         var ids = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
