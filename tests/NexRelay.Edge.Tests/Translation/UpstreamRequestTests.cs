@@ -129,6 +129,19 @@ public sealed class UpstreamRequestTests
     }
 
     [Fact]
+    public void Gemini_client_thinking_split_from_its_signature_is_replayed_to_Anthropic_as_one_block()
+    {
+        var request = FormatRegistry.Client(ClientFormat.Gemini).ParseRequest(Json("""
+            {"contents":[{"role":"user","parts":[{"text":"q"}]},
+                         {"role":"model","parts":[{"text":"Let me ","thought":true},{"text":"think.","thought":true},{"text":"","thought":true,"thoughtSignature":"sig"},{"text":"A"}]},
+                         {"role":"user","parts":[{"text":"more"}]}]}
+            """), "g", false);
+        var blocks = (JsonArray)Build(UpstreamKind.Anthropic, request, "c", 100, false, out _)["messages"]![1]!["content"]!;
+        Assert.Equal(["thinking", "text"], blocks.Select(b => (string)b!["type"]!));
+        Assert.Equal(("Let me think.", "sig"), ((string)blocks[0]!["thinking"]!, (string)blocks[0]!["signature"]!));
+    }
+
+    [Fact]
     public void OpenAI_request_from_an_Anthropic_client()
     {
         var request = FormatRegistry.Client(ClientFormat.Anthropic).ParseRequest(Json("""

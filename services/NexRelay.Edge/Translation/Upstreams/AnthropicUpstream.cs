@@ -36,7 +36,7 @@ public sealed class AnthropicUpstream : IUpstreamFormat
         {
             var role = m.Role == ChatRole.Assistant ? "assistant" : "user";
             var blocks = new JsonArray();
-            foreach (var part in m.Parts) AddBlock(part, blocks);
+            foreach (var part in MergeReasoning(m.Parts)) AddBlock(part, blocks);
             if (blocks.Count == 0) continue;
             // Anthropic wants alternating roles: consecutive same-role messages (a tool result then user text) merge.
             if (role == currentRole && current is not null)
@@ -108,6 +108,32 @@ public sealed class AnthropicUpstream : IUpstreamFormat
         { Kind: ResponseFormatKind.JsonSchema } => "Respond with a single valid JSON value and nothing else: no prose, no code fences.",
         _ => null,
     };
+
+    /// <summary>
+    /// Streamed thinking can come back as several reasoning parts (text, then the signature alone, as Gemini clients
+    /// receive it): one thinking block needs the whole text with its signature.
+    /// </summary>
+    private static IEnumerable<ContentPart> MergeReasoning(List<ContentPart> parts)
+    {
+        ReasoningPart? pending = null;
+        foreach (var part in parts)
+        {
+            if (part is ReasoningPart r)
+            {
+                pending = pending is null ? r : new ReasoningPart(pending.Text + r.Text, r.Signature ?? pending.Signature);
+                if (r.Signature is not null)
+                {
+                    yield return pending;
+                    pending = null;
+                }
+                continue;
+            }
+            if (pending is not null) yield return pending;
+            pending = null;
+            yield return part;
+        }
+        if (pending is not null) yield return pending;
+    }
 
     private static void AddBlock(ContentPart part, JsonArray blocks)
     {
