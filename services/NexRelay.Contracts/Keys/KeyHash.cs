@@ -28,8 +28,19 @@ public static class KeyHash
     public static string Compute(string secret, string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
+        return Compute(Encoding.UTF8.GetBytes(secret), key);
+    }
+
+    /// <summary>Same as <see cref="Compute(string, string)"/> with the secret already UTF-8 encoded (the edge's hot path keeps it so).</summary>
+    public static string Compute(ReadOnlySpan<byte> secretUtf8, string key)
+    {
         ArgumentNullException.ThrowIfNull(key);
-        return Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(key)));
+        var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var keyBytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(key, keyBytes);
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secretUtf8, keyBytes[..written], hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>Format check before hashing: right prefix, right length, base62 only. Cheap way to refuse garbage without a lookup.</summary>

@@ -26,6 +26,7 @@ internal sealed partial class KeyResolver : IDisposable
     private readonly IHttpClientFactory _httpClients;
     private readonly EdgeKeyOptions _options;
     private readonly ILogger<KeyResolver> _logger;
+    private readonly byte[] _secret;
     // Bumped by every eviction: a load that started before an eviction must not cache what it read.
     private long _generation;
 
@@ -35,6 +36,7 @@ internal sealed partial class KeyResolver : IDisposable
         _httpClients = httpClients;
         _options = options.Value;
         _logger = logger;
+        _secret = System.Text.Encoding.UTF8.GetBytes(_options.HashSecret);
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSizeLimit });
     }
 
@@ -47,7 +49,7 @@ internal sealed partial class KeyResolver : IDisposable
     }
 
     /// <summary>The hash key-policy stores for <paramref name="presentedKey"/>.</summary>
-    public string HashOf(string presentedKey) => KeyHash.Compute(_options.HashSecret, presentedKey);
+    public string HashOf(string presentedKey) => KeyHash.Compute(_secret, presentedKey);
 
     public ValueTask<KeySnapshot?> ResolveHashAsync(string hash, CancellationToken ct)
     {

@@ -32,6 +32,17 @@ public sealed class KeyHashTests
             KeyHash.Compute("key", "The quick brown fox jumps over the lazy dog"));
 
     [Fact]
+    public void Hash_with_encoded_secret_equals_hash_with_string_secret()
+    {
+        var key = KeyHash.Generate();
+        Assert.Equal(KeyHash.Compute(Secret, key), KeyHash.Compute(System.Text.Encoding.UTF8.GetBytes(Secret), key));
+        Assert.Equal(KeyHash.Compute("sécret-ü", "nrk_x"), KeyHash.Compute("sécret-ü"u8, "nrk_x"));
+        var longKey = new string('é', 300);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(Secret), System.Text.Encoding.UTF8.GetBytes(longKey))), KeyHash.Compute(Secret, longKey));
+    }
+
+    [Fact]
     public void Hash_depends_on_both_the_key_and_the_secret()
     {
         var key = KeyHash.Generate();
