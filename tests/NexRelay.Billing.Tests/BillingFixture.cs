@@ -29,7 +29,7 @@ public class BillingFixture : IAsyncLifetime
     public ServiceFactory<Program> Factory => _factory!;
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>A plain HttpClient on the real loopback port Kestrel bound (the factory's own client may report port 0).</summary>
+    /// <summary>A plain HttpClient on the real loopback port Kestrel bound, as the edge would reach billing.</summary>
     public HttpClient NewClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     private static Uri ServerAddress(ServiceFactory<Program> factory)
@@ -56,8 +56,6 @@ public class BillingFixture : IAsyncLifetime
         };
         foreach (var (key, value) in ExtraSettings) settings[key] = value;
         _factory = new ServiceFactory<Program>(settings);
-        // Real Kestrel must be chosen before the host is built (ServiceFactory asks for it too late, which leaves a TestServer).
-        _factory.UseKestrel(0);
         _factory.StartServer();
         BaseAddress = ServerAddress(_factory);
         Client = NewClient();
