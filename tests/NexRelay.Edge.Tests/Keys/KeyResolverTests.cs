@@ -107,14 +107,14 @@ public sealed class KeyResolverTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_keys_are_remembered_briefly_then_asked_again()
     {
-        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:NegativeCacheTtl"] = "00:00:00.300" });
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:NegativeCacheTtl"] = "00:00:01.500" });
         var key = KeyHash.Generate();
 
         Assert.Null(await edge.Resolver.ResolveAsync(key, CancellationToken.None));
         Assert.Null(await edge.Resolver.ResolveAsync(key, CancellationToken.None));
         Assert.Equal(1, _keyPolicy.Calls);
 
-        await Task.Delay(500);
+        await Task.Delay(1800);
         _keyPolicy.Keys[Hash(key)] = Snapshot("created meanwhile");
         Assert.Equal("created meanwhile", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
         Assert.Equal(2, _keyPolicy.Calls);
@@ -123,14 +123,14 @@ public sealed class KeyResolverTests : IAsyncLifetime
     [Fact]
     public async Task The_hard_ttl_bounds_staleness_when_no_event_arrives()
     {
-        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:CacheTtl"] = "00:00:00.400" });
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:CacheTtl"] = "00:00:01.500" });
         var key = KeyHash.Generate();
         await SeedRedisAsync(key, Snapshot("v1"));
         Assert.Equal("v1", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
 
         await SeedRedisAsync(key, Snapshot("v2"));
         Assert.Equal("v1", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
-        await Task.Delay(600);
+        await Task.Delay(1800);
         Assert.Equal("v2", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
     }
 

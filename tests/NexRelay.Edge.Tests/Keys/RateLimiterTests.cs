@@ -39,7 +39,7 @@ public sealed class RateLimiterTests : IAsyncLifetime
             Assert.Equal(RateLimitKind.None, allowed.LimitedBy);
             Assert.Equal(3, allowed.RequestLimit);
             Assert.Equal(3 - i, allowed.RequestsRemaining);
-            Assert.InRange(allowed.RequestsResetSeconds, 59, 60);
+            Assert.InRange(allowed.RequestsResetSeconds, 55, 60);
         }
 
         var refused = await _limiterA.CheckAsync(key, rpm: 3, tpm: null, CancellationToken.None);
@@ -117,7 +117,7 @@ public sealed class RateLimiterTests : IAsyncLifetime
         var fresh = await _limiterA.CheckAsync(key, 1, null, CancellationToken.None);
         Assert.True(fresh.Allowed);
         Assert.Equal(0, fresh.RequestsRemaining);
-        Assert.InRange(fresh.RequestsResetSeconds, 59, 60);
+        Assert.InRange(fresh.RequestsResetSeconds, 55, 60);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class RateLimiterTests : IAsyncLifetime
         var second = await _limiterB.CheckAsync(key, rpm: 100, tpm: 1000, CancellationToken.None);
         Assert.True(second.Allowed);
         Assert.Equal(400, second.TokensRemaining);
-        Assert.InRange(second.TokensResetSeconds, 59, 60);
+        Assert.InRange(second.TokensResetSeconds, 55, 60);
 
         await _limiterB.RecordTokensAsync(key, 1000, 450, CancellationToken.None);
         var refused = await _limiterA.CheckAsync(key, rpm: 100, tpm: 1000, CancellationToken.None);
