@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using NexRelay.AppHost;
 using NexRelay.ServiceDefaults;
 
@@ -37,6 +38,13 @@ var logging = builder.AddProject<Projects.NexRelay_Logging>(ResourceNames.Loggin
 // the scale-out tests use them.
 var extraEdgePorts = (builder.Configuration["NexRelay:ExtraEdgePorts"] ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse);
+// Operator settings for the edge given to the AppHost (parameters, appsettings, environment) are handed on as they are:
+// the model catalog and upstreams, relay limits, key cache.
+var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "Holds", "Edge" }
+    .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable())
+    .Where(setting => setting.Value is not null)
+    .ToList();
+
 foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.Edge}-{i + 2}", p)).Prepend((ResourceNames.Edge, edgePort)))
 {
     builder.AddProject<Projects.NexRelay_Edge>(name, launchProfileName: null)
@@ -52,7 +60,11 @@ foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.E
         .WithReference(billing).WaitFor(billing)
         .WithReference(logging).WaitFor(logging)
         .WithReference(simulated).WaitFor(simulated)
-        .WithHttpHealthCheck("/health");
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment(context =>
+        {
+            foreach (var (key, value) in edgeSettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
+        });
 }
 
 builder.Build().Run();

@@ -40,6 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             $"NEXRELAY_REDIS_PASSWORD={TestInfrastructure.Need("NEXRELAY_REDIS_PASSWORD")}",
             $"NEXRELAY_RABBITMQ_PORT={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PORT")}",
             $"NEXRELAY_RABBITMQ_PASSWORD={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PASSWORD")}",
+            .. TestCatalog.Settings,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);
         builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
