@@ -389,6 +389,16 @@ public sealed class StreamRobustnessTests
         Assert.Equal(3, summary.EventTypes.Count(t => t == "response.output_item.added"));
     }
 
+    [Theory]
+    [InlineData("reasoning_content")]
+    [InlineData("reasoning")]
+    public void OpenAI_compatible_reasoning_fields_become_reasoning(string field)
+    {
+        var events = TranslationHarness.ParseUpstream(UpstreamKind.OpenAI, TranslationHarness.Sse(
+            $$"""{"id":"c","model":"m","choices":[{"index":0,"delta":{"{{field}}":"hmm"},"finish_reason":null}]}"""), 1);
+        Assert.Equal("hmm", events.OfType<ReasoningDelta>().Single().Text);
+    }
+
     [Fact]
     public void Lone_surrogates_are_decoded_leniently_by_every_parser()
     {

@@ -136,7 +136,7 @@ public sealed class OpenAIUpstream : IUpstreamFormat
         var choice = (body["choices"] as JsonArray)?.FirstOrDefault() as JsonObject;
         var message = choice?["message"] as JsonObject;
         var output = new List<ContentPart>();
-        if (Lenient.Str(message?["reasoning_content"]) is { Length: > 0 } reasoning) output.Add(new ReasoningPart(reasoning));
+        if ((Lenient.Str(message?["reasoning_content"]) ?? Lenient.Str(message?["reasoning"])) is { Length: > 0 } reasoning) output.Add(new ReasoningPart(reasoning));
         if (Lenient.Str(message?["content"]) is { Length: > 0 } content) output.Add(new TextPart(content));
         if (Lenient.Str(message?["refusal"]) is { Length: > 0 } refusal) output.Add(new TextPart(refusal));
         if (message?["tool_calls"] is JsonArray calls)
@@ -231,7 +231,8 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
                 var choice = choices[0];
                 if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("delta"u8, out var delta) && delta.ValueKind == JsonValueKind.Object)
                 {
-                    if (Str(delta, "reasoning_content"u8) is { Length: > 0 } reasoning) output.Add(new ReasoningDelta(reasoning));
+                    // Not OpenAI's own: OpenAI-compatible servers (DeepSeek, vLLM: reasoning_content; OpenRouter: reasoning) stream thoughts so.
+                    if ((Str(delta, "reasoning_content"u8) ?? Str(delta, "reasoning"u8)) is { Length: > 0 } reasoning) output.Add(new ReasoningDelta(reasoning));
                     if (Str(delta, "content"u8) is { Length: > 0 } text) output.Add(new TextDelta(text));
                     if (Str(delta, "refusal"u8) is { Length: > 0 } refusal) output.Add(new TextDelta(refusal));
                     if (delta.TryGetProperty("tool_calls"u8, out var calls) && calls.ValueKind == JsonValueKind.Array)
