@@ -24,14 +24,20 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string AdminToken { get; } = "nra_test_" + Guid.NewGuid().ToString("N");
     public Uri EdgeUrl { get; private set; } = null!;
     public HttpClient Edge { get; private set; } = null!;
+    /// <summary>A second edge replica: scale-out tests spread load over both.</summary>
+    public Uri Edge2Url { get; private set; } = null!;
+    public HttpClient Edge2 { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var edgePort = FreePort();
+        var edge2Port = FreePort();
         EdgeUrl = new Uri($"http://127.0.0.1:{edgePort}/");
+        Edge2Url = new Uri($"http://127.0.0.1:{edge2Port}/");
         string[] args =
         [
             $"NEXRELAY_EDGE_PORT={edgePort}",
+            $"NexRelay:ExtraEdgePorts={edge2Port}",
             $"NEXRELAY_ADMIN_TOKEN={AdminToken}",
             $"NEXRELAY_KEY_HASH_SECRET={Guid.NewGuid():N}{Guid.NewGuid():N}",
             $"NEXRELAY_PG_PORT={TestInfrastructure.Need("NEXRELAY_PG_PORT")}",
@@ -47,11 +53,12 @@ public sealed class ClusterFixture : IAsyncLifetime
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
-        foreach (var name in new[] { ResourceNames.SimulatedProvider, ResourceNames.KeyPolicy, ResourceNames.Billing, ResourceNames.Logging, ResourceNames.Edge })
+        foreach (var name in new[] { ResourceNames.SimulatedProvider, ResourceNames.KeyPolicy, ResourceNames.Billing, ResourceNames.Logging, ResourceNames.Edge, ResourceNames.Edge + "-2" })
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
         }
         Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
+        Edge2 = new HttpClient { BaseAddress = Edge2Url, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public HttpClient AdminClient()
@@ -64,6 +71,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Edge?.Dispose();
+        Edge2?.Dispose();
         if (App is not null) await App.DisposeAsync();
     }
 

@@ -13,6 +13,8 @@ internal static class TestCatalog
     public const string Rejects = "test-rejects";
     public const string Slow = "test-slow";
     public const string AnthropicDown = "test-anthropic-down";
+    /// <summary>Answers after 700 ms: every concurrent hold is taken before any request settles.</summary>
+    public const string Delayed = "test-delayed";
 
     public static IEnumerable<string> Settings
     {
@@ -26,6 +28,7 @@ internal static class TestCatalog
                 ["sim-no-usage"] = ("anthropic", "knobs/omit-usage/v1/"),
                 ["sim-rejects"] = ("gemini", "knobs/fail-status=400/v1beta/"),
                 ["sim-slow"] = ("openai", "knobs/first-byte-delay-ms=4000/v1/"),
+                ["sim-delayed"] = ("openai", "knobs/first-byte-delay-ms=700/v1/"),
             };
             foreach (var (name, (kind, path)) in providers)
             {
@@ -42,6 +45,7 @@ internal static class TestCatalog
                 [NoUsage] = ["sim-no-usage"],
                 [Rejects] = ["sim-rejects"],
                 [Slow] = ["sim-slow"],
+                [Delayed] = ["sim-delayed"],
             };
             foreach (var (model, upstreams) in models)
             {
