@@ -24,6 +24,9 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // A broker outage degrades a service but does not make it unready: the edge spools events, billing still
+            // answers holds, and consumers catch up when RabbitMQ is back. /health still names the bus and its state.
+            x.ConfigureHealthCheckOptions(o => o.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
             configure?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {
