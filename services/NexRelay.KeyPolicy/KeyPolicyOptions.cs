@@ -25,9 +25,9 @@ internal sealed class KeyPolicyOptions
             {
                 if (string.IsNullOrEmpty(o.AdminToken)) o.AdminToken = config["NEXRELAY_ADMIN_TOKEN"] ?? "";
             })
-            .Validate(o => o.KeyHashSecret.Length >= KeyHash.MinSecretLength,
+            .Validate(o => o.KeyHashSecret is { Length: >= KeyHash.MinSecretLength },
                 $"Setting NexRelay:KeyHashSecret (env NexRelay__KeyHashSecret) must be at least {KeyHash.MinSecretLength} characters.")
-            .Validate(o => o.AdminToken.Length >= MinAdminTokenLength,
+            .Validate(o => o.AdminToken is { Length: >= MinAdminTokenLength },
                 $"Setting NexRelay:AdminToken (env NexRelay__AdminToken or NEXRELAY_ADMIN_TOKEN) must be at least {MinAdminTokenLength} characters.")
             .Validate(o => o.KeySnapshotTtl > TimeSpan.Zero, "Setting NexRelay:KeySnapshotTtl must be positive.")
             .ValidateOnStart();

@@ -15,7 +15,7 @@ internal static class EdgeKeysExtensions
         builder.Services.AddOptions<EdgeKeyOptions>()
             .BindConfiguration(EdgeKeyOptions.Section)
             .PostConfigure<IConfiguration>((o, config) => o.HashSecret = config[EdgeKeyOptions.HashSecretSetting] ?? "")
-            .Validate(o => o.HashSecret.Length >= KeyHash.MinSecretLength,
+            .Validate(o => o.HashSecret is { Length: >= KeyHash.MinSecretLength },
                 $"Setting {EdgeKeyOptions.HashSecretSetting} (env NexRelay__KeyHashSecret) must be at least {KeyHash.MinSecretLength} characters and equal key-policy's.")
             .Validate(o => o.CacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:CacheTtl must be positive.")
             .Validate(o => o.NegativeCacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:NegativeCacheTtl must be positive.")
