@@ -22,7 +22,16 @@ internal sealed class KeyGate(KeyResolver resolver, RateLimiter rateLimiter, Tim
         if (KeyExtraction.Extract(request) is not { } presented) return new(null, EdgeError.MissingKey(), false, null);
         // Malformed keys are refused without a lookup and are not logged: they belong to nobody.
         if (!KeyHash.LooksLikeKey(presented.Key)) return new(null, EdgeError.InvalidKey(), false, presented.Source);
-        var key = await resolver.ResolveAsync(presented.Key, ct);
+        KeySnapshot? key;
+        try
+        {
+            key = await resolver.ResolveAsync(presented.Key, ct);
+        }
+        catch (KeyLookupUnavailableException)
+        {
+            // Neither the cache, Redis nor key-policy could say: an outage (503), never a wrong "invalid key".
+            return new(null, new EdgeError(ErrorKind.Unavailable, "API keys cannot be checked right now; try again shortly.", "key_lookup_unavailable"), false, presented.Source);
+        }
         return KeyValidity.IsUsable(key, time.GetUtcNow())
             ? new(key, null, true, presented.Source)
             : new(key, EdgeError.InvalidKey(), true, presented.Source);
