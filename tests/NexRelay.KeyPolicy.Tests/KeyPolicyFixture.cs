@@ -86,17 +86,8 @@ public sealed class KeyPolicyFixture : IAsyncLifetime
     }
 }
 
-public sealed class KeyPolicyFactory : ServiceFactory<Program>
+public sealed class KeyPolicyFactory(IDictionary<string, string?> settings, CapturedLogs logs) : ServiceFactory<Program>(settings)
 {
-    private readonly CapturedLogs logs;
-
-    public KeyPolicyFactory(IDictionary<string, string?> settings, CapturedLogs logs) : base(settings)
-    {
-        this.logs = logs;
-        // Chosen before the factory initialises, so CreateClient points at the port Kestrel really bound.
-        UseKestrel(0);
-    }
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
