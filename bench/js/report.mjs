@@ -1,0 +1,175 @@
+// Turns bench/run.sh's results.jsonl into the Markdown report. Exit code 1 when any row failed.
+//   node report.mjs <results.jsonl> <mode> <machine> <warmup_s> <measure_s>
+import { readFileSync } from 'node:fs';
+
+const [file, mode, machine, warmup, measure] = process.argv.slice(2);
+const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const out = [];
+const say = (s = '') => out.push(s);
+
+const f = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
+const signed = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? '–' : (x >= 0 ? '+' : '') + Number(x).toFixed(d));
+const shapeLabel = (r) => (r.paced ? `paced ~${r.conns * 10} req/s offered (${r.conns} conns, 0–200 ms think)` : `saturation ${r.conns} conns`);
+
+function verdict(r) {
+  const w = r.wrk ?? {};
+  const problems = [];
+  if (!(w.requests > 0)) problems.push('no requests');
+  if (w.non2xx > 0) problems.push(`${w.non2xx} non-2xx ${JSON.stringify(w.statuses)}`);
+  if (w.socket_errors > 0) problems.push(`${w.socket_errors} socket errors`);
+  if (w.timeouts > 0) problems.push(`${w.timeouts} timeouts`);
+  if (r.books && !r.books.ok) problems.push(`books: ${r.books.problems.join('; ')}`);
+  return problems;
+}
+
+const status = (problems) => (problems.length ? `**FAILED**: ${problems.join('; ')}` : 'ok');
+const booksCell = (b) => (b ? (b.ok ? `ok (${b.rows} rows, $${b.cost_usd.toFixed(6)})` : '**off**') : 'n/a');
+const byKey = (section) => {
+  const m = new Map();
+  for (const r of rows.filter((x) => x.section === section)) m.set(`${r.path}|${r.shape}`, r);
+  return m;
+};
+const targets = [];
+const target = (name, value, met, failedRun = false) => targets.push(`| ${name} | ${value} | ${met === null ? 'not measured' : failedRun ? `${met ? 'met' : '**missed**'} (run FAILED its checks)` : met ? 'met' : '**missed**'} |`);
+
+say(`# NexRelay benchmark${mode === 'smoke' ? ' (smoke)' : ''}`);
+say();
+say(`- Date: ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`);
+say(`- Machine: ${machine}; load generator, gateways, upstream and databases all co-located (other work was running too, so absolute numbers are noisy: compare rows of the same run).`);
+say(`- Method: wrk, 1 thread, ${warmup} s warm-up discarded, ${measure} s measured; body \`gpt-5.4\`, one-line message, \`max_tokens\` 16. Paced = each connection thinks a random 0–200 ms before each request. Latency in ms. "Added" = path − direct floor in the same shape.`);
+say(`- Paths: **direct** = the simulated provider itself (floor); **nexrelay** = the edge on the full prepaid path (key, policy, hold, relay, settle, log event); **peer** = Portkey gateway 1.15.2 (relays, no billing).`);
+say();
+
+function pathTable(section, title) {
+  const m = byKey(section);
+  if (m.size === 0) return;
+  say(`## ${title}`);
+  say();
+  say('| shape | path | req/s | p50 | p99 | p99.9 | added p50 | added p99 | added p99.9 | books | status |');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  const shapes = [...new Set([...m.values()].map((r) => r.shape))];
+  for (const shape of shapes) {
+    const floor = m.get(`direct|${shape}`);
+    for (const path of ['direct', 'nexrelay', 'peer']) {
+      const r = m.get(`${path}|${shape}`);
+      if (!r) continue;
+      const w = r.wrk;
+      const problems = verdict(r);
+      const add = (k) => (floor && path !== 'direct' ? w[k] - floor.wrk[k] : null);
+      say(`| ${shapeLabel(r)} | ${path} | ${f(w.rps, 0)} | ${f(w.p50_ms)} | ${f(w.p99_ms)} | ${f(w.p999_ms)} | ${signed(add('p50_ms'))} | ${signed(add('p99_ms'))} | ${signed(add('p999_ms'))} | ${booksCell(r.books)} | ${status(problems)} |`);
+    }
+  }
+  say();
+  // NexRelay ÷ peer.
+  const ratios = [];
+  for (const shape of shapes) {
+    const n = m.get(`nexrelay|${shape}`), p = m.get(`peer|${shape}`), d = m.get(`direct|${shape}`);
+    if (!n || !p || !d) continue;
+    const okRows = !verdict({ ...n, books: n.books }).length && !verdict(p).length;
+    if (!n.paced) {
+      const ratio = n.wrk.rps / p.wrk.rps;
+      ratios.push(`| ${shapeLabel(n)} | req/s ${f(ratio)}× | ${okRows ? '' : '(a row failed)'} |`);
+      if (section === 'main') target(`saturation req/s ≥ 4× peer (${n.conns} conns)`, `${f(ratio)}×`, ratio >= 4, !okRows);
+    } else {
+      const a50 = n.wrk.p50_ms - d.wrk.p50_ms, b50 = p.wrk.p50_ms - d.wrk.p50_ms;
+      const a99 = n.wrk.p99_ms - d.wrk.p99_ms, b99 = p.wrk.p99_ms - d.wrk.p99_ms;
+      ratios.push(`| ${shapeLabel(n)} | added p50 ${f(a50)} vs ${f(b50)} ms (${f(a50 / b50)}×), added p99 ${f(a99)} vs ${f(b99)} ms (${f(a99 / b99)}×) | ${okRows ? '' : '(a row failed)'} |`);
+    }
+  }
+  if (ratios.length) {
+    say('NexRelay ÷ peer:');
+    say();
+    say('| shape | NexRelay vs peer | |');
+    say('|---|---|---|');
+    ratios.forEach((r) => say(r));
+    say();
+  }
+}
+// A row fails on errors or books that do not balance; each failed row counts once.
+const countFailures = () => rows.filter((r) => r.wrk && verdict(r).length).length;
+
+pathTable('main', 'Main: floor, NexRelay, peer (simulated provider at zero latency)');
+pathTable('slow50', 'Upstream at 50 ms first-byte latency (paced)');
+
+const main = byKey('main');
+const p500 = [...main.values()].filter((r) => r.paced).sort((a, b) => b.conns - a.conns)[0];
+if (p500) {
+  const n = main.get(`nexrelay|${p500.shape}`), d = main.get(`direct|${p500.shape}`);
+  if (n && d) {
+    const ok = !verdict(n).length && !verdict(d).length;
+    const a50 = n.wrk.p50_ms - d.wrk.p50_ms, a99 = n.wrk.p99_ms - d.wrk.p99_ms;
+    target(`added p50 ≤ 0.5 ms at ${shapeLabel(n)}`, `${signed(a50)} ms`, a50 <= 0.5, !ok);
+    target(`added p99 ≤ 2 ms at ${shapeLabel(n)}`, `${signed(a99)} ms`, a99 <= 2, !ok);
+  }
+}
+
+const other = rows.filter((r) => r.section === 'cross' || r.section === 'wallets');
+if (other.length) {
+  say('## Cross-format and wallets (NexRelay)');
+  say();
+  say('| run | shape | req/s | p50 | p99 | p99.9 | added p50 | added p99 | books | status |');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+  const hot = main.get(`nexrelay|saturation ${other.find((r) => r.section === 'wallets')?.conns}`);
+  const list = hot ? [{ ...hot, path: 'nexrelay-hot-single-wallet' }, ...other] : other;
+  for (const r of list) {
+    const problems = verdict(r);
+    const d = main.get(`direct|${r.shape}`);
+    const add = (k) => (d ? r.wrk[k] - d.wrk[k] : null);
+    say(`| ${r.path} | ${shapeLabel(r)} | ${f(r.wrk.rps, 0)} | ${f(r.wrk.p50_ms)} | ${f(r.wrk.p99_ms)} | ${f(r.wrk.p999_ms)} | ${signed(add('p50_ms'))} | ${signed(add('p99_ms'))} | ${booksCell(r.books)} | ${status(problems)} |`);
+  }
+  say();
+  say('`nexrelay-anthropic` = `POST /v1/messages` (Claude format, `x-api-key`) on `gpt-5.4`, translated to the OpenAI upstream; `nexrelay-many` = keys of different wallets taken round-robin per request; `nexrelay-hot-single-wallet` repeats the main row for comparison.');
+  say();
+}
+
+const t = rows.find((r) => r.section === 'ttft');
+if (t) {
+  const d = t.ttft.direct, n = t.ttft.nexrelay;
+  const problems = [];
+  if (d.errors || n.errors) problems.push(`stream errors direct ${d.errors}, nexrelay ${n.errors}`);
+  if (t.books && !t.books.ok) problems.push(`books: ${t.books.problems.join('; ')}`);
+  if (!(d.measured > 0 && n.measured > 0)) problems.push('no samples');
+  say(`## Streaming: time to first token (paced, ${t.loops} client loops per path, both paths interleaved in one window)`);
+  say();
+  say('| path | streams measured | TTFT p50 | p99 | p99.9 | books | status |');
+  say('|---|---:|---:|---:|---:|---|---|');
+  say(`| direct | ${d.measured} | ${f(d.p50_ms)} | ${f(d.p99_ms)} | ${f(d.p999_ms)} | n/a | ${d.errors ? 'errors' : 'ok'} |`);
+  say(`| nexrelay | ${n.measured} | ${f(n.p50_ms)} | ${f(n.p99_ms)} | ${f(n.p999_ms)} | ${booksCell(t.books)} | ${status(problems)} |`);
+  say(`| **added** | | ${signed(n.p50_ms - d.p50_ms)} | ${signed(n.p99_ms - d.p99_ms)} | ${signed(n.p999_ms - d.p999_ms)} | | |`);
+  say();
+  say('TTFT = from writing the request to the first SSE chunk carrying output text, timed by a small Node client (`bench/js/ttft.mjs`); wrk cannot see inside a response.');
+  say();
+  target('streaming TTFT added ≤ 1 ms p50', `${signed(n.p50_ms - d.p50_ms)} ms`, n.p50_ms - d.p50_ms <= 1, problems.length > 0);
+}
+
+const s = rows.find((r) => r.section === 'streams');
+if (s) {
+  const problems = [];
+  if (s.streams.opened < s.count) problems.push(`only ${s.streams.opened} of ${s.count} streams open (${s.streams.failed} failed)`);
+  if (s.books && !s.books.ok) problems.push(`books: ${s.books.problems.join('; ')}`);
+  say(`## Edge memory with ${s.count} concurrent open streams`);
+  say();
+  say('| streams open | edge RSS before | edge RSS with streams open | books | status |');
+  say('|---:|---:|---:|---|---|');
+  say(`| ${s.streams.opened} | ${s.streams.rss_before_mb} MB | ${s.streams.rss_open_mb} MB | ${booksCell(s.books)} | ${status(problems)} |`);
+  say();
+  say('Upstream: the simulated provider with a 2 s token delay (`bench-slow` model); the streams are closed by the client after the sample, so the books also cover cancelled streams.');
+  say();
+  target(`edge memory ≤ 300 MB at ${s.count} open streams`, `${s.streams.rss_open_mb} MB (${s.streams.opened} open)`, s.streams.rss_open_mb <= 300, problems.length > 0);
+} else {
+  target('edge memory ≤ 300 MB at 1,000 open streams', '–', null);
+}
+
+if (targets.length) {
+  say('## Targets (issue 8)');
+  say();
+  say('| target | measured | |');
+  say('|---|---|---|');
+  targets.forEach((r) => say(r));
+  say();
+}
+const failed = countFailures() + (t && (t.ttft.direct.errors || t.ttft.nexrelay.errors || (t.books && !t.books.ok)) ? 1 : 0)
+  + (s && (s.streams.opened < s.count || (s.books && !s.books.ok)) ? 1 : 0);
+say(failed ? `**${failed} run(s) FAILED** (errors or books off): they are reported, not averaged in.` : 'All runs passed their books checks.');
+console.log(out.join('\n'));
+process.exit(failed ? 1 : 0);

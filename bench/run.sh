@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# NexRelay benchmark: the simulated provider called directly (the floor), NexRelay's edge on the full prepaid path, and a
+# peer gateway (Portkey's open-source gateway), side by side in the same run. See bench/README.md.
+#   bench/run.sh            full run (~8 min): writes bench/results/latest.md
+#   bench/run.sh --smoke    a few seconds of tiny load per path, books still checked; exits non-zero on any failure
+# Everything listens on 127.0.0.1, every load is bounded in time, and everything started here is stopped on exit.
+set -euo pipefail
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+MODE=full
+case "${1:-}" in
+  --smoke) MODE=smoke ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
+esac
+WORK="$BENCH/.work"; OUT="$WORK/out-$MODE"
+mkdir -p "$OUT"; RESULTS="$OUT/results.jsonl"; : > "$RESULTS"
+PORT_BASE="${BENCH_PORT_BASE:-57500}"
+SIM_PORT=$((PORT_BASE + 1)); PORTKEY_PORT=$((PORT_BASE + 2)); EDGE_PORT=$((PORT_BASE + 80))
+SIM="http://127.0.0.1:$SIM_PORT"; PORTKEY="http://127.0.0.1:$PORTKEY_PORT"; EDGE="http://127.0.0.1:$EDGE_PORT"
+STARTED_AT=$(date +%s)
+
+if [ "$MODE" = smoke ]; then
+  WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=0; SLOW_RUN=0
+else
+  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1
+fi
+CREDIT=1000
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+sim_pid=""; apphost_pid=""; portkey_pid=""; infra_started=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$apphost_pid" ] && kill -0 "$apphost_pid" 2>/dev/null; then
+    kill -INT "$apphost_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$apphost_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$apphost_pid" 2>/dev/null || true
+  fi
+  for pid in "$portkey_pid" "$sim_pid"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  [ -n "$infra_started" ] && "$BENCH/lib/infra.sh" stop || true
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+wait_http() { # url seconds pid
+  for _ in $(seq 1 $(($2 * 5))); do
+    [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null && return 1
+    curl -s -o /dev/null -m 2 "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ---- tools --------------------------------------------------------------------------------------------------------
+command -v wrk >/dev/null || { log "installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+  || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+command -v node >/dev/null || die "Node.js (20+) is required"
+PORTKEY_START="$WORK/portkey/node_modules/@portkey-ai/gateway/build/start-server.js"
+if [ ! -f "$PORTKEY_START" ]; then
+  log "installing @portkey-ai/gateway@1.15.2 into $WORK/portkey"
+  mkdir -p "$WORK/portkey"; [ -f "$WORK/portkey/package.json" ] || echo '{"name":"bench-portkey","private":true}' > "$WORK/portkey/package.json"
+  (cd "$WORK/portkey" && timeout 300 npm install --no-audit --no-fund --loglevel=error @portkey-ai/gateway@1.15.2 >/dev/null 2>&1) \
+    || { [ "$MODE" = smoke ] && log "npm unreachable: smoke runs without the peer" || die "could not install the peer gateway"; }
+fi
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  log "building (Release)…"
+  (cd "$ROOT" && dotnet build NexRelay.AppHost -c Release -v quiet -nologo >"$OUT/build.log" 2>&1) || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
+fi
+
+# ---- servers ------------------------------------------------------------------------------------------------------
+infra_started=1
+"$BENCH/lib/infra.sh" start
+set -a; . "$WORK/data/env"; set +a
+
+log "starting the simulated provider on $SIM"
+Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production \
+  dotnet "$ROOT/services/NexRelay.SimulatedProvider/bin/Release/net10.0/NexRelay.SimulatedProvider.dll" --urls "$SIM" >"$OUT/sim.log" 2>&1 &
+sim_pid=$!
+
+if [ -f "$PORTKEY_START" ]; then
+  log "starting the peer gateway on $PORTKEY"
+  node --import "$BENCH/js/bind-local.mjs" "$PORTKEY_START" --port="$PORTKEY_PORT" --headless >"$OUT/portkey.log" 2>&1 &
+  portkey_pid=$!
+fi
+
+log "starting NexRelay (edge on $EDGE)"
+export NEXRELAY_ADMIN_TOKEN="nra_bench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export NEXRELAY_KEY_HASH_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export NEXRELAY_EDGE_PORT="$EDGE_PORT"
+# The bench's models: gpt-5.4 on the shared simulated provider, the same at 50 ms first-byte latency, and a slow token
+# rate for the open-streams test. All upstreams are the one simulated-provider process the floor and the peer also use.
+catalog=(
+  "NexRelay:Catalog:Providers:simulated-openai:BaseUrl=$SIM/v1/"
+  "NexRelay:Catalog:Providers:bench-50ms:Kind=openai" "NexRelay:Catalog:Providers:bench-50ms:ApiKey=sim"
+  "NexRelay:Catalog:Providers:bench-50ms:BaseUrl=$SIM/knobs/first-byte-delay-ms=50/v1/"
+  "NexRelay:Catalog:Providers:bench-slow:Kind=openai" "NexRelay:Catalog:Providers:bench-slow:ApiKey=sim"
+  "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=2000/v1/"
+)
+for model in bench-50ms bench-slow; do
+  catalog+=("NexRelay:Catalog:Models:$model:ContextWindow=400000" "NexRelay:Catalog:Models:$model:MaxOutputTokens=128000"
+    "NexRelay:Catalog:Models:$model:OwnedBy=openai" "NexRelay:Catalog:Models:$model:Prices:Input=2.5"
+    "NexRelay:Catalog:Models:$model:Prices:CachedInput=0.25" "NexRelay:Catalog:Models:$model:Prices:Output=15"
+    "NexRelay:Catalog:Models:$model:Upstreams:0:Provider=$model" "NexRelay:Catalog:Models:$model:Upstreams:0:Model=gpt-5.4")
+done
+(
+  export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+  export ASPNETCORE_URLS="http://127.0.0.1:$((PORT_BASE + 90))"
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
+  export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 91))"
+  export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 92))"
+  exec "$ROOT/NexRelay.AppHost/bin/Release/net10.0/NexRelay.AppHost" "${catalog[@]}"
+) >"$OUT/apphost.log" 2>&1 &
+apphost_pid=$!
+
+wait_http "$SIM/health" 60 "$sim_pid" || { tail -n 20 "$OUT/sim.log" >&2; die "the simulated provider did not start"; }
+if [ -n "$portkey_pid" ]; then wait_http "$PORTKEY/" 60 "$portkey_pid" || { tail -n 20 "$OUT/portkey.log" >&2; die "the peer gateway did not start"; }; fi
+for _ in $(seq 1 600); do
+  kill -0 "$apphost_pid" 2>/dev/null || { tail -n 40 "$OUT/apphost.log" >&2; die "the AppHost exited"; }
+  curl -fsS -m 2 -o /dev/null "$EDGE/health" 2>/dev/null && break
+  sleep 0.2
+done
+curl -fsS -m 2 -o /dev/null "$EDGE/health" || { tail -n 40 "$OUT/apphost.log" >&2; die "the edge did not become healthy"; }
+EDGE_PID="$(ss -ltnpH "sport = :$EDGE_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
+log "stack up in $(( $(date +%s) - STARTED_AT )) s (edge pid $EDGE_PID)"
+
+# ---- load ---------------------------------------------------------------------------------------------------------
+printf '%s' '{"model":"gpt-5.4","messages":[{"role":"user","content":"Say hello in one short line"}],"max_tokens":16}' > "$OUT/openai.json"
+printf '%s' '{"model":"bench-50ms","messages":[{"role":"user","content":"Say hello in one short line"}],"max_tokens":16}' > "$OUT/openai-50ms.json"
+printf '%s' '{"model":"gpt-5.4","max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}' > "$OUT/anthropic.json"
+
+# wrk_run <seconds> <connections> <paced 0|1> <url> <body> <headers> <keys> <key header> → the BENCH_RESULT json
+wrk_run() {
+  local out
+  out="$(BENCH_BODY_FILE="$5" BENCH_HEADERS="$6" BENCH_KEYS="$7" BENCH_KEY_HEADER="$8" BENCH_PACED="$3" \
+    wrk -t1 -c"$2" -d"$1s" --timeout 10s --latency -s "$BENCH/lua/load.lua" "$4" 2>&1)" || true
+  grep -o '^BENCH_RESULT .*' <<<"$out" | cut -d' ' -f2- || echo '{"requests":0,"socket_errors":1,"non2xx":0,"timeouts":0,"error":"wrk failed"}'
+}
+
+new_wallets() { # count label → wallets json
+  node "$BENCH/js/admin.mjs" setup "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$1" "$CREDIT" "$2"
+}
+
+# measure <section> <path> <shape> <connections> <paced> <url> <body> <headers> [<wallets json> <key header>]
+measure() {
+  local section=$1 path=$2 shape=$3 conns=$4 paced=$5 url=$6 body=$7 headers=$8 wallets=${9:-} keyheader=${10:-bearer}
+  local keys="" ids="" warm meas books=null
+  if [ -n "$wallets" ]; then
+    keys="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.key).join(","))' "$wallets")"
+    ids="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.id).join(","))' "$wallets")"
+  fi
+  log "$section: $path $shape (c=$conns, ${WARMUP}s warm-up + ${MEASURE}s)"
+  warm="$(wrk_run "$WARMUP" "$conns" "$paced" "$url" "$body" "$headers" "$keys" "$keyheader")"
+  meas="$(wrk_run "$MEASURE" "$conns" "$paced" "$url" "$body" "$headers" "$keys" "$keyheader")"
+  if [ -n "$ids" ]; then
+    local sent; sent="$(node -e 'const a=JSON.parse(process.argv[1]),b=JSON.parse(process.argv[2]);console.log(a.requests+b.requests)' "$warm" "$meas")"
+    # wrk stops with up to one request per connection in flight, twice (warm-up and measured window): the edge logs those too.
+    books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$ids" "$CREDIT" "$sent" $((sent + 2 * conns)) || true)"
+  fi
+  printf '{"section":"%s","path":"%s","shape":"%s","conns":%d,"paced":%d,"wrk":%s,"warm":%s,"books":%s}\n' \
+    "$section" "$path" "$shape" "$conns" "$paced" "$meas" "$warm" "$books" >> "$RESULTS"
+}
+
+DIRECT_H="Authorization: Bearer sim"
+peer_h() { echo "x-portkey-provider: openai|x-portkey-custom-host: $1|Authorization: Bearer sim"; }
+
+run_paths() { # section body-direct-url nexrelay-body direct-url portkey-custom-host nexrelay-model-body
+  local section=$1 direct_url=$2 host=$3 nr_body=$4 c
+  for c in "${SATURATION[@]}"; do
+    [ "$section" = main ] || continue
+    measure "$section" direct "saturation $c" "$c" 0 "$direct_url" "$OUT/openai.json" "$DIRECT_H"
+    measure "$section" nexrelay "saturation $c" "$c" 0 "$EDGE/api/v1/chat/completions" "$nr_body" "" "$(new_wallets 1 "sat$c")"
+    [ -n "$portkey_pid" ] && measure "$section" peer "saturation $c" "$c" 0 "$PORTKEY/v1/chat/completions" "$OUT/openai.json" "$(peer_h "$host")"
+  done
+  for c in "${PACED[@]}"; do
+    measure "$section" direct "paced $c" "$c" 1 "$direct_url" "$OUT/openai.json" "$DIRECT_H"
+    measure "$section" nexrelay "paced $c" "$c" 1 "$EDGE/api/v1/chat/completions" "$nr_body" "" "$(new_wallets 1 "paced$c")"
+    [ -n "$portkey_pid" ] && measure "$section" peer "paced $c" "$c" 1 "$PORTKEY/v1/chat/completions" "$OUT/openai.json" "$(peer_h "$host")"
+  done
+  return 0
+}
+
+run_paths main "$SIM/v1/chat/completions" "$SIM/v1" "$OUT/openai.json"
+
+# Cross-format: a Claude-format request (POST /v1/messages, x-api-key) to the OpenAI upstream.
+measure cross nexrelay-anthropic "saturation ${SATURATION[0]}" "${SATURATION[0]}" 0 "$EDGE/v1/messages" "$OUT/anthropic.json" \
+  "anthropic-version: 2023-06-01" "$(new_wallets 1 cross-sat)" x-api-key
+measure cross nexrelay-anthropic "paced ${PACED[0]}" "${PACED[0]}" 1 "$EDGE/v1/messages" "$OUT/anthropic.json" \
+  "anthropic-version: 2023-06-01" "$(new_wallets 1 cross-paced)" x-api-key
+
+# Many wallets: the same saturation load spread round-robin over keys of different wallets (vs. the hot single wallet above).
+measure wallets nexrelay-many "saturation ${SATURATION[0]}" "${SATURATION[0]}" 0 "$EDGE/api/v1/chat/completions" "$OUT/openai.json" "" \
+  "$(new_wallets "$MANY_WALLETS" many)"
+
+# Streaming time to first token, direct and through NexRelay interleaved in one paced window.
+ttft_wallet="$(new_wallets 1 ttft)"
+ttft_key="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$ttft_wallet")"
+ttft_id="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].id)' "$ttft_wallet")"
+cat > "$OUT/ttft.json" <<JSON
+{"seconds":$MEASURE,"warmup":$WARMUP,"loops":$TTFT_LOOPS,"targets":[
+ {"name":"direct","url":"$SIM/v1/chat/completions","headers":{"Authorization":"Bearer sim"},
+  "body":{"model":"gpt-5.4","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}},
+ {"name":"nexrelay","url":"$EDGE/api/v1/chat/completions","headers":{"Authorization":"Bearer $ttft_key"},
+  "body":{"model":"gpt-5.4","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}}]}
+JSON
+log "streaming: time to first token, $TTFT_LOOPS paced loops per path"
+ttft="$(node "$BENCH/js/ttft.mjs" "$OUT/ttft.json")"
+ttft_sent="$(node -e 'console.log(JSON.parse(process.argv[1]).nexrelay.requests)' "$ttft")"
+books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$ttft_id" "$CREDIT" "$ttft_sent" "$ttft_sent" || true)"
+printf '{"section":"ttft","ttft":%s,"books":%s,"loops":%d}\n' "$ttft" "$books" "$TTFT_LOOPS" >> "$RESULTS"
+
+if [ "$SLOW_RUN" = 1 ]; then
+  run_paths slow50 "$SIM/knobs/first-byte-delay-ms=50/v1/chat/completions" "$SIM/knobs/first-byte-delay-ms=50/v1" "$OUT/openai-50ms.json"
+fi
+
+if [ "$STREAMS" -gt 0 ]; then
+  log "memory: $STREAMS concurrent open streams"
+  sw="$(new_wallets 1 streams)"
+  skey="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$sw")"
+  sid="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].id)' "$sw")"
+  streams="$(node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skey" "$STREAMS" bench-slow "$EDGE_PID" 60)"
+  books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$sid" "$CREDIT" "$STREAMS" "$STREAMS" || true)"
+  printf '{"section":"streams","count":%d,"streams":%s,"books":%s}\n' "$STREAMS" "$streams" "$books" >> "$RESULTS"
+fi
+
+# ---- report -------------------------------------------------------------------------------------------------------
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo)"
+report_rc=0
+node "$BENCH/js/report.mjs" "$RESULTS" "$MODE" "$machine" "$WARMUP" "$MEASURE" > "$OUT/report.md" || report_rc=$?
+cat "$OUT/report.md"
+if [ "$MODE" = full ]; then mkdir -p "$BENCH/results"; cp "$OUT/report.md" "$BENCH/results/latest.md"; fi
+log "done in $(( $(date +%s) - STARTED_AT )) s"
+if [ "$MODE" = smoke ]; then
+  [ "$report_rc" = 0 ] || { echo "bench smoke: FAILED (see $OUT)"; exit 1; }
+  echo "bench smoke: ok"
+fi
+exit "$report_rc"
