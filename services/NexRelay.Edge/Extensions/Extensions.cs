@@ -1,6 +1,7 @@
 using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
 using NexRelay.Edge.Keys;
@@ -34,6 +35,7 @@ internal static class Extensions
         services.AddSingleton<RelayHandler>();
         services.AddSingleton<TokenCountHandler>();
         services.AddInternalServiceClients();
+        services.AddEdgeDocs();
 
         // Upstream AI calls get the relay's own pipeline (UpstreamClient), not the blanket standard resilience handler:
         // a proxy-grade handler with no retries, redirects, cookies or decompression, and pooled connections.
@@ -65,6 +67,7 @@ internal static class Extensions
         app.MapModelsApi();
         app.MapSelfServiceApi();
         app.MapAdminApi();
+        app.MapDocsApi();
         return app;
     }
 }

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+
+namespace NexRelay.Edge.Docs;
+
+/// <summary>
+/// A Postman v2.1 collection with one request per public route (the reference's examples), variables <c>baseUrl</c> and
+/// <c>apiKey</c>, and a collection test that every answer is 200 — so <c>newman run</c> checks a deployment end to end.
+/// </summary>
+internal static class PostmanWriter
+{
+    private const string SchemaUrl = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
+
+    public static JsonObject Collection(string baseUrl)
+    {
+        var folders = new JsonArray();
+        foreach (var group in DocRoutes.Public.GroupBy(r => r.Tag))
+        {
+            folders.Add(new JsonObject
+            {
+                ["name"] = group.Key,
+                ["item"] = new JsonArray([.. group.Select(r => (JsonNode)Item(r))]),
+            });
+        }
+        return new JsonObject
+        {
+            ["info"] = new JsonObject
+            {
+                ["_postman_id"] = "5f0e6c1e-6b7a-4d33-9a53-6e6578526c61",
+                ["name"] = "NexRelay API",
+                ["description"] = OpenApiWriter.Summary + " Set apiKey to a NexRelay key (nrk_…); baseUrl is the gateway.",
+                ["schema"] = SchemaUrl,
+            },
+            ["auth"] = new JsonObject
+            {
+                ["type"] = "bearer",
+                ["bearer"] = new JsonArray(new JsonObject { ["key"] = "token", ["value"] = "{{apiKey}}", ["type"] = "string" }),
+            },
+            ["event"] = new JsonArray(Script("test",
+                "pm.test('status is 200', function () { pm.response.to.have.status(200); });",
+                "pm.test('has x-request-id', function () { pm.response.to.have.header('x-request-id'); });",
+                // The first relayed request's id is what the log-by-id request reads back.
+                "if (pm.request.method === 'POST' && pm.response.code === 200 && !pm.collectionVariables.get('requestId')) {",
+                "  pm.collectionVariables.set('requestId', pm.response.headers.get('x-request-id'));",
+                "}")),
+            ["variable"] = new JsonArray(
+                Variable("baseUrl", baseUrl), Variable("apiKey", ""), Variable("requestId", "")),
+            ["item"] = folders,
+        };
+    }
+
+    private static JsonObject Item(DocRoute route)
+    {
+        var path = route.Path
+            .Replace("{id}", "gpt-5.4", StringComparison.Ordinal)
+            .Replace("{model}", "gemini-2.5-flash", StringComparison.Ordinal)
+            .Replace("{request_id}", "{{requestId}}", StringComparison.Ordinal);
+        var url = new JsonObject
+        {
+            ["raw"] = "{{baseUrl}}" + path + (route.ExampleQuery is { } q ? "?" + q : ""),
+            ["host"] = new JsonArray("{{baseUrl}}"),
+            ["path"] = new JsonArray([.. path.Trim('/').Split('/').Select(s => (JsonNode)s)]),
+        };
+        if (route.ExampleQuery is { } query)
+        {
+            url["query"] = new JsonArray([.. query.Split('&').Select(p => p.Split('=', 2)).Select(p => (JsonNode)new JsonObject { ["key"] = p[0], ["value"] = p[1] })]);
+        }
+        var request = new JsonObject
+        {
+            ["method"] = route.Method,
+            ["header"] = new JsonArray(),
+            ["url"] = url,
+            ["description"] = route.Description,
+        };
+        if (route.Example is { } body)
+        {
+            request["header"]!.AsArray().Add(new JsonObject { ["key"] = "Content-Type", ["value"] = "application/json" });
+            request["body"] = new JsonObject
+            {
+                ["mode"] = "raw",
+                ["raw"] = JsonNode.Parse(body)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }),
+                ["options"] = new JsonObject { ["raw"] = new JsonObject { ["language"] = "json" } },
+            };
+        }
+        var item = new JsonObject { ["name"] = $"{route.Method} {route.Path}", ["request"] = request };
+        if (route.Path.Contains("{request_id}", StringComparison.Ordinal))
+        {
+            // Logs are written asynchronously: wait (up to 20 s) until the request's row is there.
+            item["event"] = new JsonArray(Script("prerequest",
+                "const deadline = Date.now() + 20000;",
+                "const url = pm.variables.replaceIn('{{baseUrl}}/api/v1/logs/{{requestId}}');",
+                "function poll() {",
+                "  pm.sendRequest({ url: url, method: 'GET', header: { Authorization: 'Bearer ' + pm.variables.get('apiKey') } }, function (err, res) {",
+                "    if ((err || res.code !== 200) && Date.now() < deadline) setTimeout(poll, 250);",
+                "  });",
+                "}",
+                "poll();"));
+        }
+        return item;
+    }
+
+    private static JsonObject Script(string listen, params string[] lines) => new()
+    {
+        ["listen"] = listen,
+        ["script"] = new JsonObject { ["type"] = "text/javascript", ["exec"] = new JsonArray([.. lines.Select(l => (JsonNode)l)]) },
+    };
+
+    private static JsonObject Variable(string key, string value) => new() { ["key"] = key, ["value"] = value, ["type"] = "string" };
+}

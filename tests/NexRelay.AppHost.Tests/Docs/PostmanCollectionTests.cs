@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+
+namespace NexRelay.AppHost.Tests.Docs;
+
+/// <summary>/postman-collection.json: one request per public route, the reference's examples, and a green newman run.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PostmanCollectionTests(ClusterFixture cluster)
+{
+    [Fact]
+    public async Task Collection_has_one_request_per_documented_route_with_the_reference_examples()
+    {
+        var collection = JsonNode.Parse(await cluster.Edge.GetStringAsync("/postman-collection.json"))!;
+        var openapi = JsonNode.Parse(await cluster.Edge.GetStringAsync("/openapi.json"))!;
+        Assert.Equal("https://schema.getpostman.com/json/collection/v2.1.0/collection.json", collection["info"]!["schema"]!.GetValue<string>());
+        var variables = collection["variable"]!.AsArray().ToDictionary(v => v!["key"]!.GetValue<string>(), v => v!["value"]!.GetValue<string>());
+        Assert.Equal(cluster.EdgeUrl.ToString().TrimEnd('/'), variables["baseUrl"]);
+        Assert.True(variables.ContainsKey("apiKey"));
+        Assert.Equal("{{apiKey}}", collection["auth"]!["bearer"]![0]!["value"]!.GetValue<string>());
+
+        var requests = collection["item"]!.AsArray().SelectMany(f => f!["item"]!.AsArray()).Select(i => i!["name"]!.GetValue<string>()).ToList();
+        var operations = openapi["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(m => $"{m.Key.ToUpperInvariant()} {p.Key}")).ToList();
+        Assert.Equal(operations.Order(), requests.Order());
+
+        var bodies = collection["item"]!.AsArray().SelectMany(f => f!["item"]!.AsArray())
+            .ToDictionary(i => i!["name"]!.GetValue<string>(), i => i!["request"]!["body"]?["raw"]?.GetValue<string>());
+        Assert.Equal("gpt-5.4", JsonNode.Parse(bodies["POST /api/v1/chat/completions"]!)!["model"]!.GetValue<string>());
+        Assert.Equal("gpt-5.5", JsonNode.Parse(bodies["POST /api/v1/responses"]!)!["model"]!.GetValue<string>());
+        Assert.Equal("claude-sonnet-4-6", JsonNode.Parse(bodies["POST /v1/messages"]!)!["model"]!.GetValue<string>());
+        Assert.NotNull(JsonNode.Parse(bodies["POST /v1beta/models/{model}:generateContent"]!)!["contents"]);
+    }
+
+    [Fact]
+    public async Task Collection_runs_green_with_newman_against_the_running_edge()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        var baseUrl = cluster.EdgeUrl.ToString().TrimEnd('/');
+        var (exit, stdout, stderr) = await DocsNode.RunAsync(Path.Combine(DocsNode.Folder, "node_modules", ".bin", "newman"), TimeSpan.FromMinutes(3),
+            "run", baseUrl + "/postman-collection.json", "--env-var", "baseUrl=" + baseUrl, "--env-var", "apiKey=" + tenant.Key,
+            "--color", "off", "--disable-unicode", "--timeout-request", "60000");
+        Assert.True(exit == 0, $"newman exited {exit}:\n{stdout}\n{stderr}");
+        Assert.DoesNotContain("AssertionError", stdout);
+        // Every request ran and its tests passed: two assertions (status 200, x-request-id) per request.
+        var requests = JsonNode.Parse(await cluster.Edge.GetStringAsync("/postman-collection.json"))!["item"]!.AsArray().Sum(f => f!["item"]!.AsArray().Count);
+        Assert.Matches($@"requests\s*[│|]\s*{requests}\s*[│|]\s*0", stdout);
+        Assert.Matches($@"assertions\s*[│|]\s*{requests * 2}\s*[│|]\s*0", stdout);
+    }
+}
