@@ -109,7 +109,7 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     [Fact]
     public void Every_secret_key_the_Deployments_use_is_created_by_the_README_commands()
     {
-        var documented = SecretCommand().Matches(Repository.Read("deploy", "kubernetes", "README.md"))
+        var documented = SecretCommand().Matches(Repository.Read("README.md"))
             .SelectMany(m => SecretKey().Matches(m.Groups[2].Value).Select(k => $"{m.Groups[1].Value}/{k.Groups[1].Value}"))
             .ToHashSet();
         var used = overlay.Manifests.OfKind("Deployment")
@@ -119,7 +119,7 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
             .ToHashSet();
         Assert.NotEmpty(used);
         Assert.True(used.IsSubsetOf(documented),
-            $"Secret keys used but not in a `kubectl create secret generic` command of deploy/kubernetes/README.md: {string.Join(", ", used.Except(documented))}");
+            $"Secret keys used but not in a `kubectl create secret generic` command of README.md (Deploying to Kubernetes): {string.Join(", ", used.Except(documented))}");
     }
 
     [Fact]
