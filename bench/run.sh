@@ -97,7 +97,7 @@ catalog=(
   "NexRelay:Catalog:Providers:bench-50ms:Kind=openai" "NexRelay:Catalog:Providers:bench-50ms:ApiKey=sim"
   "NexRelay:Catalog:Providers:bench-50ms:BaseUrl=$SIM/knobs/first-byte-delay-ms=50/v1/"
   "NexRelay:Catalog:Providers:bench-slow:Kind=openai" "NexRelay:Catalog:Providers:bench-slow:ApiKey=sim"
-  "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=2000/v1/"
+  "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=4000/v1/"
 )
 for model in bench-50ms bench-slow; do
   catalog+=("NexRelay:Catalog:Models:$model:ContextWindow=400000" "NexRelay:Catalog:Models:$model:MaxOutputTokens=128000"
@@ -217,11 +217,12 @@ fi
 
 if [ "$STREAMS" -gt 0 ]; then
   log "memory: $STREAMS concurrent open streams"
-  sw="$(new_wallets 1 streams)"
-  skey="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$sw")"
-  sid="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].id)' "$sw")"
-  streams="$(node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skey" "$STREAMS" bench-slow "$EDGE_PID" 60)"
-  books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$sid" "$CREDIT" "$STREAMS" "$STREAMS" || true)"
+  sw="$(new_wallets 10 streams)"
+  skeys="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.key).join(","))' "$sw")"
+  sids="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.id).join(","))' "$sw")"
+  # Opened at ~100/s over 10 wallets; each stream lasts ~64 s (16 tokens, 4 s apart), so all are open at the sample.
+  streams="$(node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skeys" "$STREAMS" bench-slow "$EDGE_PID" 40 100)"
+  books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$sids" "$CREDIT" "$STREAMS" "$STREAMS" || true)"
   printf '{"section":"streams","count":%d,"streams":%s,"books":%s}\n' "$STREAMS" "$streams" "$books" >> "$RESULTS"
 fi
 

@@ -1,12 +1,14 @@
 // Edge memory with many concurrent open streams.
-//   node streams.mjs <url> <key> <count> <model> <edge_pid> <timeout_s>
-// Opens <count> streaming requests at once against a slow upstream, waits until each has its first chunk (or the
-// timeout), samples the edge's resident memory (VmRSS from /proc) while all are open, then closes them.
-// Prints {"opened","failed","rss_before_mb","rss_open_mb"}.
+//   node streams.mjs <url> <keys,comma> <count> <model> <edge_pid> <timeout_s> <open_per_s>
+// Opens <count> streaming requests against a slow upstream, ramped at <open_per_s> and spread over the keys (so billing's
+// per-wallet hold rate is not what is measured), waits until each has its first chunk (or the timeout), samples the edge's
+// resident memory (VmRSS from /proc) while they are open, then closes them all.
+// Prints {"opened","open_at_sample","failed","failures","rss_before_mb","rss_open_mb"}.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 
-const [url, key, countArg, model, pid, timeoutArg] = process.argv.slice(2);
+const [url, keyList, countArg, model, pid, timeoutArg, rateArg] = process.argv.slice(2);
+const keys = keyList.split(',');
 const count = Number(countArg);
 const target = new URL(url);
 const body = JSON.stringify({ model, stream: true, max_tokens: 16, messages: [{ role: 'user', content: 'Say hello in one short line' }] });
@@ -16,21 +18,33 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const before = rssMb();
 const requests = [];
-let opened = 0, failed = 0;
-const settledAll = Promise.all(Array.from({ length: count }, () => new Promise((resolve) => {
-  const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
-    headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${key}` } }, (res) => {
-    if (res.statusCode !== 200) { failed++; res.resume(); resolve(); return; }
-    res.once('data', () => { opened++; resolve(); });
-    res.on('error', () => {});
-    res.on('end', resolve);
-  });
-  req.on('error', () => { failed++; resolve(); });
-  requests.push(req);
-  req.end(body);
-})));
-await Promise.race([settledAll, sleep(Number(timeoutArg) * 1000)]);
-let peak = 0;
-for (let i = 0; i < 10; i++) { peak = Math.max(peak, rssMb()); await sleep(200); }
+const failures = {};
+let opened = 0, open = 0, failed = 0;
+const fail = (why) => { failed++; failures[why] = (failures[why] ?? 0) + 1; };
+const pending = [];
+for (let i = 0; i < count; i++) {
+  pending.push(new Promise((resolve) => {
+    const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${keys[i % keys.length]}` } }, (res) => {
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => { fail(`${res.statusCode} ${(/"code":"([^"]+)"/.exec(text) ?? [])[1] ?? ''}`.trim()); resolve(); });
+        return;
+      }
+      res.once('data', () => { opened++; open++; resolve(); });
+      res.on('error', () => {});
+      res.on('close', () => { open--; });
+    });
+    req.on('error', (e) => { fail(e.code ?? 'socket error'); resolve(); });
+    requests.push(req);
+    req.end(body);
+  }));
+  if ((i + 1) % 10 === 0) await sleep(10_000 / Number(rateArg));
+}
+await Promise.race([Promise.all(pending), sleep(Number(timeoutArg) * 1000)]);
+let peak = 0, openAtSample = open;
+for (let i = 0; i < 10; i++) { peak = Math.max(peak, rssMb()); openAtSample = Math.min(openAtSample, open); await sleep(200); }
 for (const req of requests) req.destroy();
-console.log(JSON.stringify({ opened, failed, rss_before_mb: Math.round(before), rss_open_mb: Math.round(peak) }));
+console.log(JSON.stringify({ opened, open_at_sample: openAtSample, failed, failures, rss_before_mb: Math.round(before), rss_open_mb: Math.round(peak) }));
