@@ -15,6 +15,8 @@ internal static class TestCatalog
     public const string AnthropicDown = "test-anthropic-down";
     /// <summary>Answers after 700 ms: every concurrent hold is taken before any request settles.</summary>
     public const string Delayed = "test-delayed";
+    /// <summary>Streams a token every 100 ms: a client can leave mid-stream.</summary>
+    public const string SlowTokens = "test-slow-tokens";
 
     public static IEnumerable<string> Settings
     {
@@ -29,6 +31,7 @@ internal static class TestCatalog
                 ["sim-rejects"] = ("gemini", "knobs/fail-status=400/v1beta/"),
                 ["sim-slow"] = ("openai", "knobs/first-byte-delay-ms=4000/v1/"),
                 ["sim-delayed"] = ("openai", "knobs/first-byte-delay-ms=700/v1/"),
+                ["sim-slow-tokens"] = ("anthropic", "knobs/token-delay-ms=100/v1/"),
             };
             foreach (var (name, (kind, path)) in providers)
             {
@@ -46,6 +49,7 @@ internal static class TestCatalog
                 [Rejects] = ["sim-rejects"],
                 [Slow] = ["sim-slow"],
                 [Delayed] = ["sim-delayed"],
+                [SlowTokens] = ["sim-slow-tokens"],
             };
             foreach (var (model, upstreams) in models)
             {

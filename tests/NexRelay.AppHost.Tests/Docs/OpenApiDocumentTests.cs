@@ -151,7 +151,7 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
         await GetWith(tenant.Key, "/api/v1/models/{id}", "/api/v1/models/gpt-5.4");
         await GetWith(tenant.Key, "/v1/models", "/v1/models");
         await GetWith(tenant.Key, "/v1/models", "/v1/models", header: "x-goog-api-key");
-        await GetWith(tenant.Key, "/v1/models/{id}", "/v1/models/models/gemini-2.5-flash", header: "x-goog-api-key");
+        await GetWith(tenant.Key, "/v1/models/{id}", "/v1/models/gemini-2.5-flash", header: "x-goog-api-key");
         await GetWith(tenant.Key, "/v1beta/models", "/v1beta/models");
         await GetWith(tenant.Key, "/v1beta/models/{model}", "/v1beta/models/gemini-2.5-flash");
         await GetWith(tenant.Key, "/api/v1/key", "/api/v1/key");
