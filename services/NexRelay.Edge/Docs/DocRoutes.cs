@@ -79,7 +79,7 @@ internal static class DocRoutes
             "Shared by OpenAI and Gemini SDKs: Gemini's shape when the key comes in x-goog-api-key or ?key=, otherwise OpenAI's.",
             ErrorEnvelope.OpenAIOrGemini, null, "ModelListAnyShape", ErrorStatuses: [401, 503]));
         routes.Add(new("GET", "/v1/models/{id}", "getModelV1", "OpenAI", "Get a model (OpenAI or Gemini shape)",
-            "As /v1/models: Gemini's shape for Google-style keys, otherwise OpenAI's. A models/ prefix on the id is accepted.",
+            "As /v1/models: Gemini's shape for Google-style keys, otherwise OpenAI's.",
             ErrorEnvelope.OpenAIOrGemini, null, "ModelAnyShape", ErrorStatuses: ReadErrors));
 
         foreach (var (prefix, suffix) in new[] { ("/v1", ""), ("/api/v1", "Api") })

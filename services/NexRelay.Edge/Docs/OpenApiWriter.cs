@@ -99,17 +99,17 @@ internal static class OpenApiWriter
             ["description"] = route.Streams ? "Success: JSON, or a text/event-stream when streaming." : "Success.",
             ["content"] = Content(route),
         };
-        if (!admin)
+        // Relayed requests carry the request id (and cost, caps, rate limits); listings and self-service answers do not.
+        if (!admin && route.Request is not null && !route.OperationId.Contains("count", StringComparison.OrdinalIgnoreCase))
         {
-            var headers = new JsonObject { ["x-request-id"] = HeaderRef("RequestId") };
-            if (route.Request is not null && route.Example is not null && !route.OperationId.Contains("count", StringComparison.OrdinalIgnoreCase))
+            success["headers"] = new JsonObject
             {
-                headers["x-nexrelay-cost-usd"] = HeaderRef("CostUsd");
-                headers["x-nexrelay-output-cap"] = HeaderRef("OutputCap");
-                headers["x-ratelimit-limit-requests"] = HeaderRef("RateLimitLimitRequests");
-                headers["x-ratelimit-remaining-requests"] = HeaderRef("RateLimitRemainingRequests");
-            }
-            success["headers"] = headers;
+                ["x-request-id"] = HeaderRef("RequestId"),
+                ["x-nexrelay-cost-usd"] = HeaderRef("CostUsd"),
+                ["x-nexrelay-output-cap"] = HeaderRef("OutputCap"),
+                ["x-ratelimit-limit-requests"] = HeaderRef("RateLimitLimitRequests"),
+                ["x-ratelimit-remaining-requests"] = HeaderRef("RateLimitRemainingRequests"),
+            };
         }
         responses[route.SuccessStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)] = success;
         foreach (var status in route.ErrorStatuses ?? [401])

@@ -45,8 +45,11 @@ public sealed class PostmanCollectionTests(ClusterFixture cluster)
 
             // Every request of the collection ran, answered, and passed its status-200 test.
             var requests = JsonNode.Parse(await cluster.Edge.GetStringAsync("/postman-collection.json"))!["item"]!.AsArray().Sum(f => f!["item"]!.AsArray().Count);
-            var stats = JsonNode.Parse(await File.ReadAllTextAsync(report))!["run"]!["stats"]!;
-            Assert.Equal(requests, stats["requests"]!["total"]!.GetValue<int>());
+            var run = JsonNode.Parse(await File.ReadAllTextAsync(report))!["run"]!;
+            var stats = run["stats"]!;
+            var executions = run["executions"]!.AsArray();
+            Assert.Equal(requests, executions.Count);
+            Assert.All(executions, e => Assert.Equal(200, e!["response"]!["code"]!.GetValue<int>()));
             Assert.Equal(0, stats["requests"]!["failed"]!.GetValue<int>());
             Assert.Equal(requests, stats["assertions"]!["total"]!.GetValue<int>());
             Assert.Equal(0, stats["assertions"]!["failed"]!.GetValue<int>());
