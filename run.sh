@@ -9,15 +9,32 @@ ROOT="$(pwd)"
 DATA="$ROOT/.nexrelay/run"
 
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
+mkdir -p "$DATA"
+stop_apphost() {
+  # The AppHost runs in a process group of its own: signal the group so DCP and every service go with it.
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+# A previous run that crashed (or was killed) may have left its AppHost and services behind.
+if [ -s "$DATA/apphost.pid" ]; then
+  stale="$(cat "$DATA/apphost.pid")"
+  if kill -0 "$stale" 2>/dev/null && grep -q NexRelay.AppHost "/proc/$stale/cmdline" 2>/dev/null; then
+    echo "run.sh: stopping the NexRelay left running by a previous run (pid $stale)" >&2
+    stop_apphost "$stale"
+  fi
+  rm -f "$DATA/apphost.pid"
+fi
 scripts/infra.sh start run
 apphost_pid=""
 cleanup() {
   trap - EXIT INT TERM
-  if [ -n "$apphost_pid" ] && kill -0 "$apphost_pid" 2>/dev/null; then
+  if [ -n "$apphost_pid" ]; then
     echo "run.sh: stopping NexRelay…" >&2
-    kill -INT "$apphost_pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$apphost_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$apphost_pid" 2>/dev/null || true
+    stop_apphost "$apphost_pid"
+    rm -f "$DATA/apphost.pid"
   fi
   scripts/infra.sh stop run
 }
@@ -45,12 +62,13 @@ export ASPNETCORE_URLS="http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}"
 export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
 export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_OTLP_PORT:-18889}"
 export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_RESOURCE_SERVICE_PORT:-18890}"
-"$ROOT/NexRelay.AppHost/bin/Release/net10.0/NexRelay.AppHost" > "$DATA/apphost.log" 2>&1 &
+setsid "$ROOT/NexRelay.AppHost/bin/Release/net10.0/NexRelay.AppHost" > "$DATA/apphost.log" 2>&1 < /dev/null &
 apphost_pid=$!
+echo "$apphost_pid" > "$DATA/apphost.pid"
 
 EDGE="http://127.0.0.1:$EDGE_PORT"
 echo "run.sh: starting the services (log: $DATA/apphost.log)…" >&2
-for _ in $(seq 1 240); do
+for _ in $(seq 1 600); do
   kill -0 "$apphost_pid" 2>/dev/null || { echo "run.sh: the AppHost exited; last lines of its log:" >&2; tail -n 40 "$DATA/apphost.log" >&2; exit 1; }
   if curl -fsS "$EDGE/health" >/dev/null 2>&1; then break; fi
   sleep 0.5
