@@ -183,6 +183,29 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Relayed_answers_carry_the_documented_request_id_and_cost_headers()
+    {
+        var doc = JsonNode.Parse(await cluster.Edge.GetStringAsync("/openapi.json"))!["paths"]!;
+        var tenant = await Tenant.CreateAsync(cluster);
+        foreach (var (path, body) in new[]
+        {
+            ("/api/v1/chat/completions", EdgeCalls.Chat("gpt-5.4")),
+            ("/v1/messages", EdgeCalls.AnthropicBody("claude-sonnet-4-6")),
+            ("/v1beta/models/{model}:generateContent", EdgeCalls.GeminiBody),
+        })
+        {
+            var headers = doc[path]!["post"]!["responses"]!["200"]!["headers"]!.AsObject();
+            using var response = await EdgeCalls.PostAsync(cluster.Edge, tenant.Key, path.Replace("{model}", "gemini-2.5-flash"), body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            foreach (var name in new[] { "x-request-id", "x-nexrelay-cost-usd" })
+            {
+                Assert.True(headers.ContainsKey(name), $"{path}: {name} not documented");
+                Assert.True(response.Headers.Contains(name), $"{path}: {name} documented but not sent");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Streaming_answers_use_the_documented_event_stream_type()
     {
         var doc = JsonNode.Parse(await cluster.Edge.GetStringAsync("/openapi.json"))!["paths"]!;
