@@ -40,7 +40,7 @@ var extraEdgePorts = (builder.Configuration["NexRelay:ExtraEdgePorts"] ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse);
 // Operator settings for the edge given to the AppHost (parameters, appsettings, environment) are handed on as they are:
 // the model catalog and upstreams, relay limits, key cache.
-var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "Holds", "Edge" }
+var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "NexRelay:PublicBaseUrl", "NexRelay:Docs", "Holds", "Edge" }
     .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable())
     .Where(setting => setting.Value is not null)
     .ToList();
