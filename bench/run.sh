@@ -124,7 +124,8 @@ for _ in $(seq 1 600); do
 done
 curl -fsS -m 2 -o /dev/null "$EDGE/health" || { tail -n 40 "$OUT/apphost.log" >&2; die "the edge did not become healthy"; }
 EDGE_PID="$(ss -ltnpH "sport = :$EDGE_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
-log "stack up in $(( $(date +%s) - STARTED_AT )) s (edge pid $EDGE_PID)"
+EDGE_RSS_START="$(awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$EDGE_PID/status")"
+log "stack up in $(( $(date +%s) - STARTED_AT )) s (edge pid $EDGE_PID, ${EDGE_RSS_START} MB)"
 
 # ---- load ---------------------------------------------------------------------------------------------------------
 printf '%s' '{"model":"gpt-5.4","messages":[{"role":"user","content":"Say hello in one short line"}],"max_tokens":16}' > "$OUT/openai.json"
@@ -182,6 +183,7 @@ run_paths() { # section body-direct-url nexrelay-body direct-url portkey-custom-
   return 0
 }
 
+
 run_paths main "$SIM/v1/chat/completions" "$SIM/v1" "$OUT/openai.json"
 
 # Cross-format: a Claude-format request (POST /v1/messages, x-api-key) to the OpenAI upstream.
@@ -215,7 +217,9 @@ if [ "$SLOW_RUN" = 1 ]; then
   run_paths slow50 "$SIM/knobs/first-byte-delay-ms=50/v1/chat/completions" "$SIM/knobs/first-byte-delay-ms=50/v1" "$OUT/openai-50ms.json"
 fi
 
+
 if [ "$STREAMS" -gt 0 ]; then
+  # Last, on a warmed-up edge: opened cold, at 100/s, most hold calls time out (503 billing_unavailable).
   log "memory: $STREAMS concurrent open streams"
   sw="$(new_wallets 10 streams)"
   skeys="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.key).join(","))' "$sw")"
@@ -223,7 +227,7 @@ if [ "$STREAMS" -gt 0 ]; then
   # Opened at ~100/s over 10 wallets; each stream lasts ~64 s (16 tokens, 4 s apart), so all are open at the sample.
   streams="$(node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skeys" "$STREAMS" bench-slow "$EDGE_PID" 40 100)"
   books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$sids" "$CREDIT" "$STREAMS" "$STREAMS" || true)"
-  printf '{"section":"streams","count":%d,"streams":%s,"books":%s}\n' "$STREAMS" "$streams" "$books" >> "$RESULTS"
+  printf '{"section":"streams","count":%d,"rss_start_mb":%d,"streams":%s,"books":%s}\n' "$STREAMS" "$EDGE_RSS_START" "$streams" "$books" >> "$RESULTS"
 fi
 
 # ---- report -------------------------------------------------------------------------------------------------------

@@ -149,9 +149,9 @@ if (s) {
   if (s.books && !s.books.ok) problems.push(`books: ${s.books.problems.join('; ')}`);
   say(`## Edge memory with ${s.count} concurrent open streams`);
   say();
-  say('| streams opened | open at the sample | edge RSS before | edge RSS with streams open | books | status |');
-  say('|---:|---:|---:|---:|---|---|');
-  say(`| ${s.streams.opened} | ${s.streams.open_at_sample ?? '–'} | ${s.streams.rss_before_mb} MB | ${s.streams.rss_open_mb} MB | ${booksCell(s.books)} | ${status(problems)} |`);
+  say('| streams opened | open at the sample | edge RSS at start | edge RSS before | edge RSS with streams open | books | status |');
+  say('|---:|---:|---:|---:|---:|---|---|');
+  say(`| ${s.streams.opened} | ${s.streams.open_at_sample ?? '–'} | ${s.rss_start_mb ?? '–'} MB | ${s.streams.rss_before_mb} MB | ${s.streams.rss_open_mb} MB | ${booksCell(s.books)} | ${status(problems)} |`);
   say();
   say('Upstream: the simulated provider with a 4 s token delay (`bench-slow` model); streams opened at ~100/s over 10 wallets; the client closes them after the sample, so the books also cover cancelled streams. "RSS before" is after all the runs above (a warmed-up edge).');
   say();
