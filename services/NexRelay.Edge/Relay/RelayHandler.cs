@@ -102,6 +102,8 @@ internal sealed partial class RelayHandler(
         HoldResponse hold;
         try
         {
+            // Not cancelled by the client: a hold billing committed while the client left must be known, so it is settled.
+            // The hold client has its own timeouts.
             hold = await holds.HoldAsync(new HoldRequest
             {
                 RequestId = record.RequestId,
@@ -110,10 +112,13 @@ internal sealed partial class RelayHandler(
                 AmountMicros = worstCase,
                 BudgetMicros = key.Policy.BudgetMicros,
                 BudgetPeriod = key.Policy.BudgetPeriod,
-            }, ct);
+            }, CancellationToken.None);
         }
         catch (BillingUnavailableException ex)
         {
+            // The hold's outcome is unknown (billing may have committed it): settle it at zero cost, which releases it
+            // if it exists and records nothing otherwise, instead of leaving it to the orphan sweep.
+            record.HeldMicros = worstCase;
             return new EdgeError(ErrorKind.Unavailable, ex.Message, "billing_unavailable");
         }
         if (!hold.Granted) return InsufficientQuota(hold);
