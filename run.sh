@@ -38,7 +38,8 @@ cleanup() {
   fi
   scripts/infra.sh stop run
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 set -a; . "$DATA/env"; set +a
 # App secrets, generated once and kept with the data so keys stay valid across restarts.
