@@ -14,7 +14,8 @@ stop_apphost() {
   # The AppHost runs in a process group of its own: signal the group so DCP and every service go with it.
   local pid="$1"
   kill -0 "$pid" 2>/dev/null || return 0
-  kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid" 2>/dev/null || true
+  # TERM, not INT: a background job of a non-interactive shell starts with SIGINT ignored.
+  kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
