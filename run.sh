@@ -13,11 +13,16 @@ mkdir -p "$DATA"
 stop_apphost() {
   # The AppHost runs in a process group of its own: signal the group so DCP and every service go with it.
   local pid="$1"
-  kill -0 "$pid" 2>/dev/null || return 0
-  # TERM, not INT: a background job of a non-interactive shell starts with SIGINT ignored.
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    # TERM, not INT: a background job of a non-interactive shell starts with SIGINT ignored.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  # DCP stops the services after the AppHost is gone; wait for that before the databases go, then make sure.
+  local services="$ROOT/services/NexRelay\.[A-Za-z]+/bin/Release/"
+  for _ in $(seq 1 150); do pgrep -f "$services" >/dev/null || break; sleep 0.2; done
+  pkill -KILL -f "$services" 2>/dev/null || true
 }
 # A previous run that crashed (or was killed) may have left its AppHost and services behind.
 if [ -s "$DATA/apphost.pid" ]; then
@@ -25,6 +30,8 @@ if [ -s "$DATA/apphost.pid" ]; then
   if kill -0 "$stale" 2>/dev/null && grep -q NexRelay.AppHost "/proc/$stale/cmdline" 2>/dev/null; then
     echo "run.sh: stopping the NexRelay left running by a previous run (pid $stale)" >&2
     stop_apphost "$stale"
+  else
+    stop_apphost ""   # its services, if the AppHost itself is already gone
   fi
   rm -f "$DATA/apphost.pid"
 fi
