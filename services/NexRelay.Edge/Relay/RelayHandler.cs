@@ -85,7 +85,7 @@ internal sealed partial class RelayHandler(
         }
         record.Model = request.Model;
         record.Stream = request.Stream;
-        if (key.Policy.LogBodies) record.RequestBody = Truncate(body!.ToJsonString());
+        if (key.Policy.LogBodies) record.RequestBody = _options.TruncateLoggedBody(body!.ToJsonString());
 
         // 3. Police: model, output cap, rate.
         if (!catalog.TryGet(request.Model, out var model)) return EdgeError.UnknownModel(request.Model);
@@ -224,8 +224,6 @@ internal sealed partial class RelayHandler(
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
     }
-
-    internal string Truncate(string text) => text.Length <= _options.LoggedBodyMaxChars ? text : text[.._options.LoggedBodyMaxChars];
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while relaying")]
     private static partial void LogUnexpected(ILogger logger, Exception ex);

@@ -42,4 +42,7 @@ public sealed class RelayOptions
     /// <summary>Request/response bodies kept in logs (for keys with log_bodies) are cut at this many characters.</summary>
     [Range(0, 10 * 1024 * 1024)]
     public int LoggedBodyMaxChars { get; set; } = 32 * 1024;
+
+    /// <summary>A body as kept in the request log: cut at <see cref="LoggedBodyMaxChars"/>.</summary>
+    public string TruncateLoggedBody(string text) => text.Length <= LoggedBodyMaxChars ? text : text[..LoggedBodyMaxChars];
 }

@@ -128,7 +128,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             http.Response.Headers["x-nexrelay-cost-usd"] = Micros.ToUsd(Math.Max(0, cost)).ToString("0.######", CultureInfo.InvariantCulture);
         }
         record.Status = 200;
-        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = Truncate(Encoding.UTF8.GetString(payload));
+        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(Encoding.UTF8.GetString(payload));
         try
         {
             await http.Response.Body.WriteAsync(payload, ct);
@@ -218,7 +218,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             ArrayPool<byte>.Shared.Return(buffer);
         }
         record.FinishReason = state.FinishReason?.ToString().ToLowerInvariant();
-        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = Truncate(state.Output.ToString());
+        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(state.Output.ToString());
         return new RelayOutcome
         {
             // A stream cut short reports no final usage: count what was produced instead of trusting a partial figure.
@@ -286,8 +286,6 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         }
         return text.ToString();
     }
-
-    private string Truncate(string text) => text.Length <= _options.LoggedBodyMaxChars ? text : text[.._options.LoggedBodyMaxChars];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Provider} attempt {Attempt} failed ({Failure}): {Message}")]
     private static partial void LogAttemptFailed(ILogger logger, string provider, int attempt, UpstreamFailure failure, string? message);
