@@ -71,7 +71,7 @@ internal sealed partial class RelayHandler(
         var key = admission.Key!;
 
         // 2. Read and parse the body once, in the caller's format.
-        var (body, bodyError) = await ReadJsonAsync(http.Request, ct);
+        var (body, bodyError) = await JsonBodyReader.ReadAsync(http.Request, _options.MaxRequestBodyBytes, ct);
         if (bodyError is not null) return bodyError;
         var client = FormatRegistry.Client(record.Format);
         ChatRequest request;
@@ -181,33 +181,6 @@ internal sealed partial class RelayHandler(
             $"{what} is too low for this request: it needs up to ${Micros.ToUsd(hold.NeededMicros):0.######} (worst case) and ${Micros.ToUsd(hold.AvailableMicros):0.######} is available.",
             hold.Shortfall == "budget" ? "budget_exceeded" : "insufficient_quota");
     }
-
-    private async Task<(JsonObject? Body, EdgeError? Error)> ReadJsonAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > _options.MaxRequestBodyBytes) return (null, TooLarge());
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > _options.MaxRequestBodyBytes) return (null, TooLarge());
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0) return (null, EdgeError.BadRequest("The request body is empty: send a JSON object."));
-        try
-        {
-            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is JsonObject obj
-                ? (obj, null)
-                : (null, EdgeError.BadRequest("The request body must be a JSON object."));
-        }
-        catch (JsonException ex)
-        {
-            return (null, EdgeError.BadRequest($"The request body is not valid JSON: {ex.Message}", code: "invalid_json"));
-        }
-    }
-
-    private EdgeError TooLarge() => new(ErrorKind.TooLarge,
-        $"The request body is larger than this gateway accepts ({_options.MaxRequestBodyBytes} bytes).", "request_too_large");
 
     private static async Task RefuseAsync(HttpContext http, RelayRecord record, EdgeError error)
     {

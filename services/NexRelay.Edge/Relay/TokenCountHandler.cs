@@ -11,7 +11,7 @@ namespace NexRelay.Edge.Relay;
 /// Anthropic <c>/v1/messages/count_tokens</c> and Gemini <c>:countTokens</c>, answered by the edge's own tokenizer (o200k_base):
 /// free, no hold and no upstream call. Counts are close to, not identical with, each vendor's tokenizer.
 /// </summary>
-internal sealed class TokenCountHandler(KeyGate gate, ModelCatalog catalog, TokenEstimator tokens)
+internal sealed class TokenCountHandler(KeyGate gate, ModelCatalog catalog, TokenEstimator tokens, Microsoft.Extensions.Options.IOptions<RelayOptions> options)
 {
     public async Task HandleAsync(HttpContext http, ClientFormat format, string? routeModel)
     {
@@ -19,17 +19,9 @@ internal sealed class TokenCountHandler(KeyGate gate, ModelCatalog catalog, Toke
         var admission = await gate.AuthenticateAsync(http.Request, ct);
         if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, format, admission.Error); return; }
 
-        JsonObject? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct) as JsonObject;
-        }
-        catch (JsonException ex)
-        {
-            await ErrorWriters.WriteAsync(http, format, EdgeError.BadRequest($"The request body is not valid JSON: {ex.Message}", code: "invalid_json"));
-            return;
-        }
-        body ??= [];
+        var (parsed, bodyError) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxRequestBodyBytes, ct);
+        if (bodyError is not null) { await ErrorWriters.WriteAsync(http, format, bodyError); return; }
+        var body = parsed!;
         ChatRequest request;
         try
         {
