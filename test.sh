@@ -21,6 +21,7 @@ if ! dotnet build NexRelay.sln -c Debug -v quiet -nologo; then
 fi
 
 status=0
+bench_passed=0; bench_failed=0
 run_tests() {
   dotnet test "$@" -c Debug --no-build --logger "trx" --results-directory "$RESULTS" 2>&1 | tee -a "$RESULTS/console.log"
   local rc=${PIPESTATUS[0]}
@@ -32,6 +33,9 @@ else
   # The outage tests stop the shared RabbitMQ and services, so they run alone after everything else.
   run_tests NexRelay.sln --filter "Category!=Outage"
   run_tests tests/NexRelay.AppHost.Tests --filter "Category=Outage"
+  # The benchmark harness in smoke mode (a few seconds of tiny load per path, books checked), so it cannot silently rot.
+  # It counts as one test. It has its own servers (the bench profile) and a Release build.
+  if bench/run.sh --smoke > "$RESULTS/bench-smoke.log" 2>&1; then bench_passed=1; else bench_failed=1; tail -n 40 "$RESULTS/bench-smoke.log"; fi
 fi
 
 # Count from the TRX files (one per test project), the closing line CI reads.
@@ -46,6 +50,7 @@ for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
 print(p, f, s)
 PY
 )
+passed=$((passed + bench_passed)); failed=$((failed + bench_failed))
 # A crashed test host or a non-zero exit with no failed test still fails the run.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi

@@ -67,4 +67,14 @@ foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.E
         });
 }
 
+// Telemetry settings (NexRelay:Telemetry, e.g. TraceSampleRatio) apply to every service alike.
+var telemetrySettings = builder.Configuration.GetSection("NexRelay:Telemetry").AsEnumerable().Where(s => s.Value is not null).ToList();
+foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+{
+    builder.CreateResourceBuilder(project).WithEnvironment(context =>
+    {
+        foreach (var (key, value) in telemetrySettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
+    });
+}
+
 builder.Build().Run();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
@@ -52,13 +53,27 @@ public static class Extensions
                 .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
                     !ctx.Request.Path.StartsWithSegments(HealthEndpointPath) && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                .SetSampler(TraceSampler(builder.Configuration)));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
         return builder;
+    }
+
+    /// <summary>
+    /// <c>NexRelay:Telemetry:TraceSampleRatio</c> (0–1, default 1): the share of traces kept, decided where a trace starts and
+    /// followed by every service it reaches. At thousands of requests per second, exporting every span costs more CPU than
+    /// the relay itself; metrics and logs are never sampled.
+    /// </summary>
+    private static Sampler TraceSampler(IConfiguration configuration)
+    {
+        var ratio = configuration.GetValue("NexRelay:Telemetry:TraceSampleRatio", 1.0);
+        if (ratio is < 0 or > 1 || double.IsNaN(ratio))
+            throw new InvalidOperationException($"Setting NexRelay:Telemetry:TraceSampleRatio must be between 0 and 1, not {ratio}.");
+        return ratio >= 1 ? new ParentBasedSampler(new AlwaysOnSampler()) : new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

@@ -21,9 +21,9 @@ SIM="http://127.0.0.1:$SIM_PORT"; PORTKEY="http://127.0.0.1:$PORTKEY_PORT"; EDGE
 STARTED_AT=$(date +%s)
 
 if [ "$MODE" = smoke ]; then
-  WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=0; SLOW_RUN=0
+  WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=0; SLOW_RUN=0; JIT_WARMUP=1
 else
-  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1
+  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1; JIT_WARMUP=15
 fi
 CREDIT=1000
 
@@ -40,7 +40,7 @@ cleanup() {
     kill -KILL "$apphost_pid" 2>/dev/null || true
   fi
   for pid in "$portkey_pid" "$sim_pid"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  [ -n "$infra_started" ] && "$BENCH/lib/infra.sh" stop || true
+  [ -n "$infra_started" ] && "$ROOT/scripts/infra.sh" stop bench || true
   exit "$rc"
 }
 trap cleanup EXIT INT TERM
@@ -72,8 +72,11 @@ fi
 
 # ---- servers ------------------------------------------------------------------------------------------------------
 infra_started=1
-"$BENCH/lib/infra.sh" start
-set -a; . "$WORK/data/env"; set +a
+# The bench profile: its own ports and data (.nexrelay/bench, emptied first), never ./run.sh's or ./test.sh's servers.
+"$ROOT/scripts/infra.sh" stop bench >/dev/null 2>&1 || true
+rm -rf "$ROOT/.nexrelay/bench"
+"$ROOT/scripts/infra.sh" start bench
+set -a; . "$ROOT/.nexrelay/bench/env"; set +a
 
 log "starting the simulated provider on $SIM"
 Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production \
@@ -99,6 +102,10 @@ catalog=(
   "NexRelay:Catalog:Providers:bench-slow:Kind=openai" "NexRelay:Catalog:Providers:bench-slow:ApiKey=sim"
   "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=4000/v1/"
 )
+# Traces are sampled as a busy deployment samples them (exporting every span to the dashboard costs more CPU than the
+# relay itself); metrics and logs stay complete. BENCH_TRACE_SAMPLE_RATIO=1 measures with every trace.
+export BENCH_TRACE_SAMPLE_RATIO="${BENCH_TRACE_SAMPLE_RATIO:-0.01}"
+catalog+=("NexRelay:Telemetry:TraceSampleRatio=$BENCH_TRACE_SAMPLE_RATIO")
 for model in bench-50ms bench-slow; do
   catalog+=("NexRelay:Catalog:Models:$model:ContextWindow=400000" "NexRelay:Catalog:Models:$model:MaxOutputTokens=128000"
     "NexRelay:Catalog:Models:$model:OwnedBy=openai" "NexRelay:Catalog:Models:$model:Prices:Input=2.5"
@@ -183,6 +190,15 @@ run_paths() { # section body-direct-url nexrelay-body direct-url portkey-custom-
   return 0
 }
 
+# Every process starts cold (JIT, connection pools, caches): one discarded round of load per path first, so the first
+# measured row is not the only one that pays for it.
+log "warming every path (${JIT_WARMUP}s each, discarded)"
+warm_wallet="$(new_wallets 1 warm)"
+warm_key="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$warm_wallet")"
+wrk_run "$JIT_WARMUP" 16 0 "$SIM/v1/chat/completions" "$OUT/openai.json" "$DIRECT_H" "" bearer >/dev/null
+wrk_run "$JIT_WARMUP" 16 0 "$EDGE/api/v1/chat/completions" "$OUT/openai.json" "" "$warm_key" bearer >/dev/null
+wrk_run "$JIT_WARMUP" 16 0 "$EDGE/v1/messages" "$OUT/anthropic.json" "anthropic-version: 2023-06-01" "$warm_key" x-api-key >/dev/null
+[ -n "$portkey_pid" ] && wrk_run "$JIT_WARMUP" 16 0 "$PORTKEY/v1/chat/completions" "$OUT/openai.json" "$(peer_h "$SIM/v1")" "" bearer >/dev/null
 
 run_paths main "$SIM/v1/chat/completions" "$SIM/v1" "$OUT/openai.json"
 

@@ -3,12 +3,12 @@
 # from Debian packages, on ports and data folders of NexRelay's own.
 #
 #   scripts/infra.sh install                 apt-get the servers if missing
-#   scripts/infra.sh start [run|test]        start all three (idempotent), write the profile's env file
-#   scripts/infra.sh stop  [run|test]        stop what start started
-#   scripts/infra.sh stop-rabbitmq|start-rabbitmq [run|test]   used by outage tests
-#   scripts/infra.sh env   [run|test]        print the env file (export lines)
+#   scripts/infra.sh start [run|test|bench]        start all three (idempotent), write the profile's env file
+#   scripts/infra.sh stop  [run|test|bench]        stop what start started
+#   scripts/infra.sh stop-rabbitmq|start-rabbitmq [run|test|bench]   used by outage tests
+#   scripts/infra.sh env   [run|test|bench]        print the env file (export lines)
 #
-# Profiles keep `./run.sh` and `./test.sh` apart: each has its own ports and data folder, so tests
+# Profiles keep `./run.sh`, `./test.sh` and `bench/run.sh` apart: each has its own ports and data folder, so tests
 # never touch the data of a running stack.
 set -euo pipefail
 
@@ -19,7 +19,8 @@ PROFILE="${2:-run}"
 case "$PROFILE" in
   run)  BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-55400}" ;;
   test) BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-56400}" ;;
-  *) echo "infra: unknown profile '$PROFILE' (run|test)" >&2; exit 2 ;;
+  bench) BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-57400}" ;;
+  *) echo "infra: unknown profile '$PROFILE' (run|test|bench)" >&2; exit 2 ;;
 esac
 PG_PORT=$((BASE_PORT + 32))
 REDIS_PORT=$((BASE_PORT + 79))
@@ -249,5 +250,5 @@ case "$CMD" in
   stop-rabbitmq) need_root "$@"; stop_rabbitmq ;;
   start-rabbitmq) need_root "$@"; ensure_secrets; start_rabbitmq ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|env [run|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|env [run|test|bench]" >&2; exit 2 ;;
 esac

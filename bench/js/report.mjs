@@ -37,7 +37,8 @@ say();
 say(`- Date: ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`);
 say(`- Machine: ${machine}; load generator, gateways, upstream and databases all co-located (other work was running too, so absolute numbers are noisy: compare rows of the same run).`);
 say(`- Method: wrk, 1 thread, ${warmup} s warm-up discarded, ${measure} s measured; body \`gpt-5.4\`, one-line message, \`max_tokens\` 16. Paced = each connection thinks a random 0–200 ms before each request. Latency in ms. "Added" = path − direct floor in the same shape.`);
-say(`- Paths: **direct** = the simulated provider itself (floor); **nexrelay** = the edge on the full prepaid path (key, policy, hold, relay, settle, log event); **peer** = Portkey gateway 1.15.2 (relays, no billing).`);
+say(`- Paths: **direct** = the simulated provider itself (floor); **nexrelay** = the edge on the full prepaid path (key, policy, hold against the replica's credit lease, relay, settle, log event); **peer** = Portkey gateway 1.15.2 (relays, no billing).`);
+say(`- NexRelay runs as \`./run.sh\` runs it (Aspire AppHost, Release, dashboard on), with traces sampled at ${process.env.BENCH_TRACE_SAMPLE_RATIO ?? "0.01"} (\`NexRelay:Telemetry:TraceSampleRatio\`, as a busy deployment would set it); metrics and logs are complete.`);
 say();
 
 function pathTable(section, title) {

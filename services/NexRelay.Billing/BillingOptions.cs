@@ -25,8 +25,17 @@ public sealed class BillingOptions
     /// <summary>Auto-delete the settlement queue when the service disconnects (tests only: a durable queue never loses settlements).</summary>
     public bool SettlementQueueTemporary { get; set; }
 
-    [Range(1, 512)]
-    public int SettlementConcurrency { get; set; } = 16;
+    /// <summary>Settlement batches settled concurrently (each one database transaction).</summary>
+    [Range(1, 64)]
+    public int SettlementConcurrency { get; set; } = 4;
+
+    /// <summary>At most this many settlement messages per batch (one database transaction).</summary>
+    [Range(1, 1000)]
+    public int SettlementBatchSize { get; set; } = 100;
+
+    /// <summary>A partial batch is settled once its first message has waited this long.</summary>
+    [Range(1, 10_000)]
+    public int SettlementBatchMilliseconds { get; set; } = 20;
 }
 
 /// <summary>Settings under <c>NexRelay</c> shared with the edge.</summary>

@@ -61,7 +61,8 @@ public class BillingFixture : IAsyncLifetime
         Client = NewClient();
         Admin = NewClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver(_consumed);
+        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestCompleted>(_consumed);
+        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestsCompleted>(_consumed);
         await WaitForHealthyAsync();
     }
 
@@ -137,6 +138,80 @@ public class BillingFixture : IAsyncLifetime
         BudgetMicros = budget,
     };
 
+    public async Task<(int Status, LeaseResponse? Body)> OpenLeaseAsync(LeaseRequest request)
+    {
+        using var response = await Client.PostAsJsonAsync("/internal/leases", request);
+        var body = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<LeaseResponse>() : null;
+        return ((int)response.StatusCode, body);
+    }
+
+    public async Task<LeaseResponse> GrantedLeaseAsync(LeaseRequest request)
+    {
+        var (status, body) = await OpenLeaseAsync(request);
+        Assert.Equal(200, status);
+        Assert.True(body!.Granted, $"lease {request.LeaseId} granted (shortfall {body.Shortfall}, available {body.AvailableMicros})");
+        return body;
+    }
+
+    public async Task<(int Status, LeaseCloseResponse? Body)> CloseLeaseAsync(string leaseId, long spentMicros)
+    {
+        using var response = await Client.PostAsJsonAsync($"/internal/leases/{Uri.EscapeDataString(leaseId)}/close",
+            new LeaseCloseRequest { SpentMicros = spentMicros });
+        var body = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<LeaseCloseResponse>() : null;
+        return ((int)response.StatusCode, body);
+    }
+
+    public static LeaseRequest Lease(Guid walletId, long target, long minimum = 1, Guid? keyId = null, long? budget = null,
+        int divisor = 1, int reserveSeconds = 60, string? leaseId = null) => new()
+    {
+        LeaseId = leaseId ?? "lease_" + Guid.NewGuid().ToString("N"),
+        WalletId = walletId,
+        KeyId = keyId ?? Guid.NewGuid(),
+        TargetMicros = target,
+        MinimumMicros = minimum,
+        ShareDivisor = divisor,
+        BudgetMicros = budget,
+        ReserveSeconds = reserveSeconds,
+    };
+
+    /// <summary>A request the edge held in memory against <paramref name="lease"/>.</summary>
+    public static RequestCompleted LeasedCompleted(LeaseRequest lease, long costMicros, string? requestId = null, long heldMicros = 50_000) => new()
+    {
+        RequestId = requestId ?? "req_" + Guid.NewGuid().ToString("N"),
+        CreatedAt = DateTimeOffset.UtcNow,
+        KeyId = lease.KeyId,
+        WalletId = lease.WalletId,
+        ClientFormat = "openai-chat",
+        Route = "/v1/chat/completions",
+        Status = 200,
+        HeldMicros = heldMicros,
+        CostMicros = costMicros,
+        LeaseId = lease.LeaseId,
+    };
+
+    public async Task<(long Granted, long Held, long Captured, string State)> LeaseRowAsync(string leaseId)
+    {
+        await using var connection = OpenDb();
+        await using var command = new NpgsqlCommand("SELECT granted, held, captured, state FROM leases WHERE lease_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = leaseId });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"lease {leaseId} exists");
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3));
+    }
+
+    public async Task<(long Spent, long Reserved)> BucketAsync(Guid keyId, string periodKey = "total")
+    {
+        await using var connection = OpenDb();
+        await using var command = new NpgsqlCommand("SELECT spent, reserved FROM key_budgets WHERE key_id = $1 AND period_key = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = periodKey });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    public Task<long> LedgerCountAsync(Guid walletId) =>
+        ScalarAsync<long>("SELECT count(*) FROM ledger_entries WHERE wallet_id = $1", walletId);
+
     public async Task<(long Balance, long Reserved)> WalletAsync(Guid walletId)
     {
         await using var connection = OpenDb();
@@ -152,13 +227,23 @@ public class BillingFixture : IAsyncLifetime
     /// <summary>Sends to this fixture's own settlement queue (through RabbitMQ), so other test runs' consumers never see it.</summary>
     public async Task SendSettlementAsync(RequestCompleted message)
     {
-        // The endpoint's own exchange (same name as its queue, declared with the same temporary flags), so the send does not
-        // re-declare the auto-deleted queue with different properties.
-        var endpoint = await Factory.Services.GetRequiredService<IBus>()
-            .GetSendEndpoint(new Uri($"exchange:{SettlementQueue}?durable=false&autodelete=true"));
+        var endpoint = await SettlementEndpointAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await endpoint.Send(message, timeout.Token);
     }
+
+    /// <summary>Sends the requests in one <see cref="RequestsCompleted"/> envelope, as the edge does, to this fixture's own queue.</summary>
+    public async Task SendSettlementsAsync(params RequestCompleted[] requests)
+    {
+        var endpoint = await SettlementEndpointAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await endpoint.Send(new RequestsCompleted { Requests = requests }, timeout.Token);
+    }
+
+    // The endpoint's own exchange (same name as its queue, declared with the same temporary flags), so the send does not
+    // re-declare the auto-deleted queue with different properties.
+    private Task<ISendEndpoint> SettlementEndpointAsync() => Factory.Services.GetRequiredService<IBus>()
+        .GetSendEndpoint(new Uri($"exchange:{SettlementQueue}?durable=false&autodelete=true"));
 
     public static RequestCompleted Completed(HoldRequest hold, long costMicros) => new()
     {
@@ -173,14 +258,16 @@ public class BillingFixture : IAsyncLifetime
         CostMicros = costMicros,
     };
 
+    /// <summary>Waits until <paramref name="count"/> deliveries naming the request were consumed, single messages and envelope items alike.</summary>
     public Task WaitForConsumedAsync(string requestId, int count) => _consumed.WaitAsync(requestId, count, TimeSpan.FromSeconds(30));
 
     // ---- the invariants ----
 
     /// <summary>
     /// Every wallet's balance and reserved equal the sums of its ledger entries and every entry's running totals match;
-    /// available ≥ 0; each request id has at most one hold and one capture; capture ≤ hold; reserved equals the open holds;
-    /// budget buckets equal their holds' reserved and captured amounts.
+    /// available ≥ 0; each request id has at most one hold and one capture; capture ≤ hold; reserved equals the open holds plus
+    /// the leases' outstanding reserves; budget buckets equal their holds' and leases' reserved and captured amounts; each
+    /// lease's ledger entries add up to its figures.
     /// </summary>
     public async Task AssertInvariantsAsync()
     {
@@ -225,22 +312,55 @@ public class BillingFixture : IAsyncLifetime
                 SELECT h.request_id FROM holds h LEFT JOIN ledger_entries e ON e.request_id = h.request_id AND e.kind = 'hold'
                 WHERE e.id IS NULL OR e.amount <> h.amount
                 """,
-            ["reserved = open holds"] = """
-                SELECT w.id, w.reserved, coalesce(sum(h.amount), 0) FROM wallets w LEFT JOIN holds h ON h.wallet_id = w.id AND h.state = 'held'
-                GROUP BY w.id HAVING w.reserved <> coalesce(sum(h.amount), 0)
+            ["reserved = open holds + lease reserves"] = """
+                SELECT w.id, w.reserved, coalesce(h.s, 0), coalesce(l.s, 0) FROM wallets w
+                LEFT JOIN (SELECT wallet_id, sum(amount) AS s FROM holds WHERE state = 'held' GROUP BY wallet_id) h ON h.wallet_id = w.id
+                LEFT JOIN (SELECT wallet_id, sum(held - captured) AS s FROM leases GROUP BY wallet_id) l ON l.wallet_id = w.id
+                WHERE w.reserved <> coalesce(h.s, 0) + coalesce(l.s, 0)
                 """,
-            ["budget buckets = their holds"] = """
-                SELECT b.key_id, b.period_key, b.spent, b.reserved FROM key_budgets b
-                LEFT JOIN holds h ON h.key_id = b.key_id AND h.budget_period_key = b.period_key
+            // A bucket's reserved = its open holds + its leases' outstanding reserves; its spent = its holds' captures + every
+            // capture (from the reserve or late) charged to one of its leases.
+            ["budget buckets = their holds and leases"] = """
+                WITH parts AS (
+                    SELECT key_id, budget_period_key AS period_key,
+                        CASE WHEN state = 'held' THEN amount ELSE 0 END AS reserved,
+                        CASE WHEN state IN ('settled', 'released') THEN captured ELSE 0 END AS spent
+                    FROM holds
+                    UNION ALL
+                    SELECT key_id, budget_period_key, held - captured, 0 FROM leases
+                    UNION ALL
+                    SELECT l.key_id, l.budget_period_key, 0, e.amount
+                    FROM ledger_entries e JOIN leases l ON l.lease_id = e.reference WHERE e.kind = 'capture')
+                SELECT b.key_id, b.period_key, b.spent, b.reserved, coalesce(sum(p.spent), 0), coalesce(sum(p.reserved), 0)
+                FROM key_budgets b LEFT JOIN parts p ON p.key_id = b.key_id AND p.period_key = b.period_key
                 GROUP BY b.key_id, b.period_key, b.spent, b.reserved
-                HAVING b.reserved <> coalesce(sum(h.amount) FILTER (WHERE h.state = 'held'), 0)
-                    OR b.spent <> coalesce(sum(h.captured) FILTER (WHERE h.state IN ('settled', 'released')), 0)
+                HAVING b.reserved <> coalesce(sum(p.reserved), 0) OR b.spent <> coalesce(sum(p.spent), 0)
                 """,
             ["budget never over its limit"] = """
                 SELECT b.key_id, b.period_key FROM key_budgets b
-                JOIN (SELECT key_id, budget_period_key, min(budget_limit) AS lim FROM holds WHERE budget_limit IS NOT NULL
-                      GROUP BY key_id, budget_period_key) h ON h.key_id = b.key_id AND h.budget_period_key = b.period_key
+                JOIN (SELECT key_id, budget_period_key, min(budget_limit) AS lim
+                      FROM (SELECT key_id, budget_period_key, budget_limit FROM holds
+                            UNION ALL SELECT key_id, budget_period_key, budget_limit FROM leases) x
+                      WHERE budget_limit IS NOT NULL GROUP BY key_id, budget_period_key) h
+                    ON h.key_id = b.key_id AND h.budget_period_key = b.period_key
                 WHERE b.spent + b.reserved > h.lim
+                """,
+            ["every lease has one hold entry of its grant"] = """
+                SELECT l.lease_id FROM leases l
+                LEFT JOIN ledger_entries e ON e.request_id = l.lease_id AND e.kind = 'hold' AND e.wallet_id = l.wallet_id
+                WHERE e.id IS NULL OR e.amount <> l.granted
+                """,
+            ["lease held = its grant minus its releases"] = """
+                SELECT l.lease_id, l.granted, l.held FROM leases l
+                LEFT JOIN (SELECT request_id, sum(amount) AS s FROM ledger_entries WHERE kind = 'release' GROUP BY request_id) r
+                    ON r.request_id = l.lease_id
+                WHERE l.granted - coalesce(r.s, 0) <> l.held
+                """,
+            ["lease captured = the reserve part of its captures"] = """
+                SELECT l.lease_id, l.captured FROM leases l
+                LEFT JOIN (SELECT reference, sum(-reserved_delta) AS s FROM ledger_entries WHERE kind = 'capture' GROUP BY reference) c
+                    ON c.reference = l.lease_id
+                WHERE l.captured <> coalesce(c.s, 0)
                 """,
         };
         foreach (var (name, sql) in checks)
@@ -250,7 +370,8 @@ public class BillingFixture : IAsyncLifetime
         }
     }
 
-    private sealed class ConsumeCounter : IConsumeMessageObserver<RequestCompleted>
+    /// <summary>Counts consumed deliveries per request id: one per single message, one per item of an envelope.</summary>
+    private sealed class ConsumeCounter : IConsumeMessageObserver<RequestCompleted>, IConsumeMessageObserver<RequestsCompleted>
     {
         private readonly ConcurrentDictionary<string, int> _counts = new();
 
@@ -264,6 +385,16 @@ public class BillingFixture : IAsyncLifetime
 
         public Task ConsumeFault(ConsumeContext<RequestCompleted> context, Exception exception) => Task.CompletedTask;
 
+        public Task PreConsume(ConsumeContext<RequestsCompleted> context) => Task.CompletedTask;
+
+        public Task PostConsume(ConsumeContext<RequestsCompleted> context)
+        {
+            foreach (var request in context.Message.Requests) _counts.AddOrUpdate(request.RequestId, 1, (_, n) => n + 1);
+            return Task.CompletedTask;
+        }
+
+        public Task ConsumeFault(ConsumeContext<RequestsCompleted> context, Exception exception) => Task.CompletedTask;
+
         public async Task WaitAsync(string requestId, int count, TimeSpan timeout)
         {
             var deadline = DateTime.UtcNow + timeout;
@@ -275,6 +406,17 @@ public class BillingFixture : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>A billing service that collects settlement batches for up to half a second, two batches in flight.</summary>
+public sealed class SlowBatchFixture : BillingFixture
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Billing:SettlementBatchMilliseconds"] = "500",
+        ["Billing:SettlementBatchSize"] = "50",
+        ["Billing:SettlementConcurrency"] = "2",
+    };
 }
 
 /// <summary>A billing service whose holds expire after one second, swept every second.</summary>

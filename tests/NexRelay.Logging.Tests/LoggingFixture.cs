@@ -77,8 +77,35 @@ public sealed class LoggingFixture : IAsyncLifetime
         foreach (var e in events) await endpoint.Send(e);
     }
 
-    /// <summary>Publishes as the edge does: to the <see cref="RequestCompleted"/> exchange, which routes to every bound queue.</summary>
+    /// <summary>Sends the events in one <see cref="RequestsCompleted"/> envelope, as the edge batches them, straight to this fixture's queue.</summary>
+    public async Task SendEnvelopeAsync(params RequestCompleted[] events)
+    {
+        var endpoint = await Factory.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{Queue}"));
+        await endpoint.Send(new RequestsCompleted { Requests = events });
+    }
+
+    /// <summary>Publishes as an older edge does: to the <see cref="RequestCompleted"/> exchange, which routes to every bound queue.</summary>
     public Task PublishAsync(RequestCompleted e) => Factory.Services.GetRequiredService<IBus>().Publish(e);
+
+    /// <summary>Publishes as the edge does: an envelope to the <see cref="RequestsCompleted"/> exchange, which routes to every bound queue.</summary>
+    public Task PublishEnvelopeAsync(params RequestCompleted[] events) =>
+        Factory.Services.GetRequiredService<IBus>().Publish(new RequestsCompleted { Requests = events });
+
+    /// <summary>Messages waiting in this fixture's error queue (0 when nothing ever faulted, so the queue was never declared).</summary>
+    public async Task<uint> ErrorQueueDepthAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMq) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync($"{Queue}_error")).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
 
     public Task<JsonElement> GetJsonAsync(string url) => Client.GetFromJsonAsync<JsonElement>(url);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using NexRelay.Billing.Admin;
 using NexRelay.Billing.Apis;
 using NexRelay.Billing.Holds;
+using NexRelay.Billing.Leases;
 using NexRelay.Billing.Settlement;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Billing.Wallets;
@@ -28,6 +29,7 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BillingMetrics>();
         builder.Services.AddSingleton<HoldStore>();
+        builder.Services.AddSingleton<LeaseStore>();
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
         builder.Services.AddSingleton<AdminTokenFilter>();
@@ -38,6 +40,7 @@ internal static class Extensions
     public static WebApplication MapBillingApi(this WebApplication app)
     {
         app.MapHoldsApi();
+        app.MapLeasesApi();
         app.MapInternalApi();
         app.MapWalletsApi();
         return app;

@@ -21,4 +21,29 @@ public static class BudgetPeriods
         };
         return periodKey.Length > 0;
     }
+
+    /// <summary>
+    /// When the bucket that <paramref name="period"/> names at <paramref name="now"/> ends (the next UTC midnight or first of
+    /// the month); null for <c>total</c>, which never ends. A credit lease must not outlive its bucket.
+    /// </summary>
+    public static bool TryGetEnd(string? period, DateTimeOffset now, out DateTimeOffset? end)
+    {
+        var utc = now.UtcDateTime;
+        var today = new DateTimeOffset(utc.Year, utc.Month, utc.Day, 0, 0, 0, TimeSpan.Zero);
+        switch ((period ?? Total).Trim().ToLowerInvariant())
+        {
+            case Total:
+                end = null;
+                return true;
+            case Day:
+                end = today.AddDays(1);
+                return true;
+            case Month:
+                end = today.AddDays(1 - utc.Day).AddMonths(1);
+                return true;
+            default:
+                end = null;
+                return false;
+        }
+    }
 }

@@ -1,16 +1,18 @@
 using Microsoft.Extensions.Options;
+using NexRelay.Billing.Leases;
 using NexRelay.Billing.Settlement;
 using NexRelay.Billing.Telemetry;
 
 namespace NexRelay.Billing.Holds;
 
 /// <summary>
-/// Releases orphaned holds (their edge died before settling) once they are older than <c>Billing:HoldTimeoutSeconds</c>.
-/// Each hold is released in its own short transaction so the sweep never holds many wallet locks at once; replicas may sweep
-/// concurrently, the conditional state change makes each release happen once.
+/// Releases orphaned holds (their edge died before settling) once they are older than <c>Billing:HoldTimeoutSeconds</c>, and
+/// orphaned credit leases: open ones whose reserve window ended that long ago (their edge died), closed ones whose
+/// settlements are that overdue. Each hold or lease is released in its own short transaction so the sweep never holds many
+/// wallet locks at once; replicas may sweep concurrently, the conditional state change makes each release happen once.
 /// </summary>
-public sealed partial class HoldExpiryService(SettlementStore store, IOptionsMonitor<BillingOptions> options, BillingMetrics metrics,
-    TimeProvider clock, ILogger<HoldExpiryService> logger) : BackgroundService
+public sealed partial class HoldExpiryService(SettlementStore store, LeaseStore leases, IOptionsMonitor<BillingOptions> options,
+    BillingMetrics metrics, TimeProvider clock, ILogger<HoldExpiryService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,6 +22,7 @@ public sealed partial class HoldExpiryService(SettlementStore store, IOptionsMon
             try
             {
                 await SweepAsync(settings, stoppingToken);
+                await SweepLeasesAsync(settings, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -56,6 +59,30 @@ public sealed partial class HoldExpiryService(SettlementStore store, IOptionsMon
             if (ids.Count < settings.ExpiryBatchSize) return total;
         }
     }
+
+    internal async Task<int> SweepLeasesAsync(BillingOptions settings, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var ids = await leases.FindExpiredAsync(settings.HoldTimeoutSeconds, settings.ExpiryBatchSize, cancellationToken);
+            var expired = 0;
+            foreach (var id in ids)
+            {
+                if (await leases.ExpireAsync(id, settings.HoldTimeoutSeconds, cancellationToken)) expired++;
+            }
+            if (expired > 0)
+            {
+                metrics.LeasesExpired(expired);
+                LogLeasesExpired(logger, expired);
+            }
+            total += expired;
+            if (ids.Count < settings.ExpiryBatchSize) return total;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} orphaned credit leases past their reserve window and the hold timeout")]
+    private static partial void LogLeasesExpired(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} orphaned holds past their timeout")]
     private static partial void LogExpired(ILogger logger, int count);

@@ -7,33 +7,96 @@ using Npgsql;
 namespace NexRelay.Billing.Settlement;
 
 /// <summary>
-/// Settles a request's hold from its <see cref="RequestCompleted"/>: captures the true cost (at most the hold), releases the
-/// rest. Exactly once per request id however often the message is delivered: the database function records the message and
-/// moves the hold out of <c>held</c> with conditional writes in one transaction.
+/// Settles requests from their <see cref="RequestCompleted"/> events a batch at a time, in one database transaction per batch:
+/// a request held in memory against a credit lease (<see cref="RequestCompleted.LeaseId"/>) is captured from the lease, any
+/// other from its own hold (capture the true cost, at most the hold, release the rest). A batch is either single messages
+/// collected by MassTransit (older edges) or one <see cref="RequestsCompleted"/> envelope (the edge's own batch); both settle
+/// the same way. Exactly once per request id however often, and in whatever batches, the event is delivered: the database
+/// records each settled request id in the same transaction as its money movement, so a redelivered message (or a whole
+/// retried batch, or an envelope overlapping single messages) changes nothing twice.
 /// </summary>
 public sealed partial class SettleRequestConsumer(SettlementStore store, BillingMetrics metrics, ILogger<SettleRequestConsumer> logger)
-    : IConsumer<RequestCompleted>
+    : IConsumer<Batch<RequestCompleted>>, IConsumer<RequestsCompleted>
 {
-    public async Task Consume(ConsumeContext<RequestCompleted> context)
+    public Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
     {
-        var message = context.Message;
-        if (message.HeldMicros <= 0 || string.IsNullOrEmpty(message.RequestId)) return;
+        var messages = new List<RequestCompleted>(context.Message.Length);
+        foreach (var delivery in context.Message)
+        {
+            if (NeedsSettlement(delivery.Message)) messages.Add(delivery.Message);
+        }
+        return SettleAsync(messages, context.CancellationToken);
+    }
 
-        var outcome = await store.SettleAsync(message.RequestId, message.CostMicros, context.CancellationToken);
-        metrics.Settled(outcome.Outcome, outcome.CapturedMicros, outcome.Clamped);
+    public Task Consume(ConsumeContext<RequestsCompleted> context)
+    {
+        var requests = context.Message.Requests ?? [];
+        var messages = new List<RequestCompleted>(requests.Count);
+        foreach (var request in requests)
+        {
+            if (request is not null && NeedsSettlement(request)) messages.Add(request);
+        }
+        return SettleAsync(messages, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// One <c>settle_requests</c> call for the batch. A request id twice in one batch is settled by one of its items; the
+    /// database reports the second as a duplicate (same transaction, same processed-message key).
+    /// </summary>
+    private async Task SettleAsync(List<RequestCompleted> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0) return;
+
+        // One order for every batch, so overlapping batches record their request ids in the same order.
+        messages.Sort(SettlementOrder);
+        var items = new SettlementItem[messages.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var message = messages[i];
+            items[i] = new SettlementItem(message.RequestId, string.IsNullOrEmpty(message.LeaseId) ? null : message.LeaseId, message.CostMicros);
+        }
+
+        var outcomes = await store.SettleBatchAsync(items, cancellationToken);
+        metrics.SettlementBatch(items.Length);
+        for (var i = 0; i < items.Length; i++) Report(messages[i], items[i].LeaseId, outcomes[i]);
+    }
+
+    /// <summary>A request held against a lease is settled whatever its cost (the lease is charged); any other only when it had a hold.</summary>
+    internal static bool NeedsSettlement(RequestCompleted message) =>
+        !string.IsNullOrEmpty(message.RequestId) && (!string.IsNullOrEmpty(message.LeaseId) || message.HeldMicros > 0);
+
+    /// <summary>Wallet, then key, then request id.</summary>
+    internal static int SettlementOrder(RequestCompleted a, RequestCompleted b)
+    {
+        var byWallet = Nullable.Compare(a.WalletId, b.WalletId);
+        if (byWallet != 0) return byWallet;
+        var byKey = Nullable.Compare(a.KeyId, b.KeyId);
+        return byKey != 0 ? byKey : string.CompareOrdinal(a.RequestId, b.RequestId);
+    }
+
+    private void Report(RequestCompleted message, string? leaseId, SettlementOutcome outcome)
+    {
+        var leased = leaseId is not null;
+        metrics.Settled(outcome.Outcome, outcome.CapturedMicros, outcome.Clamped, leased);
         switch (outcome.Outcome)
         {
             case "settled" when outcome.Clamped || message.UsageClamped:
-                LogClamped(logger, message.RequestId, message.CostMicros, outcome.HeldMicros);
+                LogClamped(logger, message.RequestId, message.CostMicros, leased ? message.HeldMicros : outcome.HeldMicros);
+                break;
+            case "late" when leased:
+                LogLeaseLate(logger, message.RequestId, leaseId!, message.CostMicros, outcome.CapturedMicros);
                 break;
             case "late":
                 LogLate(logger, message.RequestId, message.CostMicros, outcome.CapturedMicros);
+                break;
+            case "unknown" when leased:
+                LogUnknownLease(logger, message.RequestId, leaseId!);
                 break;
             case "unknown":
                 LogUnknown(logger, message.RequestId);
                 break;
         }
-        if (outcome.Outcome is "settled" or "late" && outcome.HeldMicros != message.HeldMicros)
+        if (!leased && outcome.Outcome is "settled" or "late" && outcome.HeldMicros != message.HeldMicros)
             LogHeldMismatch(logger, message.RequestId, message.HeldMicros, outcome.HeldMicros);
     }
 
@@ -43,14 +106,25 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, Billing
     [LoggerMessage(Level = LogLevel.Warning, Message = "Late settlement of {RequestId} after its hold expired: cost {CostMicros}, collected {CapturedMicros}")]
     private static partial void LogLate(ILogger logger, string requestId, long costMicros, long capturedMicros);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement of {RequestId} went beyond the reserve of lease {LeaseId} (expired or overspent): cost {CostMicros}, collected {CapturedMicros}")]
+    private static partial void LogLeaseLate(ILogger logger, string requestId, string leaseId, long costMicros, long capturedMicros);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement for {RequestId} has no hold; ignored")]
     private static partial void LogUnknown(ILogger logger, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement for {RequestId} names lease {LeaseId}, which billing does not know; ignored")]
+    private static partial void LogUnknownLease(ILogger logger, string requestId, string leaseId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement for {RequestId} says {MessageHeld} held, billing holds {Held}; billing's figure wins")]
     private static partial void LogHeldMismatch(ILogger logger, string requestId, long messageHeld, long held);
 }
 
-/// <summary>Queue <c>settle-request</c> (configurable for tests), retries for transient database errors, bounded concurrency.</summary>
+/// <summary>
+/// Queue <c>settle-request</c> (configurable for tests), bound to both message types' exchanges by <c>ConfigureEndpoints</c>;
+/// single messages batched up to <c>Billing:SettlementBatchSize</c> or <c>Billing:SettlementBatchMilliseconds</c>;
+/// <c>Billing:SettlementConcurrency</c> batches and as many envelopes in flight; retries for transient database errors
+/// (including deadlocks and serialization failures, both <see cref="PostgresException"/>s), for either kind alike.
+/// </summary>
 public sealed class SettleRequestConsumerDefinition : ConsumerDefinition<SettleRequestConsumer>
 {
     private readonly BillingOptions _options;
@@ -59,23 +133,22 @@ public sealed class SettleRequestConsumerDefinition : ConsumerDefinition<SettleR
     {
         _options = options.Value;
         EndpointName = _options.SettlementQueue;
-        ConcurrentMessageLimit = _options.SettlementConcurrency;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<SettleRequestConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        // Prefetch and the endpoint's message limit must cover every batch in flight, or batches never fill.
+        var capacity = _options.SettlementBatchSize * _options.SettlementConcurrency;
+        endpointConfigurator.PrefetchCount = capacity;
+        endpointConfigurator.ConcurrentMessageLimit = capacity;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit && _options.SettlementQueueTemporary)
         {
-            rabbit.PrefetchCount = Math.Max(_options.SettlementConcurrency * 2, 16);
-            if (_options.SettlementQueueTemporary)
-            {
-                rabbit.AutoDelete = true;
-                rabbit.Durable = false;
-            }
+            rabbit.AutoDelete = true;
+            rabbit.Durable = false;
         }
-        // Retries ride out a database blip or restart (~50 s in all). After that the message goes to the _error queue, from
-        // where it can be moved back: settling is idempotent, so a replay is safe.
+        // Retries ride out a database blip or restart (~50 s in all); a failed batch's messages are retried and batched
+        // again. After that they go to the _error queue, from where they can be moved back: settling is idempotent.
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<NpgsqlException>();
@@ -83,5 +156,12 @@ public sealed class SettleRequestConsumerDefinition : ConsumerDefinition<SettleR
             r.Intervals(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5),
                 TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
         });
+        consumerConfigurator.Options<BatchOptions>(o => o
+            .SetMessageLimit(_options.SettlementBatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.SettlementBatchMilliseconds))
+            .SetConcurrencyLimit(_options.SettlementConcurrency));
+        // An envelope is already a batch: without its own limit the endpoint's (sized for collecting single messages) would
+        // let hundreds of envelope transactions run at once.
+        consumerConfigurator.Message<RequestsCompleted>(m => m.UseConcurrentMessageLimit(_options.SettlementConcurrency));
     }
 }

@@ -1,22 +1,46 @@
 using Npgsql;
+using NpgsqlTypes;
 
 namespace NexRelay.Billing.Settlement;
 
+/// <summary>One request to settle: from its lease when <paramref name="LeaseId"/> is set, else from its own hold.</summary>
+public sealed record SettlementItem(string RequestId, string? LeaseId, long CostMicros);
+
 public sealed record SettlementOutcome(string Outcome, Guid? WalletId, long HeldMicros, long CapturedMicros, long ReleasedMicros, bool Clamped);
 
-/// <summary>Settlement and orphan expiry: each one call to a function in Migrations/0002, one short transaction.</summary>
+/// <summary>Settlement (a batch per transaction) and orphaned-hold expiry (one hold per transaction).</summary>
 public sealed class SettlementStore(NpgsqlDataSource dataSource)
 {
-    public async Task<SettlementOutcome> SettleAsync(string requestId, long costMicros, CancellationToken cancellationToken)
+    /// <summary>
+    /// Settles a batch in one transaction and one round trip (<c>settle_requests</c>, Migrations/0003): each item through
+    /// <c>settle_leased</c> when it names a lease, else <c>settle_hold</c>, in the given order. Callers sort the items by
+    /// wallet, key and request id so overlapping batches meet their rows in the same order.
+    /// </summary>
+    /// <returns>One outcome per item, in the items' order.</returns>
+    public async Task<SettlementOutcome[]> SettleBatchAsync(IReadOnlyList<SettlementItem> items, CancellationToken cancellationToken)
     {
+        var requestIds = new string[items.Count];
+        var leaseIds = new string?[items.Count];
+        var costs = new long[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            requestIds[i] = items[i].RequestId;
+            leaseIds[i] = items[i].LeaseId;
+            costs[i] = items[i].CostMicros;
+        }
         await using var command = dataSource.CreateCommand(
-            "SELECT o_outcome, o_wallet, o_held, o_captured, o_released, o_clamped FROM settle_hold($1, $2)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = requestId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = costMicros });
+            "SELECT o_index, o_outcome, o_wallet, o_held, o_captured, o_released, o_clamped FROM settle_requests($1, $2, $3)");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = requestIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = leaseIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = costs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        var outcomes = new SettlementOutcome[items.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new SettlementOutcome(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetGuid(1),
-            reader.IsDBNull(2) ? 0 : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetBoolean(5));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            outcomes[reader.GetInt32(0) - 1] = new SettlementOutcome(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2),
+                reader.IsDBNull(3) ? 0 : reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetBoolean(6));
+        }
+        return outcomes;
     }
 
     /// <summary>Request ids of holds open for longer than <paramref name="timeoutSeconds"/>, oldest first (by the database's clock,

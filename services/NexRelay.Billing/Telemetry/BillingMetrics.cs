@@ -10,6 +10,13 @@ public sealed class BillingMetrics
     private readonly Counter<long> _capturedMicros;
     private readonly Counter<long> _settlements;
     private readonly Counter<long> _holdsExpired;
+    private readonly Counter<long> _leasesGranted;
+    private readonly Counter<long> _leasesRefused;
+    private readonly Counter<long> _leaseGrantedMicros;
+    private readonly Counter<long> _leasesClosed;
+    private readonly Counter<long> _leaseReleasedMicros;
+    private readonly Counter<long> _leasesExpired;
+    private readonly Histogram<int> _settlementBatchSize;
 
     public BillingMetrics(IMeterFactory meterFactory)
     {
@@ -19,17 +26,43 @@ public sealed class BillingMetrics
         _capturedMicros = meter.CreateCounter<long>("nexrelay.billing.captured", unit: "uUSD", description: "Micro-USD captured by settlements");
         _settlements = meter.CreateCounter<long>("nexrelay.billing.settlements", description: "Settlement messages, by outcome");
         _holdsExpired = meter.CreateCounter<long>("nexrelay.billing.holds.expired", description: "Orphaned holds released by timeout");
+        _leasesGranted = meter.CreateCounter<long>("nexrelay.billing.leases.granted", description: "Credit leases granted");
+        _leasesRefused = meter.CreateCounter<long>("nexrelay.billing.leases.refused", description: "Credit leases refused, by shortfall (wallet or budget)");
+        _leaseGrantedMicros = meter.CreateCounter<long>("nexrelay.billing.leases.granted_amount", unit: "uUSD", description: "Micro-USD reserved by credit leases");
+        _leasesClosed = meter.CreateCounter<long>("nexrelay.billing.leases.closed", description: "Credit lease close calls, by resulting state");
+        _leaseReleasedMicros = meter.CreateCounter<long>("nexrelay.billing.leases.released", unit: "uUSD", description: "Micro-USD of unspent lease reserve released on close");
+        _leasesExpired = meter.CreateCounter<long>("nexrelay.billing.leases.expired", description: "Orphaned credit leases released by timeout");
+        _settlementBatchSize = meter.CreateHistogram<int>("nexrelay.billing.settlement.batch_size", unit: "{message}", description: "Settlement messages per database transaction");
     }
 
     public void HoldGranted() => _holdsGranted.Add(1);
 
     public void HoldRefused(string shortfall) => _holdsRefused.Add(1, new KeyValuePair<string, object?>("shortfall", shortfall));
 
-    public void Settled(string outcome, long capturedMicros, bool clamped)
+    public void Settled(string outcome, long capturedMicros, bool clamped, bool leased = false)
     {
-        _settlements.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("clamped", clamped));
+        _settlements.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("clamped", clamped),
+            new KeyValuePair<string, object?>("path", leased ? "lease" : "hold"));
         if (capturedMicros > 0) _capturedMicros.Add(capturedMicros);
     }
 
     public void HoldsExpired(int count) => _holdsExpired.Add(count);
+
+    public void SettlementBatch(int size) => _settlementBatchSize.Record(size);
+
+    public void LeaseGranted(long micros)
+    {
+        _leasesGranted.Add(1);
+        _leaseGrantedMicros.Add(micros);
+    }
+
+    public void LeaseRefused(string shortfall) => _leasesRefused.Add(1, new KeyValuePair<string, object?>("shortfall", shortfall));
+
+    public void LeaseClosed(string state, long releasedMicros)
+    {
+        _leasesClosed.Add(1, new KeyValuePair<string, object?>("state", state));
+        if (releasedMicros > 0) _leaseReleasedMicros.Add(releasedMicros);
+    }
+
+    public void LeasesExpired(int count) => _leasesExpired.Add(count);
 }

@@ -40,4 +40,6 @@ public sealed record RequestCompleted
     public string? ResponseBody { get; init; }
     /// <summary>Budget period the hold was taken against (total, day, month), so billing charges the same bucket.</summary>
     public string? BudgetPeriodKey { get; init; }
+    /// <summary>Set when the hold was taken in memory against a credit lease: billing captures the cost from that lease.</summary>
+    public string? LeaseId { get; init; }
 }

@@ -7,7 +7,8 @@ namespace NexRelay.Edge.Events;
 
 /// <summary>
 /// Publishes <see cref="RequestCompleted"/> off the request path: <see cref="Publish"/> only enqueues; a background loop
-/// publishes with publisher confirms. An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
+/// publishes what has queued up (up to 100 events) as one <see cref="RequestsCompleted"/> message with publisher confirms —
+/// one message per request would make RabbitMQ the busiest process at load, while at low load each event still leaves at once. An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
 /// which is replayed periodically and emptied only after confirmed publishes. At-least-once: consumers dedupe by request id.
 /// </summary>
 internal sealed partial class RequestEventPublisher : BackgroundService, IRequestEventPublisher
@@ -113,29 +114,30 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             LogSpooled(_logger, batch.Count);
             return;
         }
-        var confirmed = await Task.WhenAll(batch.Select(TryPublishAsync));
-        var failed = batch.Where((_, i) => !confirmed[i]).ToList();
-        _metrics.Published(batch.Count - failed.Count, replay: false);
-        if (failed.Count == 0) return;
+        if (await TryPublishAsync(batch))
+        {
+            _metrics.Published(batch.Count, replay: false);
+            return;
+        }
         _brokerDown = true;
-        _spool.Append(failed, flushToDisk: true);
-        _metrics.Spooled(failed.Count);
-        LogSpooled(_logger, failed.Count);
+        _spool.Append(batch, flushToDisk: true);
+        _metrics.Spooled(batch.Count);
+        LogSpooled(_logger, batch.Count);
     }
 
-    private async Task<bool> TryPublishAsync(RequestCompleted message)
+    private async Task<bool> TryPublishAsync(IReadOnlyList<RequestCompleted> events)
     {
         using var timeout = new CancellationTokenSource(_options.EventPublishTimeout);
         try
         {
-            // With publisher confirms on, this completes only once RabbitMQ has the message.
-            await _bus.Publish(message, timeout.Token);
+            // With publisher confirms on, this completes only once RabbitMQ has the message. A copy: the caller reuses its list.
+            await _bus.Publish(new RequestsCompleted { Requests = events.ToArray() }, timeout.Token);
             return true;
         }
         catch (Exception ex)
         {
             _metrics.PublishFailed();
-            LogPublishFailed(_logger, message.RequestId, ex.Message);
+            LogPublishFailed(_logger, events.Count, events[0].RequestId, ex.Message);
             return false;
         }
     }
@@ -172,11 +174,13 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             foreach (var chunk in _spool.Read(segment).Chunk(BatchSize))
             {
                 stoppingToken.ThrowIfCancellationRequested();
-                var confirmed = await Task.WhenAll(chunk.Select(TryPublishAsync));
-                _metrics.Published(confirmed.Count(ok => ok), replay: true);
-                if (confirmed.Any(ok => !ok))
+                if (await TryPublishAsync(chunk))
                 {
-                    // Keep the segment: the confirmed part is published again next time (consumers dedupe by request id).
+                    _metrics.Published(chunk.Length, replay: true);
+                }
+                else
+                {
+                    // Keep the segment: chunks already confirmed are published again next time (consumers dedupe by request id).
                     _brokerDown = true;
                     if (replayed > 0) LogReplayed(_logger, replayed);
                     return;
@@ -195,8 +199,8 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ unavailable; spooled {Count} request events")]
     private static partial void LogSpooled(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Publishing request event {RequestId} failed: {Error}")]
-    private static partial void LogPublishFailed(ILogger logger, string requestId, string error);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Publishing {Count} request events (from {RequestId}) failed: {Error}")]
+    private static partial void LogPublishFailed(ILogger logger, int count, string requestId, string error);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Could not write {Count} request events to the spool; they are lost")]
     private static partial void LogSpoolWriteFailed(ILogger logger, int count, Exception exception);

@@ -1,10 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace NexRelay.Edge.Holds;
 
 public static class HoldsExtensions
 {
-    /// <summary>Registers <see cref="IHoldService"/> (HTTP to billing, named client "billing") and its <c>Holds</c> settings.</summary>
+    /// <summary>
+    /// Registers <see cref="IHoldService"/> (per-request holds over HTTP to billing, named client "billing"), the replica's
+    /// <see cref="CreditLeases"/> (hosted: it closes idle leases) and their <c>Holds</c> / <c>Holds:Leases</c> settings.
+    /// </summary>
     public static IHostApplicationBuilder AddEdgeHolds(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<HoldClientOptions>().BindConfiguration(HoldClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -16,6 +20,10 @@ public static class HoldsExtensions
             client.Timeout = TimeSpan.FromMilliseconds(settings.AttemptTimeoutMilliseconds * (settings.MaxAttempts + 1));
         });
         builder.Services.AddSingleton<IHoldService, HttpHoldService>();
+        builder.Services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CreditLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditLeases>());
         return builder;
     }
 }

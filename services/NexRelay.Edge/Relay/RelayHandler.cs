@@ -23,6 +23,7 @@ internal sealed partial class RelayHandler(
     ModelCatalog catalog,
     KeyGate keyGate,
     IHoldService holds,
+    CreditLeases leases,
     UpstreamRelay relay,
     TokenEstimator tokens,
     IRequestEventPublisher events,
@@ -99,20 +100,32 @@ internal sealed partial class RelayHandler(
         // 4. Price the worst case and hold it (the only synchronous call to another service).
         var inputUpperBound = tokens.UpperBoundInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
         var worstCase = Micros.CeilFromPicos(Micros.Picos(inputUpperBound, model.Prices.InputMicrosPerM) + Micros.Picos(maxOutput, model.Prices.OutputMicrosPerM));
-        HoldResponse hold;
+        var holdRequest = new HoldRequest
+        {
+            RequestId = record.RequestId,
+            WalletId = key.WalletId,
+            KeyId = key.Id,
+            AmountMicros = worstCase,
+            BudgetMicros = key.Policy.BudgetMicros,
+            BudgetPeriod = key.Policy.BudgetPeriod,
+        };
         try
         {
+            // In memory against this replica's credit lease for the key when it has (or can take) one; else at billing.
             // Not cancelled by the client: a hold billing committed while the client left must be known, so it is settled.
-            // The hold client has its own timeouts.
-            hold = await holds.HoldAsync(new HoldRequest
+            if (await leases.TryReserveAsync(holdRequest) is { } lease)
             {
-                RequestId = record.RequestId,
-                WalletId = key.WalletId,
-                KeyId = key.Id,
-                AmountMicros = worstCase,
-                BudgetMicros = key.Policy.BudgetMicros,
-                BudgetPeriod = key.Policy.BudgetPeriod,
-            }, CancellationToken.None);
+                record.Lease = lease;
+                record.HeldMicros = worstCase;
+                record.BudgetPeriodKey = lease.BudgetPeriodKey;
+            }
+            else
+            {
+                var hold = await holds.HoldAsync(holdRequest, CancellationToken.None);
+                if (!hold.Granted) return InsufficientQuota(hold);
+                record.HeldMicros = worstCase;
+                record.BudgetPeriodKey = hold.BudgetPeriodKey;
+            }
         }
         catch (BillingUnavailableException ex)
         {
@@ -121,9 +134,6 @@ internal sealed partial class RelayHandler(
             record.HeldMicros = worstCase;
             return new EdgeError(ErrorKind.Unavailable, ex.Message, "billing_unavailable");
         }
-        if (!hold.Granted) return InsufficientQuota(hold);
-        record.HeldMicros = worstCase;
-        record.BudgetPeriodKey = hold.BudgetPeriodKey;
 
         // 5. Relay and stream back.
         var outcome = await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
@@ -193,6 +203,7 @@ internal sealed partial class RelayHandler(
     private void Finish(HttpContext http, RelayRecord record)
     {
         if (record.Status == 0) record.Status = http.Response.StatusCode;
+        if (record.Lease is { } lease) leases.Complete(lease, record.HeldMicros, record.CostMicros);
         if (!record.KeyPresented) return;
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));

@@ -27,6 +27,8 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
     public long HeldMicros { get; set; }
     public long CostMicros { get; set; }
     public string? BudgetPeriodKey { get; set; }
+    /// <summary>The credit lease the hold was taken against in memory; null when it was held at billing.</summary>
+    public Holds.CreditLease? Lease { get; set; }
     public double? UpstreamTtfbMs { get; set; }
     public double? TtftMs { get; set; }
     public string? FinishReason { get; set; }
@@ -73,5 +75,6 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
         RequestBody = RequestBody,
         ResponseBody = ResponseBody,
         BudgetPeriodKey = BudgetPeriodKey,
+        LeaseId = Lease?.Id,
     };
 }

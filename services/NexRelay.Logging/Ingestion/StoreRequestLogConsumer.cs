@@ -4,21 +4,41 @@ using NexRelay.Logging.Logs;
 
 namespace NexRelay.Logging.Ingestion;
 
-/// <summary>Stores <see cref="RequestCompleted"/> events a batch at a time: one INSERT per batch, idempotent by request id.</summary>
+/// <summary>
+/// Stores <see cref="RequestCompleted"/> events a batch at a time: one INSERT per batch, idempotent by request id. A batch is
+/// either single messages collected by MassTransit (older edges) or one <see cref="RequestsCompleted"/> envelope (the edge's
+/// own batch); both are stored the same way.
+/// </summary>
 public sealed partial class StoreRequestLogConsumer(RequestLogStore store, IngestionMetrics metrics, TimeProvider time,
-    ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompleted>>
+    ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompleted>>, IConsumer<RequestsCompleted>
 {
-    public async Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
+    public Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
     {
         var events = new List<RequestCompleted>(context.Message.Length);
-        foreach (var message in context.Message)
-        {
-            // A message without a request id can never be stored; dropping it keeps it from failing its whole batch.
-            if (string.IsNullOrEmpty(message.Message.RequestId)) metrics.Rejected(1);
-            else events.Add(message.Message);
-        }
+        foreach (var message in context.Message) Collect(events, message.Message);
+        return StoreAsync(events, context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<RequestsCompleted> context)
+    {
+        var requests = context.Message.Requests ?? [];
+        var events = new List<RequestCompleted>(requests.Count);
+        foreach (var request in requests) Collect(events, request);
+        return StoreAsync(events, context.CancellationToken);
+    }
+
+    private void Collect(List<RequestCompleted> events, RequestCompleted? message)
+    {
+        // An event without a request id can never be stored; dropping it keeps it from failing its whole batch.
+        if (string.IsNullOrEmpty(message?.RequestId)) metrics.Rejected(1);
+        else events.Add(message);
+    }
+
+    /// <summary>A request id twice in one batch is stored once (the store keeps the first of each id).</summary>
+    private async Task StoreAsync(List<RequestCompleted> events, CancellationToken cancellationToken)
+    {
         if (events.Count == 0) return;
-        var inserted = await store.InsertAsync(events, context.CancellationToken);
+        var inserted = await store.InsertAsync(events, cancellationToken);
         var oldest = events.Min(e => e.CreatedAt);
         metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
         LogStored(logger, inserted, events.Count);
@@ -28,7 +48,10 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, Inges
     private static partial void LogStored(ILogger logger, int inserted, int count);
 }
 
-/// <summary>Batches of up to 100 messages or 50 ms, two in flight; a failed batch is retried before it faults.</summary>
+/// <summary>
+/// Single messages batched up to 100 or 50 ms, two batches and two envelopes in flight; a failed batch or envelope is retried
+/// before it faults. <c>ConfigureEndpoints</c> binds the queue to both message types' exchanges.
+/// </summary>
 public sealed class StoreRequestLogConsumerDefinition : ConsumerDefinition<StoreRequestLogConsumer>
 {
     /// <summary>Default queue; the registration sets the endpoint name (overridable by <c>Logging:IngestQueue</c>).</summary>
@@ -46,5 +69,8 @@ public sealed class StoreRequestLogConsumerDefinition : ConsumerDefinition<Store
             .SetMessageLimit(BatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(50))
             .SetConcurrencyLimit(BatchesInFlight));
+        // An envelope is already a batch: without its own limit the prefetch (sized for collecting single messages) would
+        // let up to 200 envelope INSERTs run at once.
+        consumerConfigurator.Message<RequestsCompleted>(m => m.UseConcurrentMessageLimit(BatchesInFlight));
     }
 }

@@ -41,8 +41,15 @@ public sealed class Deliveries
     }
 }
 
-public sealed class CollectingConsumer(Deliveries deliveries) : IConsumer<RequestCompleted>
+/// <summary>Takes what the edge publishes (envelopes of events) and, like the real consumers, single events too.</summary>
+public sealed class CollectingConsumer(Deliveries deliveries) : IConsumer<RequestsCompleted>, IConsumer<RequestCompleted>
 {
+    public Task Consume(ConsumeContext<RequestsCompleted> context)
+    {
+        foreach (var message in context.Message.Requests) deliveries.Record(message.RequestId);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<RequestCompleted> context)
     {
         deliveries.Record(context.Message.RequestId);
@@ -52,7 +59,7 @@ public sealed class CollectingConsumer(Deliveries deliveries) : IConsumer<Reques
 
 internal static class EventHosts
 {
-    /// <summary>A bus with one temporary (auto-delete) queue bound to <see cref="RequestCompleted"/>, started and ready.</summary>
+    /// <summary>A bus with one temporary (auto-delete) queue bound to the edge's request events, started and ready.</summary>
     public static async Task<IHost> StartConsumerAsync(Deliveries deliveries)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
