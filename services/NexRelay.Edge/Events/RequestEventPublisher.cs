@@ -7,8 +7,8 @@ namespace NexRelay.Edge.Events;
 
 /// <summary>
 /// Publishes <see cref="RequestCompleted"/> off the request path: <see cref="Publish"/> only enqueues; a background loop
-/// publishes what has queued up (up to 100 events) as one <see cref="RequestsCompleted"/> message with publisher confirms —
-/// one message per request would make RabbitMQ the busiest process at load, while at low load each event still leaves at once. An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
+/// publishes what has queued up within <c>Edge:EventLinger</c> (up to 100 events) as one <see cref="RequestsCompleted"/>
+/// message with publisher confirms — one message per request would make RabbitMQ, billing and logging the busiest processes. An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
 /// which is replayed periodically and emptied only after confirmed publishes. At-least-once: consumers dedupe by request id.
 /// </summary>
 internal sealed partial class RequestEventPublisher : BackgroundService, IRequestEventPublisher
@@ -68,6 +68,9 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             // Not cancelled by stoppingToken: the loop ends when StopAsync completes the channel and it has drained.
             while (await _channel.Reader.WaitToReadAsync(CancellationToken.None))
             {
+                // Let a batch gather unless one is already waiting (or we are draining for shutdown).
+                if (_options.EventLinger > TimeSpan.Zero && !_stopping && _channel.Reader.Count < BatchSize)
+                    await Task.Delay(_options.EventLinger, CancellationToken.None);
                 batch.Clear();
                 while (batch.Count < BatchSize && _channel.Reader.TryRead(out var message)) batch.Add(message);
                 try
