@@ -211,7 +211,9 @@ EOF
     setsid /usr/sbin/rabbitmq-server >"$RABBIT_DIR/log/stdout.log" 2>&1 < /dev/null &
   )
   for _ in $(seq 1 600); do
-    if rabbit_ready; then
+    # The new node writes its pid file while it boots: checking it too means a node that is still going away cannot be
+    # mistaken for the new one (which would then fail to bind the port and die).
+    if pid_alive "$RABBIT_DIR/rabbitmq.pid" && rabbit_ready; then
       # The AMQP listener opens before the default user exists: give boot a moment to finish.
       sleep 1; return
     fi
@@ -231,6 +233,12 @@ stop_rabbitmq_quiet() {
   # Anything of this node's still alive (a crash can leave beam without a pid file).
   pkill -f -- "-sname nexrelay-$PROFILE@localhost" 2>/dev/null || true
   pkill -f -- "nexrelay-$PROFILE@localhost" 2>/dev/null || true
+  # Wait until it is gone and the port is free: a start right after must not meet the old node still listening.
+  for _ in $(seq 1 100); do
+    pgrep -f -- "nexrelay-$PROFILE@localhost" >/dev/null 2>&1 || rabbit_ready || break
+    sleep 0.1
+  done
+  pkill -9 -f -- "nexrelay-$PROFILE@localhost" 2>/dev/null || true
   pkill -f -- "epmd.*-port $EPMD_PORT" 2>/dev/null || true
   (ERL_EPMD_PORT="$EPMD_PORT" epmd -kill >/dev/null 2>&1 || true)
   rm -f "$RABBIT_DIR/rabbitmq.pid"

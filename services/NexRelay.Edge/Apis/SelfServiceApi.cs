@@ -109,7 +109,8 @@ internal static class SelfServiceApi
             }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
-        catch (HttpRequestException) when (!http.Response.HasStarted)
+        catch (Exception ex) when (!http.Response.HasStarted && (ex is HttpRequestException or Polly.ExecutionRejectedException
+            || ex is TaskCanceledException && !http.RequestAborted.IsCancellationRequested))
         {
             await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(ErrorKind.Unavailable, "The logging service is unreachable; try again shortly.", "logs_unavailable"));
         }
