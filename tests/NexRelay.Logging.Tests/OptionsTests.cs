@@ -1,4 +1,9 @@
-using NexRelay.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Hosting;
+using NexRelay.Logging.Extensions;
 
 namespace NexRelay.Logging.Tests;
 
@@ -20,8 +25,14 @@ public sealed class OptionsTests
             ["NexRelay:AdminToken"] = LoggingFixture.AdminToken,
             [key] = value,
         };
-        using var factory = new ServiceFactory<Program>(settings);
-        var error = Assert.ThrowsAny<Exception>(() => factory.StartServer());
-        Assert.Contains(named, error.ToString());
+        // The service's own registration and the check the host runs at start (IStartupValidator). Through
+        // WebApplicationFactory the failure can surface as an ObjectDisposedException from its deferred host instead.
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        builder.AddLoggingServices();
+        using var app = builder.Build();
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains(named, error.Message);
     }
 }

@@ -1,5 +1,9 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using NexRelay.SimulatedProvider.Extensions;
 using NexRelay.Testing;
 
 namespace NexRelay.SimulatedProvider.Tests.Apis;
@@ -44,9 +48,13 @@ public sealed class SettingsTests(ConfiguredFailureFixture sim) : IClassFixture<
     [InlineData("Simulator:CutAfter", "-5")]
     public void Invalid_settings_fail_at_start_naming_the_setting(string key, string value)
     {
-        using var factory = new ServiceFactory<Program>(new Dictionary<string, string?> { [key] = value });
-        factory.UseKestrel(0);
-        var error = Assert.Throws<OptionsValidationException>(() => factory.StartServer());
+        // The service's own registration and the check the host runs at start (IStartupValidator). Through
+        // WebApplicationFactory the failure sometimes surfaced as an ObjectDisposedException from its deferred host instead.
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.AddSimulatorServices();
+        using var app = builder.Build();
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains(key.Split(':')[1], error.Message);
     }
 }
