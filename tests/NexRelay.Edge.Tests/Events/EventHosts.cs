@@ -26,6 +26,22 @@ public sealed class Deliveries
 
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
+    private int _messages;
+
+    /// <summary>Messages (envelopes or single events) that carried at least one of this test's events.</summary>
+    public int Messages => Volatile.Read(ref _messages);
+
+    public void RecordMessage(IEnumerable<string> requestIds)
+    {
+        var mine = false;
+        foreach (var id in requestIds)
+        {
+            mine |= id.StartsWith(Prefix, StringComparison.Ordinal);
+            Record(id);
+        }
+        if (mine) Interlocked.Increment(ref _messages);
+    }
+
     public async Task WaitForAsync(IEnumerable<string> ids, TimeSpan timeout)
     {
         var expected = ids.ToHashSet();
@@ -46,13 +62,13 @@ public sealed class CollectingConsumer(Deliveries deliveries) : IConsumer<Reques
 {
     public Task Consume(ConsumeContext<RequestsCompleted> context)
     {
-        foreach (var message in context.Message.Requests) deliveries.Record(message.RequestId);
+        deliveries.RecordMessage(context.Message.Requests.Select(m => m.RequestId));
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<RequestCompleted> context)
     {
-        deliveries.Record(context.Message.RequestId);
+        deliveries.RecordMessage([context.Message.RequestId]);
         return Task.CompletedTask;
     }
 }

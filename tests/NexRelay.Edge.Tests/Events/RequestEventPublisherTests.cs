@@ -33,6 +33,28 @@ public sealed class RequestEventPublisherTests : IDisposable
         await publisher.StopAsync();
     }
 
+    [Fact]
+    public async Task Events_published_together_travel_in_few_messages()
+    {
+        var deliveries = new Deliveries();
+        using var consumer = await EventHosts.StartConsumerAsync(deliveries);
+        using var publisher = await EventHosts.StartPublisherAsync(TestInfrastructure.RabbitMq, _spool);
+        var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+
+        // Spread over ~10 ms, well inside the 25 ms linger: one message per request would make RabbitMQ, billing and
+        // logging do 50 deliveries and transactions where one does.
+        var ids = Enumerable.Range(0, 50).Select(i => $"{deliveries.Prefix}{i}").ToList();
+        foreach (var chunk in ids.Chunk(10))
+        {
+            foreach (var id in chunk) events.Publish(EventHosts.Event(id));
+            await Task.Delay(2);
+        }
+
+        await deliveries.WaitForAsync(ids, TimeSpan.FromSeconds(30));
+        Assert.InRange(deliveries.Messages, 1, 3);
+        await publisher.StopAsync();
+    }
+
     [Theory]
     [InlineData(10_000)]
     [InlineData(10)] // most events overflow the buffer and go straight to the spool
