@@ -3,8 +3,8 @@ using NexRelay.Contracts.Billing;
 namespace NexRelay.Edge.Holds;
 
 /// <summary>
-/// The edge's one hold step: reserve a request's worst-case cost before the upstream call. Kept this small so credit leases
-/// (an in-memory slice of a wallet per replica) can replace the per-request HTTP hold later without touching the relay.
+/// A per-request hold at billing: reserve a request's worst-case cost before the upstream call. The relay uses it when the
+/// request gets no credit lease (<see cref="CreditLeases"/>): a small balance or budget, or a large worst case.
 /// </summary>
 public interface IHoldService
 {

@@ -97,7 +97,7 @@ internal sealed partial class RelayHandler(
         var rateError = await keyGate.CheckRateAsync(http, key, ct);
         if (rateError is not null) return rateError;
 
-        // 4. Price the worst case and hold it (the only synchronous call to another service).
+        // 4. Price the worst case and hold it: in memory against a credit lease, or (no lease) one call to billing.
         var inputUpperBound = tokens.UpperBoundInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
         var worstCase = Micros.CeilFromPicos(Micros.Picos(inputUpperBound, model.Prices.InputMicrosPerM) + Micros.Picos(maxOutput, model.Prices.OutputMicrosPerM));
         var holdRequest = new HoldRequest
@@ -111,7 +111,7 @@ internal sealed partial class RelayHandler(
         };
         try
         {
-            // In memory against this replica's credit lease for the key when it has (or can take) one; else at billing.
+            // Against this replica's credit lease for the key when it has (or can take) one.
             // Not cancelled by the client: a hold billing committed while the client left must be known, so it is settled.
             if (await leases.TryReserveAsync(holdRequest) is { } lease)
             {
