@@ -14,7 +14,9 @@ namespace NexRelay.KeyPolicy.Keys;
 internal sealed partial class KeyChangeNotifier(
     IConnectionMultiplexer redis, IPublishEndpoint publish, IOptions<KeyPolicyOptions> options, TimeProvider time, ILogger<KeyChangeNotifier> logger)
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+    // Best effort (the edges' hard TTL bounds staleness), so an admin call must not wait out a broker outage: 10 s here was
+    // the edge's whole admin-call timeout, and key creation then failed while RabbitMQ was down.
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
 
     // KEYS[1] snapshot, KEYS[2] its version; ARGV snapshot JSON, version, TTL ms. Same version rewrites (refreshes the TTL).
     private const string WriteIfNotOlderScript = """
