@@ -15,13 +15,15 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram> where TP
     public ServiceFactory(IDictionary<string, string?> settings)
     {
         this.settings = settings;
-        // Serve on a real loopback port so non-.NET clients (SDKs run from Node) and other services can reach it. Chosen
-        // here, before anything starts: choosing it while the host starts races with Kestrel publishing its addresses.
-        UseKestrel(0);
+        // Serve on a real loopback port so non-.NET clients (SDKs run from Node) and other services can reach it. The port
+        // comes from the host's own URL setting below: UseKestrel(port) rewrites the server's addresses while the host
+        // starts, which races with Kestrel starting ("Addresses cannot be modified after the server has started").
+        UseKestrel();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseEnvironment("Development");
     }
