@@ -67,6 +67,32 @@ public sealed class OrphanedHoldTests(ShortHoldTimeoutFixture fixture) : IClassF
         Assert.Equal((400_000L, 400_000L), await fixture.WalletAsync(wallet));
     }
 
+    [Fact]
+    public async Task Late_settlement_never_takes_a_key_over_its_budget_and_flags_a_clamped_cost()
+    {
+        var wallet = await fixture.CreateWalletAsync(2_000_000);
+        var key = Guid.NewGuid();
+        var orphan = BillingFixture.Hold(wallet, 400_000, key, budget: 1_000_000);
+        Assert.Equal(200, (await fixture.HoldAsync(orphan)).Status);
+        await WaitForStateAsync(orphan.RequestId, "expired");
+        // Meanwhile another request of the same key reserves most of its budget, leaving 200_000 of room (the wallet has plenty).
+        var other = BillingFixture.Hold(wallet, 800_000, key, budget: 1_000_000);
+        Assert.Equal(200, (await fixture.HoldAsync(other)).Status);
+        await fixture.ScalarAsync<object>("UPDATE holds SET created_at = now() + interval '1 hour' WHERE request_id = $1 RETURNING 1", other.RequestId);
+
+        // Reported 500_000: clamped to the 400_000 hold, of which the budget's room allows 200_000.
+        await fixture.SendSettlementAsync(BillingFixture.Completed(orphan, 500_000));
+        await fixture.WaitForConsumedAsync(orphan.RequestId, 1);
+
+        Assert.Equal((1_800_000L, 800_000L), await fixture.WalletAsync(wallet));
+        Assert.Equal((200_000L, 800_000L), await fixture.BucketAsync(key));
+        Assert.Equal(200_000L, await fixture.ScalarAsync<long>("SELECT captured FROM holds WHERE request_id = $1", orphan.RequestId));
+        Assert.Equal("late,clamped,uncollected", await fixture.ScalarAsync<string>(
+            "SELECT array_to_string(flags, ',') FROM ledger_entries WHERE request_id = $1 AND kind = 'capture'", orphan.RequestId));
+        Assert.Equal("late capture after the hold expired: cost 400000 (reported 500000), collected 200000, uncollected 200000",
+            await fixture.ScalarAsync<string>("SELECT note FROM ledger_entries WHERE request_id = $1 AND kind = 'capture'", orphan.RequestId));
+    }
+
     private async Task WaitForStateAsync(string requestId, string state)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
