@@ -1,3 +1,5 @@
+using NexRelay.Billing.Tests.Settlement;
+
 namespace NexRelay.Billing.Tests.Leases;
 
 /// <summary>The settlement consumer's batches (collected for up to half a second here) through the real RabbitMQ.</summary>
@@ -10,43 +12,28 @@ public sealed class BatchSettlementTests(SlowBatchFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_batch_of_lease_and_hold_settlements_with_duplicates_settles_each_request_once()
     {
-        var wallet = await fixture.CreateWalletAsync(10_000_000);
-        var leaseKey = Guid.NewGuid();
-        var holdKey = Guid.NewGuid();
-        var lease = BillingFixture.Lease(wallet, target: 2_000_000, keyId: leaseKey, budget: 5_000_000);
-        await fixture.GrantedLeaseAsync(lease);
-        var holds = Enumerable.Range(0, 10).Select(_ => BillingFixture.Hold(wallet, 100_000, holdKey, budget: 5_000_000)).ToList();
-        foreach (var hold in holds) Assert.Equal(200, (await fixture.HoldAsync(hold)).Status);
-
-        var leased = Enumerable.Range(0, 20).Select(i => BillingFixture.LeasedCompleted(lease, 1_000 + i)).ToList();
-        var held = holds.Select((h, i) => BillingFixture.Completed(h, 10_000 + i)).ToList();
-        var all = leased.Concat(held).ToList();
+        var arranged = await fixture.MixedSettlementsAsync(leasedCount: 20, holdCount: 10);
+        var all = arranged.All;
         var duplicates = all.Where((_, i) => i % 3 == 0).ToList();
 
         await Task.WhenAll(all.Concat(duplicates).Select(fixture.SendSettlementAsync));
         foreach (var m in all) await fixture.WaitForConsumedAsync(m.RequestId, duplicates.Contains(m) ? 2 : 1);
 
-        var leasedCost = leased.Sum(m => m.CostMicros);
-        var heldCost = held.Sum(m => m.CostMicros);
-        Assert.Equal((10_000_000L - leasedCost - heldCost, 2_000_000L - leasedCost), await fixture.WalletAsync(wallet));
-        Assert.Equal(leasedCost, (await fixture.LeaseRowAsync(lease.LeaseId)).Captured);
-        Assert.Equal((leasedCost, 2_000_000L - leasedCost), await fixture.BucketAsync(leaseKey));
-        Assert.Equal((heldCost, 0L), await fixture.BucketAsync(holdKey));
-        var ids = all.Select(m => m.RequestId).ToArray();
-        Assert.Equal((long)all.Count, await fixture.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger_entries WHERE kind = 'capture' AND request_id = ANY($1)", (object)ids));
+        await arranged.AssertEachCapturedOnceAsync(fixture);
+        var ids = arranged.RequestIds;
         // Settled in fewer transactions than messages: every row a transaction writes carries its one now().
         var transactions = await fixture.ScalarAsync<long>(
             "SELECT count(DISTINCT processed_at) FROM processed_messages WHERE message_id = ANY($1)", (object)ids.Select(id => "settle:" + id).ToArray());
         Assert.InRange(transactions, 1, all.Count / 2);
 
         // A redelivery of any subset, alone or mixed with new requests, changes nothing more than the new ones.
-        var late = BillingFixture.LeasedCompleted(lease, 5_000);
+        var late = BillingFixture.LeasedCompleted(arranged.Lease, 5_000);
         await Task.WhenAll(all.Where((_, i) => i % 2 == 1).Append(late).Select(fixture.SendSettlementAsync));
         await fixture.WaitForConsumedAsync(late.RequestId, 1);
         foreach (var m in all.Where((_, i) => i % 2 == 1)) await fixture.WaitForConsumedAsync(m.RequestId, duplicates.Contains(m) ? 3 : 2);
 
-        Assert.Equal((10_000_000L - leasedCost - heldCost - 5_000, 2_000_000L - leasedCost - 5_000), await fixture.WalletAsync(wallet));
+        Assert.Equal((10_000_000L - arranged.LeasedCost - arranged.HeldCost - 5_000, 2_000_000L - arranged.LeasedCost - 5_000),
+            await fixture.WalletAsync(arranged.Wallet));
         await fixture.AssertInvariantsAsync();
     }
 

@@ -1,3 +1,5 @@
+using NexRelay.Billing.Tests.Settlement;
+
 namespace NexRelay.Billing.Tests.Leases;
 
 /// <summary>Requests held in memory against a lease, settled through RabbitMQ by the batch consumer.</summary>
@@ -10,10 +12,8 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task Settlement_captures_the_cost_from_the_lease()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
         var key = Guid.NewGuid();
-        var lease = BillingFixture.Lease(wallet, target: 200_000, keyId: key, budget: 1_000_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 200_000, keyId: key, budget: 1_000_000);
         var request = BillingFixture.LeasedCompleted(lease, 12_345);
 
         await fixture.SendSettlementAsync(request);
@@ -31,9 +31,7 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task A_request_that_cost_nothing_writes_no_ledger_entry()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 200_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 200_000);
         var entries = await fixture.LedgerCountAsync(wallet);
         var request = BillingFixture.LeasedCompleted(lease, 0, heldMicros: 0);
 
@@ -48,9 +46,7 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task Settlement_delivered_many_times_captures_once()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 200_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 200_000);
         var request = BillingFixture.LeasedCompleted(lease, 30_000);
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => fixture.SendSettlementAsync(request)));
@@ -66,9 +62,7 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task A_request_settled_from_its_hold_is_not_settled_again_from_a_lease()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 200_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 200_000);
         var hold = BillingFixture.Hold(wallet, 50_000, lease.KeyId);
         Assert.Equal(200, (await fixture.HoldAsync(hold)).Status);
         await fixture.SendSettlementAsync(BillingFixture.Completed(hold, 20_000));
@@ -84,9 +78,7 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task A_request_settled_from_a_lease_is_not_settled_again_from_a_hold()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 200_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 200_000);
         var leased = BillingFixture.LeasedCompleted(lease, 20_000);
         await fixture.SendSettlementAsync(leased);
         await fixture.WaitForConsumedAsync(leased.RequestId, 1);
@@ -106,10 +98,8 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task Closing_then_settling_the_spent_part_returns_reserved_to_zero()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
         var key = Guid.NewGuid();
-        var lease = BillingFixture.Lease(wallet, target: 400_000, keyId: key, budget: 5_000_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 400_000, keyId: key, budget: 5_000_000);
         var first = BillingFixture.LeasedCompleted(lease, 30_000);
         var second = BillingFixture.LeasedCompleted(lease, 70_000);
         await fixture.SendSettlementAsync(first);
@@ -131,9 +121,7 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
     [Fact]
     public async Task Cost_beyond_an_open_leases_reserve_is_taken_from_the_available_balance_and_flagged_late()
     {
-        var wallet = await fixture.CreateWalletAsync(1_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 100_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(1_000_000, target: 100_000);
         var request = BillingFixture.LeasedCompleted(lease, 150_000);
 
         await fixture.SendSettlementAsync(request);

@@ -13,34 +13,19 @@ public sealed class EnvelopeSettlementTests(BillingFixture fixture) : IClassFixt
     [Fact]
     public async Task An_envelope_of_leased_and_held_requests_with_duplicates_settles_each_request_once_in_one_transaction()
     {
-        var wallet = await fixture.CreateWalletAsync(10_000_000);
-        var leaseKey = Guid.NewGuid();
-        var holdKey = Guid.NewGuid();
-        var lease = BillingFixture.Lease(wallet, target: 2_000_000, keyId: leaseKey, budget: 5_000_000);
-        await fixture.GrantedLeaseAsync(lease);
-        var holds = Enumerable.Range(0, 8).Select(_ => BillingFixture.Hold(wallet, 100_000, holdKey, budget: 5_000_000)).ToList();
-        foreach (var hold in holds) Assert.Equal(200, (await fixture.HoldAsync(hold)).Status);
-
-        var leased = Enumerable.Range(0, 12).Select(i => BillingFixture.LeasedCompleted(lease, 1_000 + i)).ToList();
-        var held = holds.Select((h, i) => BillingFixture.Completed(h, 10_000 + i)).ToList();
+        var arranged = await fixture.MixedSettlementsAsync(leasedCount: 12, holdCount: 8);
+        var (wallet, leased, held) = (arranged.Wallet, arranged.Leased, arranged.Held);
         // A refused request (no hold, no lease) rides along and is left alone.
         var refused = BillingFixture.Completed(BillingFixture.Hold(wallet, 0), 0) with { Status = 402 };
-        var all = leased.Concat(held).ToList();
+        var all = arranged.All;
         // One leased and one held request twice in the same envelope, the copies interleaved.
         var envelope = all.Append(refused).Append(held[3]).Append(leased[5]).Reverse().ToArray();
 
         await fixture.SendSettlementsAsync(envelope);
         foreach (var m in all) await fixture.WaitForConsumedAsync(m.RequestId, m == held[3] || m == leased[5] ? 2 : 1);
 
-        var leasedCost = leased.Sum(m => m.CostMicros);
-        var heldCost = held.Sum(m => m.CostMicros);
-        Assert.Equal((10_000_000L - leasedCost - heldCost, 2_000_000L - leasedCost), await fixture.WalletAsync(wallet));
-        Assert.Equal(leasedCost, (await fixture.LeaseRowAsync(lease.LeaseId)).Captured);
-        Assert.Equal((leasedCost, 2_000_000L - leasedCost), await fixture.BucketAsync(leaseKey));
-        Assert.Equal((heldCost, 0L), await fixture.BucketAsync(holdKey));
-        var ids = all.Select(m => m.RequestId).ToArray();
-        Assert.Equal((long)all.Count, await fixture.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger_entries WHERE kind = 'capture' AND request_id = ANY($1)", (object)ids));
+        await arranged.AssertEachCapturedOnceAsync(fixture);
+        var ids = arranged.RequestIds;
         Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM ledger_entries WHERE request_id = $1", refused.RequestId));
         // The whole envelope is one settle_requests call: every row a transaction writes carries its one now().
         Assert.Equal(1L, await fixture.ScalarAsync<long>(
@@ -69,9 +54,7 @@ public sealed class EnvelopeSettlementTests(BillingFixture fixture) : IClassFixt
     [Fact]
     public async Task An_envelope_and_the_same_requests_as_single_messages_settle_each_request_once()
     {
-        var wallet = await fixture.CreateWalletAsync(10_000_000);
-        var lease = BillingFixture.Lease(wallet, target: 1_000_000);
-        await fixture.GrantedLeaseAsync(lease);
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(10_000_000, target: 1_000_000);
         var holds = Enumerable.Range(0, 20).Select(_ => BillingFixture.Hold(wallet, 50_000)).ToList();
         foreach (var hold in holds) Assert.Equal(200, (await fixture.HoldAsync(hold)).Status);
         var messages = holds.Select((h, i) => BillingFixture.Completed(h, 1_000 + i))
