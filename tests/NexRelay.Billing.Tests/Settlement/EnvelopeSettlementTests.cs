@@ -75,6 +75,42 @@ public sealed class EnvelopeSettlementTests(BillingFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task An_envelope_beyond_its_lease_captures_what_fits_from_the_lease_and_the_rest_late_once_each()
+    {
+        var (wallet, lease) = await fixture.WalletWithLeaseAsync(10_000_000, target: 300_000);
+        var paid = Enumerable.Range(0, 10).Select(i => BillingFixture.LeasedCompleted(lease, 50_000 + i)).ToList();
+        var free = BillingFixture.LeasedCompleted(lease, 0);
+        var negative = BillingFixture.LeasedCompleted(lease, -7);
+        var envelope = paid.Append(free).Append(negative).ToArray();
+
+        await fixture.SendSettlementsAsync(envelope);
+        foreach (var m in envelope) await fixture.WaitForConsumedAsync(m.RequestId, 1);
+
+        // Billing settles in request id order: the costs that fit in the lease's 0.3 USD come from it, the one that crosses
+        // the line takes the lease's rest plus a late part, and every later one is collected late from the balance.
+        var running = 0L;
+        var late = paid.OrderBy(m => m.RequestId, StringComparer.Ordinal).Count(m => (running += m.CostMicros) > 300_000);
+        Assert.InRange(late, 4, 5);
+        var cost = paid.Sum(m => m.CostMicros);
+        Assert.Equal((10_000_000L - cost, 0L), await fixture.WalletAsync(wallet));
+        Assert.Equal((300_000L, 300_000L, 300_000L, "open"), await fixture.LeaseRowAsync(lease.LeaseId));
+        Assert.Equal((cost, 0L), await fixture.BucketAsync(lease.KeyId));
+        var ids = envelope.Select(m => m.RequestId).ToArray();
+        Assert.Equal((long)paid.Count, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM ledger_entries WHERE kind = 'capture' AND request_id = ANY($1)", (object)ids));
+        Assert.Equal((long)late, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM ledger_entries WHERE kind = 'capture' AND 'late' = ANY(flags) AND request_id = ANY($1)", (object)ids));
+        Assert.Equal((long)envelope.Length, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM processed_messages WHERE message_id = ANY($1)", (object)ids.Select(id => "settle:" + id).ToArray()));
+
+        // Delivered again, nothing moves.
+        await fixture.SendSettlementsAsync(envelope);
+        foreach (var m in envelope) await fixture.WaitForConsumedAsync(m.RequestId, 2);
+        Assert.Equal((10_000_000L - cost, 0L), await fixture.WalletAsync(wallet));
+        Assert.Equal(300_000L, (await fixture.LeaseRowAsync(lease.LeaseId)).Captured);
+    }
+
+    [Fact]
     public async Task A_published_envelope_reaches_the_settlement_queue_through_its_message_type_binding()
     {
         // Nothing to settle (no hold, no lease), so any other billing service bound to the same exchange changes nothing.
