@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 
@@ -168,37 +169,17 @@ public sealed partial class CreditLeases(IHttpClientFactory httpClientFactory, I
     }
 
     /// <summary>POST with the hold client's per-attempt timeout and retries; 404 on close means billing never had the lease.</summary>
-    private async Task<TResponse?> PostAsync<TRequest, TResponse>(string path, TRequest body,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestType, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseType)
-        where TResponse : class
-    {
-        var settings = holdOptions.Value;
-        var client = httpClientFactory.CreateClient(HttpHoldService.HttpClientName);
-        Exception? lastError = null;
-        for (var attempt = 1; attempt <= settings.MaxAttempts; attempt++)
-        {
-            if (attempt > 1) await Task.Delay(50);
-            using var timeout = new CancellationTokenSource(settings.AttemptTimeoutMilliseconds);
-            try
+    private Task<TResponse?> PostAsync<TRequest, TResponse>(string path, TRequest body, JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType)
+        where TResponse : class =>
+        BillingCall.PostAsync(httpClientFactory.CreateClient(HttpHoldService.HttpClientName), holdOptions.Value, path, body, requestType,
+            async (response, token) =>
             {
-                using var response = await client.PostAsJsonAsync(path, body, requestType, timeout.Token);
                 if (response.StatusCode == HttpStatusCode.NotFound) return null;
-                if (response.IsSuccessStatusCode) return await response.Content.ReadFromJsonAsync(responseType, timeout.Token);
-                if ((int)response.StatusCode < 500)
-                    throw new BillingUnavailableException($"Billing rejected {path} with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(timeout.Token)}");
-                lastError = new HttpRequestException($"Billing answered {(int)response.StatusCode}.", null, response.StatusCode);
-            }
-            catch (OperationCanceledException ex)
-            {
-                lastError = new TimeoutException($"Billing did not answer within {settings.AttemptTimeoutMilliseconds} ms.", ex);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or JsonException or Polly.ExecutionRejectedException)
-            {
-                lastError = ex;
-            }
-        }
-        throw new BillingUnavailableException($"Billing is unavailable: {path} failed after {settings.MaxAttempts} attempt(s).", lastError);
-    }
+                if (response.IsSuccessStatusCode) return await response.Content.ReadFromJsonAsync(responseType, token);
+                throw new BillingUnavailableException($"Billing rejected {path} with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+            },
+            path, attemptFailed: null, CancellationToken.None);
 
     /// <summary>Per key: the open lease and a single-flight opener, so a burst of requests takes one lease, not one each.</summary>
     private sealed class KeySlot
