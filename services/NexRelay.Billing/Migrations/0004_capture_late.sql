@@ -90,10 +90,9 @@ BEGIN
     o_held := h.amount;
     o_clamped := o_clamped OR v_cost > h.amount;
     v_cost := least(v_cost, h.amount);
-    -- 0002 locked these two rows FOR UPDATE; kept, so this migration changes no locking (capture_late's FOR NO KEY UPDATE,
-    -- as everywhere else, then finds them already locked).
-    PERFORM 1 FROM key_budgets b WHERE b.key_id = h.key_id AND b.period_key = h.budget_period_key FOR UPDATE;
-    PERFORM 1 FROM wallets w WHERE w.id = h.wallet_id FOR UPDATE;
+    -- 0002 locked the bucket and the wallet FOR UPDATE here, the one place that did: that lock also waits for the KEY
+    -- SHARE a concurrent insert of a hold, lease or ledger row takes on its wallet, a deadlock waiting to happen.
+    -- capture_late locks both FOR NO KEY UPDATE, bucket then wallet, as every other path does.
     SELECT c.o_collected, c.o_flags INTO o_captured, v_flags
     FROM capture_late(h.wallet_id, h.key_id, h.budget_period_key, h.budget_limit, v_cost, o_clamped) c;
 
