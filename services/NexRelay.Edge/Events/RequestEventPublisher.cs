@@ -7,13 +7,19 @@ namespace NexRelay.Edge.Events;
 
 /// <summary>
 /// Publishes <see cref="RequestCompleted"/> off the request path: <see cref="Publish"/> only enqueues; a background loop
-/// publishes what has queued up within <c>Edge:EventLinger</c> (up to 100 events) as one <see cref="RequestsCompleted"/>
-/// message with publisher confirms — one message per request would make RabbitMQ, billing and logging the busiest processes. An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
+/// publishes what has queued up within <c>Edge:EventLinger</c> (up to 64 events) as one <see cref="RequestsCompleted"/>
+/// message with publisher confirms — one message per request would make RabbitMQ, billing and logging the busiest processes.
+/// An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
 /// which is replayed periodically and emptied only after confirmed publishes. At-least-once: consumers dedupe by request id.
 /// </summary>
 internal sealed partial class RequestEventPublisher : BackgroundService, IRequestEventPublisher
 {
-    private const int BatchSize = 100;
+    /// <summary>
+    /// An event is ~1 KB of JSON, so 64 keep a message body under the 85,000 bytes where .NET allocates on the large-object
+    /// heap: at 100 every body went there (in the edge, billing and logging), and its churn was most of the edge's growth
+    /// in memory under load.
+    /// </summary>
+    private const int BatchSize = 64;
 
     private readonly Channel<RequestCompleted> _channel;
     private readonly IPublishEndpoint _bus;

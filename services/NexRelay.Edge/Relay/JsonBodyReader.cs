@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NexRelay.Edge.Errors;
@@ -7,21 +8,50 @@ namespace NexRelay.Edge.Relay;
 /// <summary>Reads a request body as one JSON object, refusing it (413) past the configured size before parsing.</summary>
 internal static class JsonBodyReader
 {
+    /// <summary>
+    /// Parses straight from Kestrel's pipe buffers: no copy of the body and no per-request buffer (the copy through a
+    /// MemoryStream was the edge's largest allocation per request). Examining without consuming is safe for any size:
+    /// Kestrel's input limits are soft for a reader that has examined everything (dotnet/aspnetcore#8105).
+    /// </summary>
     public static async Task<(JsonObject? Body, EdgeError? Error)> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        var pipe = request.BodyReader;
+        while (true)
         {
-            if (buffer.Length + read > maxBytes) return (null, TooLarge(maxBytes));
-            buffer.Write(chunk, 0, read);
+            var result = await pipe.ReadAsync(ct);
+            var buffer = result.Buffer;
+            if (buffer.Length > maxBytes)
+            {
+                pipe.AdvanceTo(buffer.End);
+                return (null, TooLarge(maxBytes));
+            }
+            if (result.IsCompleted)
+            {
+                try
+                {
+                    return Parse(buffer);
+                }
+                finally
+                {
+                    pipe.AdvanceTo(buffer.End);
+                }
+            }
+            // Nothing consumed, everything examined: the next read returns once more of the body has arrived.
+            pipe.AdvanceTo(buffer.Start, buffer.End);
         }
-        if (buffer.Length == 0) return (null, EdgeError.BadRequest("The request body is empty: send a JSON object."));
+    }
+
+    private static (JsonObject? Body, EdgeError? Error) Parse(ReadOnlySequence<byte> body)
+    {
+        if (body.IsEmpty) return (null, EdgeError.BadRequest("The request body is empty: send a JSON object."));
         try
         {
-            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is JsonObject obj
+            var reader = new Utf8JsonReader(body);
+            var node = JsonNode.Parse(ref reader);
+            // Anything but whitespace after the value (a second value, stray characters) makes Read throw.
+            if (reader.Read()) throw new JsonException("More than one JSON value in the body.");
+            return node is JsonObject obj
                 ? (obj, null)
                 : (null, EdgeError.BadRequest("The request body must be a JSON object."));
         }

@@ -31,15 +31,23 @@ public sealed class Deliveries
     /// <summary>Messages (envelopes or single events) that carried at least one of this test's events.</summary>
     public int Messages => Volatile.Read(ref _messages);
 
+    private int _largest;
+
+    /// <summary>The most of this test's events one message carried.</summary>
+    public int LargestMessage => Volatile.Read(ref _largest);
+
     public void RecordMessage(IEnumerable<string> requestIds)
     {
-        var mine = false;
+        var mine = 0;
         foreach (var id in requestIds)
         {
-            mine |= id.StartsWith(Prefix, StringComparison.Ordinal);
+            if (id.StartsWith(Prefix, StringComparison.Ordinal)) mine++;
             Record(id);
         }
-        if (mine) Interlocked.Increment(ref _messages);
+        if (mine == 0) return;
+        Interlocked.Increment(ref _messages);
+        int seen;
+        while ((seen = Volatile.Read(ref _largest)) < mine && Interlocked.CompareExchange(ref _largest, mine, seen) != seen) { }
     }
 
     public async Task WaitForAsync(IEnumerable<string> ids, TimeSpan timeout)

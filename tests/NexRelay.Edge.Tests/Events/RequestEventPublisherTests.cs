@@ -55,6 +55,24 @@ public sealed class RequestEventPublisherTests : IDisposable
         await publisher.StopAsync();
     }
 
+    [Fact]
+    public async Task A_burst_of_events_travels_in_envelopes_of_at_most_64()
+    {
+        var deliveries = new Deliveries();
+        using var consumer = await EventHosts.StartConsumerAsync(deliveries);
+        using var publisher = await EventHosts.StartPublisherAsync(TestInfrastructure.RabbitMq, _spool);
+        var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+
+        // 64 events of ~1 KB keep a message body under .NET's large-object threshold (85,000 bytes).
+        var ids = Enumerable.Range(0, 300).Select(i => $"{deliveries.Prefix}{i}").ToList();
+        foreach (var id in ids) events.Publish(EventHosts.Event(id));
+
+        await deliveries.WaitForAsync(ids, TimeSpan.FromSeconds(30));
+        Assert.Equal(64, deliveries.LargestMessage);
+        Assert.InRange(deliveries.Messages, 5, 10);
+        await publisher.StopAsync();
+    }
+
     [Theory]
     [InlineData(10_000)]
     [InlineData(10)] // most events overflow the buffer and go straight to the spool
