@@ -3,6 +3,7 @@
 # peer gateway (Portkey's open-source gateway), side by side in the same run. See bench/README.md.
 #   bench/run.sh            full run (~8 min): writes bench/results/latest.md
 #   bench/run.sh --smoke    a few seconds of tiny load per path, books still checked; exits non-zero on any failure
+#   bench/run.sh --serve    the same stack, a funded key and no load: for profiling (dotnet-trace, dotnet-counters) by hand
 # Everything listens on 127.0.0.1, every load is bounded in time, and everything started here is stopped on exit.
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,8 +11,9 @@ ROOT="$(cd "$BENCH/.." && pwd)"
 MODE=full
 case "${1:-}" in
   --smoke) MODE=smoke ;;
+  --serve) MODE=serve ;;
   "") ;;
-  *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [--smoke|--serve]" >&2; exit 2 ;;
 esac
 WORK="$BENCH/.work"; OUT="$WORK/out-$MODE"
 mkdir -p "$OUT"; RESULTS="$OUT/results.jsonl"; : > "$RESULTS"
@@ -23,7 +25,7 @@ STARTED_AT=$(date +%s)
 if [ "$MODE" = smoke ]; then
   WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=0; SLOW_RUN=0; JIT_WARMUP=1
 else
-  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1; JIT_WARMUP=15
+  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1; JIT_WARMUP=30
 fi
 CREDIT=1000
 
@@ -139,6 +141,18 @@ printf '%s' '{"model":"gpt-5.4","messages":[{"role":"user","content":"Say hello 
 printf '%s' '{"model":"bench-50ms","messages":[{"role":"user","content":"Say hello in one short line"}],"max_tokens":16}' > "$OUT/openai-50ms.json"
 printf '%s' '{"model":"gpt-5.4","max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}' > "$OUT/anthropic.json"
 
+if [ "$MODE" = serve ]; then
+  # Written before the wait so a script can source it; Ctrl+C (or kill) stops everything started here.
+  sw="$(node "$BENCH/js/admin.mjs" setup "$EDGE" "$NEXRELAY_ADMIN_TOKEN" 1 "$CREDIT" serve)"
+  { echo "EDGE=$EDGE"; echo "SIM=$SIM"; echo "PORTKEY=$PORTKEY"; echo "EDGE_PID=$EDGE_PID"; echo "ADMIN_TOKEN=$NEXRELAY_ADMIN_TOKEN"
+    echo "KEY=$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$sw")"
+    echo "BODY=$OUT/openai.json"; } > "$OUT/serve.env"
+  log "serving; settings in $OUT/serve.env, e.g.:"
+  log "  set -a; . $OUT/serve.env; set +a; BENCH_BODY_FILE=\$BODY BENCH_KEYS=\$KEY wrk -t1 -c16 -d30s -s $BENCH/lua/load.lua \$EDGE/api/v1/chat/completions"
+  wait "$apphost_pid" || true
+  exit 0
+fi
+
 # wrk_run <seconds> <connections> <paced 0|1> <url> <body> <headers> <keys> <key header> → the BENCH_RESULT json
 wrk_run() {
   local out
@@ -191,7 +205,9 @@ run_paths() { # section body-direct-url nexrelay-body direct-url portkey-custom-
 }
 
 # Every process starts cold (JIT, connection pools, caches): one discarded round of load per path first, so the first
-# measured row is not the only one that pays for it.
+# measured row is not the only one that pays for it. 30 s per path, because .NET's tiered JIT keeps recompiling hot
+# methods in the background for ~40 s of load on two busy cores (a profile at 15 s still showed a fifth of the edge's CPU
+# in the JIT), and the edge gets two of these rounds (OpenAI and Claude formats).
 log "warming every path (${JIT_WARMUP}s each, discarded)"
 warm_wallet="$(new_wallets 1 warm)"
 warm_key="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$warm_wallet")"
