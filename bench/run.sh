@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NexRelay benchmark: the simulated provider called directly (the floor), NexRelay's edge on the full prepaid path, and a
 # peer gateway (Portkey's open-source gateway), side by side in the same run. See bench/README.md.
-#   bench/run.sh            full run (~8 min): writes bench/results/latest.md
+#   bench/run.sh            full run (~10 min): writes bench/results/latest.md
 #   bench/run.sh --smoke    a few seconds of tiny load per path, books still checked; exits non-zero on any failure
 #   bench/run.sh --serve    the same stack, a funded key and no load: for profiling (dotnet-trace, dotnet-counters) by hand
 # Everything listens on 127.0.0.1, every load is bounded in time, and everything started here is stopped on exit.
