@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using NexRelay.Contracts.Billing;
 using NexRelay.Edge.Holds;
@@ -11,12 +14,14 @@ public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<Bi
 
     public Task DisposeAsync() => fixture.AssertInvariantsAsync();
 
-    private IHost EdgeHost(long targetMicros = 1_000_000, int minimumRequests = 16, int idleMs = 60_000)
+    private IHost EdgeHost(long targetMicros = 1_000_000, int minimumRequests = 16, int idleMs = 60_000, string? billing = null,
+        int attemptTimeoutMs = 1500)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["services:billing:http:0"] = fixture.BaseAddress.GetLeftPart(UriPartial.Authority),
+            ["services:billing:http:0"] = billing ?? fixture.BaseAddress.GetLeftPart(UriPartial.Authority),
+            ["Holds:AttemptTimeoutMilliseconds"] = attemptTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Holds:Leases:TargetMicros"] = targetMicros.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Holds:Leases:MinimumRequests"] = minimumRequests.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Holds:Leases:IdleReturnMilliseconds"] = idleMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -35,6 +40,50 @@ public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<Bi
         AmountMicros = amount,
         BudgetMicros = budget,
     };
+
+    [Fact]
+    public async Task Unreachable_billing_fails_a_lease_fast_with_BillingUnavailableException()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now
+        using var host = EdgeHost(billing: $"http://127.0.0.1:{port}", attemptTimeoutMs: 500);
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+        var watch = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<BillingUnavailableException>(() => leases.TryReserveAsync(Request(Guid.NewGuid(), Guid.NewGuid(), 10)).AsTask());
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        // Billing may have granted it before the answer was lost: kept, retired and empty, for the sweep to close at zero.
+        var orphan = Assert.Single(leases.Live);
+        Assert.Equal((true, 0L, 0L), (orphan.Retired, orphan.GrantedMicros, orphan.SpentMicros));
+    }
+
+    [Fact]
+    public async Task Billing_that_accepts_but_never_answers_fails_a_lease_with_a_timeout()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        using var host = EdgeHost(billing: $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}", attemptTimeoutMs: 300);
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+        var watch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<BillingUnavailableException>(() => leases.TryReserveAsync(Request(Guid.NewGuid(), Guid.NewGuid(), 10)).AsTask());
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        Assert.IsType<TimeoutException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task A_wallet_billing_does_not_know_gets_no_lease_and_no_error()
+    {
+        using var host = EdgeHost();
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+
+        Assert.Null(await leases.TryReserveAsync(Request(Guid.NewGuid(), Guid.NewGuid(), 10)));
+        Assert.Empty(leases.Live);
+    }
 
     [Fact]
     public async Task A_burst_of_requests_takes_one_lease_and_holds_in_memory_against_it()
