@@ -22,6 +22,14 @@ internal static class ForwardedCall
         return message;
     }
 
+    /// <summary>
+    /// The internal service could not answer: unreachable, or no answer within the resilience handler's timeouts (its open
+    /// breaker too). The caller answers 503, never a 500; a client that left is not one of these.
+    /// </summary>
+    public static bool IsUnavailable(Exception ex, HttpContext http) =>
+        !http.Response.HasStarted && (ex is HttpRequestException or Polly.ExecutionRejectedException
+            || ex is TaskCanceledException && !http.RequestAborted.IsCancellationRequested);
+
     public static async Task CopyResponseAsync(HttpResponseMessage response, HttpContext http)
     {
         http.Response.StatusCode = (int)response.StatusCode;

@@ -39,9 +39,7 @@ internal static class AdminApi
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
             await ForwardedCall.CopyResponseAsync(response, http);
         }
-        // Unreachable, or no answer within the resilience handler's timeouts (its open breaker too): a clean 503, never a 500.
-        catch (Exception ex) when (!http.Response.HasStarted && (ex is HttpRequestException or Polly.ExecutionRejectedException
-            || ex is TaskCanceledException && !http.RequestAborted.IsCancellationRequested))
+        catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
             loggers.CreateLogger("NexRelay.Edge.Admin").LogWarning("Admin call to {Service} failed: {Error}", owner, ex.Message);
             await TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: "https://nexrelay.dev/problems/service-unavailable",

@@ -109,8 +109,7 @@ internal static class SelfServiceApi
             }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
-        catch (Exception ex) when (!http.Response.HasStarted && (ex is HttpRequestException or Polly.ExecutionRejectedException
-            || ex is TaskCanceledException && !http.RequestAborted.IsCancellationRequested))
+        catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
             await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(ErrorKind.Unavailable, "The logging service is unreachable; try again shortly.", "logs_unavailable"));
         }
