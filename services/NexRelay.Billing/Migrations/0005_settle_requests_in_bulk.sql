@@ -11,10 +11,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     i int;
     n int := coalesce(array_length(p_request_ids, 1), 0);
-    v_done_idx int[];
-    v_done_wallet uuid[];
-    v_done_cost bigint[];
-    v_done_clamped boolean[];
     v_wallet uuid[];
     v_cost bigint[];
     v_clamped boolean[];
@@ -90,18 +86,11 @@ BEGIN
         ORDER BY d.wallet_id, d.idx
         RETURNING 1
     )
-    SELECT array_agg(d.idx), array_agg(d.wallet_id), array_agg(d.cost), array_agg(d.clamped)
-    INTO v_done_idx, v_done_wallet, v_done_cost, v_done_clamped
-    FROM done d; -- the data-modifying parts run to completion whether read or not
-
-    v_wallet := array_fill(NULL::uuid, ARRAY[greatest(n, 1)]);
-    v_cost := array_fill(NULL::bigint, ARRAY[greatest(n, 1)]);
-    v_clamped := array_fill(NULL::boolean, ARRAY[greatest(n, 1)]);
-    FOR i IN 1 .. coalesce(array_length(v_done_idx, 1), 0) LOOP
-        v_wallet[v_done_idx[i]] := v_done_wallet[i];
-        v_cost[v_done_idx[i]] := v_done_cost[i];
-        v_clamped[v_done_idx[i]] := v_done_clamped[i];
-    END LOOP;
+    -- One slot per item, NULL where the item was not settled here. The data-modifying parts run to completion whether
+    -- read or not.
+    SELECT array_agg(d.wallet_id ORDER BY g.i), array_agg(d.cost ORDER BY g.i), array_agg(d.clamped ORDER BY g.i)
+    INTO v_wallet, v_cost, v_clamped
+    FROM generate_series(1, n) AS g(i) LEFT JOIN done d ON d.idx = g.i;
 
     FOR i IN 1 .. n LOOP
         o_index := i;
