@@ -33,6 +33,16 @@ log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 sim_pid=""; apphost_pid=""; portkey_pid=""; infra_started=""
+# The processes the AppHost started (DCP, dashboard, services): they inherit this run's admin token, unique per run.
+stack_pids() {
+  local f pid
+  [ -n "${NEXRELAY_ADMIN_TOKEN:-}" ] || return 0
+  for f in $(grep -lsz "^NEXRELAY_ADMIN_TOKEN=$NEXRELAY_ADMIN_TOKEN\$" /proc/[0-9]*/environ 2>/dev/null); do
+    pid="${f#/proc/}"; pid="${pid%/environ}"
+    [ "$pid" != "$$" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qE 'net10\.0/NexRelay\.|NexRelay\.[A-Za-z]+\.csproj|/dcp |Aspire\.Dashboard' && echo "$pid"
+  done
+  return 0
+}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -40,6 +50,14 @@ cleanup() {
     kill -INT "$apphost_pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$apphost_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$apphost_pid" 2>/dev/null || true
+  fi
+  # DCP can take ~40 s to stop the services of a stopped AppHost: a run started right after would find its ports taken.
+  local stray
+  for _ in $(seq 1 25); do stray="$(stack_pids)"; [ -z "$stray" ] && break; sleep 0.2; done
+  if [ -n "$stray" ]; then
+    kill -TERM $stray 2>/dev/null || true
+    for _ in $(seq 1 50); do stray="$(stack_pids)"; [ -z "$stray" ] && break; sleep 0.2; done
+    [ -z "$stray" ] || kill -KILL $stray 2>/dev/null || true
   fi
   for pid in "$portkey_pid" "$sim_pid"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   [ -n "$infra_started" ] && "$ROOT/scripts/infra.sh" stop bench || true
