@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using NexRelay.Edge.Relay;
+
+namespace NexRelay.Edge.Tests.Relay;
+
+/// <summary>What the upstream HttpClient sends a provider, read off the wire by a raw socket server.</summary>
+public sealed class UpstreamHttpClientTests
+{
+    [Fact]
+    public async Task Upstream_calls_carry_no_trace_context_while_other_clients_do()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddUpstreamHttpClient();
+        services.AddHttpClient("internal");
+        await using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("NexRelay.Edge.Tests");
+        using var relay = source.StartActivity("relay");
+        Assert.NotNull(relay);
+
+        var upstream = await HeadersSentAsync(factory.CreateClient(UpstreamClient.HttpClientName));
+        var internalCall = await HeadersSentAsync(factory.CreateClient("internal"));
+
+        Assert.Contains("traceparent:", internalCall, StringComparison.OrdinalIgnoreCase); // the control: propagation is on
+        Assert.DoesNotContain("traceparent:", upstream, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(relay.TraceId.ToString(), upstream, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends one POST to a one-shot local server and returns the request head exactly as it arrived.</summary>
+    private static async Task<string> HeadersSentAsync(HttpClient client)
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var port = ((IPEndPoint)server.LocalEndpoint).Port;
+        var received = Task.Run(async () =>
+        {
+            using var socket = await server.AcceptSocketAsync();
+            var head = new StringBuilder();
+            var buffer = new byte[4096];
+            while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var n = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                if (n == 0) break;
+                head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8.ToArray(), SocketFlags.None);
+            return head.ToString();
+        });
+        using var response = await client.PostAsync($"http://127.0.0.1:{port}/v1/chat/completions", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await received.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
