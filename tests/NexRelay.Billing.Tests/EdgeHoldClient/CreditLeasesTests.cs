@@ -76,6 +76,67 @@ public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<Bi
     }
 
     [Fact]
+    public async Task A_5xx_from_billing_is_retried_and_the_lease_opens_on_the_next_attempt()
+    {
+        await using var billing = await ScriptedBilling.StartAsync(fixture.BaseAddress, ScriptedBilling.Answer(HttpStatusCode.ServiceUnavailable));
+        using var host = EdgeHost(targetMicros: 1_000_000, billing: billing.Url);
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+        var wallet = await fixture.CreateWalletAsync(10_000_000);
+
+        var lease = await leases.TryReserveAsync(Request(wallet, Guid.NewGuid(), 1_000));
+
+        Assert.NotNull(lease);
+        Assert.Equal(["/internal/leases", "/internal/leases"], billing.Calls);
+        Assert.Equal((10_000_000L, 1_000_000L), await fixture.WalletAsync(wallet));
+        Assert.Equal(1_000_000, lease.GrantedMicros);
+    }
+
+    [Fact]
+    public async Task A_4xx_from_billing_fails_the_lease_without_a_retry_and_leaves_nothing_reserved()
+    {
+        await using var billing = await ScriptedBilling.StartAsync(fixture.BaseAddress,
+            ScriptedBilling.Answer(HttpStatusCode.BadRequest, """{"title":"bad lease request"}"""));
+        using var host = EdgeHost(billing: billing.Url);
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+        var wallet = await fixture.CreateWalletAsync(10_000_000);
+
+        var error = await Assert.ThrowsAsync<BillingUnavailableException>(() => leases.TryReserveAsync(Request(wallet, Guid.NewGuid(), 1_000)).AsTask());
+
+        Assert.Contains("400", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bad lease request", error.Message, StringComparison.Ordinal);
+        Assert.Single(billing.Calls);
+        // Closing the lease of unknown outcome (billing never had it) is answered by the real billing: nothing to release.
+        await leases.SweepAsync(retireAll: false, CancellationToken.None);
+        Assert.Empty(leases.Live);
+        Assert.Equal((10_000_000L, 0L), await fixture.WalletAsync(wallet));
+    }
+
+    [Fact]
+    public async Task A_lease_close_that_meets_a_5xx_is_retried_by_the_next_sweep()
+    {
+        // Opening is forwarded; both attempts of the first close fail; the next sweep's close is forwarded.
+        await using var billing = await ScriptedBilling.StartAsync(fixture.BaseAddress, null,
+            ScriptedBilling.Answer(HttpStatusCode.InternalServerError), ScriptedBilling.Answer(HttpStatusCode.BadGateway));
+        using var host = EdgeHost(targetMicros: 1_000_000, billing: billing.Url);
+        var leases = host.Services.GetRequiredService<CreditLeases>();
+        var wallet = await fixture.CreateWalletAsync(10_000_000);
+        var key = Guid.NewGuid();
+        var lease = (await leases.TryReserveAsync(Request(wallet, key, 5_000)))!;
+        leases.Complete(lease, 5_000, 2_000);
+        leases.Retire(key);
+
+        await leases.SweepAsync(retireAll: false, CancellationToken.None);
+        Assert.False(lease.Closed);
+        Assert.Equal((10_000_000L, 1_000_000L), await fixture.WalletAsync(wallet));
+
+        await leases.SweepAsync(retireAll: false, CancellationToken.None);
+        Assert.True(lease.Closed);
+        Assert.Empty(leases.Live);
+        Assert.Equal(4, billing.Calls.Count);
+        Assert.Equal((10_000_000L, 2_000L), await fixture.WalletAsync(wallet));
+    }
+
+    [Fact]
     public async Task A_wallet_billing_does_not_know_gets_no_lease_and_no_error()
     {
         using var host = EdgeHost();
