@@ -58,6 +58,21 @@ public sealed class HttpHoldServiceTests(BillingFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_5xx_from_billing_is_retried_and_the_hold_is_granted_on_the_next_attempt()
+    {
+        await using var billing = await ScriptedBilling.StartAsync(fixture.BaseAddress, ScriptedBilling.Answer(HttpStatusCode.BadGateway));
+        using var host = EdgeHost(billing.Url);
+        var holds = host.Services.GetRequiredService<IHoldService>();
+        var wallet = await fixture.CreateWalletAsync(150_000);
+
+        var granted = await holds.HoldAsync(BillingFixture.Hold(wallet, 100_000), CancellationToken.None);
+
+        Assert.True(granted.Granted);
+        Assert.Equal(2, billing.Calls.Count);
+        Assert.Equal((150_000L, 100_000L), await fixture.WalletAsync(wallet));
+    }
+
+    [Fact]
     public async Task Unreachable_billing_fails_fast_with_BillingUnavailableException()
     {
         using var host = EdgeHost($"http://127.0.0.1:{UnusedPort()}", attemptTimeoutMs: 500);
