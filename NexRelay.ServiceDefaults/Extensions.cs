@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -55,6 +56,12 @@ public static class Extensions
                     !ctx.Request.Path.StartsWithSegments(HealthEndpointPath) && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation()
                 .SetSampler(TraceSampler(builder.Configuration)));
+
+        // OpenTelemetry's HttpClient instrumentation injects trace headers itself whenever its default propagator is anything
+        // but W3C trace context alone, overriding each HttpClient's own ActivityHeadersPropagator (the edge's upstream client
+        // sends none: our trace ids are not a provider's business). With trace context alone it leaves propagation to the
+        // runtime, per client; traceparent and tracestate still flow between our services.
+        Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using NexRelay.Edge.Relay;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.Edge.Tests.Relay;
 
@@ -13,21 +15,16 @@ public sealed class UpstreamHttpClientTests
     [Fact]
     public async Task Upstream_calls_carry_no_trace_context_while_other_clients_do()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddUpstreamHttpClient();
-        services.AddHttpClient("internal");
-        await using var provider = services.BuildServiceProvider();
-        var factory = provider.GetRequiredService<IHttpClientFactory>();
+        // As the edge runs: service defaults (OpenTelemetry tracing with HttpClient instrumentation, every trace sampled).
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddServiceDefaults();
+        builder.Services.AddUpstreamHttpClient();
+        builder.Services.AddHttpClient("internal");
+        using var host = builder.Build();
+        await host.StartAsync();
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
 
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var source = new ActivitySource("NexRelay.Edge.Tests");
-        using var relay = source.StartActivity("relay");
+        using var relay = NexRelayTelemetry.ActivitySource.StartActivity("relay");
         Assert.NotNull(relay);
 
         var upstream = await HeadersSentAsync(factory.CreateClient(UpstreamClient.HttpClientName));
@@ -36,6 +33,7 @@ public sealed class UpstreamHttpClientTests
         Assert.Contains("traceparent:", internalCall, StringComparison.OrdinalIgnoreCase); // the control: propagation is on
         Assert.DoesNotContain("traceparent:", upstream, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(relay.TraceId.ToString(), upstream, StringComparison.Ordinal);
+        await host.StopAsync();
     }
 
     /// <summary>Sends one POST to a one-shot local server and returns the request head exactly as it arrived.</summary>
