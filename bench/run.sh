@@ -18,8 +18,8 @@ esac
 WORK="$BENCH/.work"; OUT="$WORK/out-$MODE"
 mkdir -p "$OUT"; RESULTS="$OUT/results.jsonl"; : > "$RESULTS"
 PORT_BASE="${BENCH_PORT_BASE:-57500}"
-SIM_PORT=$((PORT_BASE + 1)); PORTKEY_PORT=$((PORT_BASE + 2)); EDGE_PORT=$((PORT_BASE + 80))
-SIM="http://127.0.0.1:$SIM_PORT"; PORTKEY="http://127.0.0.1:$PORTKEY_PORT"; EDGE="http://127.0.0.1:$EDGE_PORT"
+SIM_PORT=$((PORT_BASE + 1)); PORTKEY_PORT=$((PORT_BASE + 2)); HOP_PORT=$((PORT_BASE + 3)); EDGE_PORT=$((PORT_BASE + 80))
+SIM="http://127.0.0.1:$SIM_PORT"; PORTKEY="http://127.0.0.1:$PORTKEY_PORT"; HOP="http://127.0.0.1:$HOP_PORT"; EDGE="http://127.0.0.1:$EDGE_PORT"
 STARTED_AT=$(date +%s)
 
 if [ "$MODE" = smoke ]; then
@@ -32,7 +32,7 @@ CREDIT=1000
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-sim_pid=""; apphost_pid=""; portkey_pid=""; infra_started=""
+sim_pid=""; hop_pid=""; apphost_pid=""; portkey_pid=""; infra_started=""
 # The processes the AppHost started (DCP, dashboard, services): they inherit this run's admin token, unique per run.
 stack_pids() {
   local f pid
@@ -59,7 +59,7 @@ cleanup() {
     for _ in $(seq 1 50); do stray="$(stack_pids)"; [ -z "$stray" ] && break; sleep 0.2; done
     [ -z "$stray" ] || kill -KILL $stray 2>/dev/null || true
   fi
-  for pid in "$portkey_pid" "$sim_pid"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "$portkey_pid" "$hop_pid" "$sim_pid"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   [ -n "$infra_started" ] && "$ROOT/scripts/infra.sh" stop bench || true
   exit "$rc"
 }
@@ -87,7 +87,8 @@ if [ ! -f "$PORTKEY_START" ]; then
 fi
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building (Release)…"
-  (cd "$ROOT" && dotnet build NexRelay.AppHost -c Release -v quiet -nologo >"$OUT/build.log" 2>&1) || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
+  (cd "$ROOT" && dotnet build NexRelay.AppHost -c Release -v quiet -nologo >"$OUT/build.log" 2>&1 \
+    && dotnet build bench/hop -c Release -v quiet -nologo >>"$OUT/build.log" 2>&1) || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
 fi
 
 # ---- servers ------------------------------------------------------------------------------------------------------
@@ -102,6 +103,10 @@ log "starting the simulated provider on $SIM"
 Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production \
   dotnet "$ROOT/services/NexRelay.SimulatedProvider/bin/Release/net10.0/NexRelay.SimulatedProvider.dll" --urls "$SIM" >"$OUT/sim.log" 2>&1 &
 sim_pid=$!
+
+log "starting the bare hop on $HOP"
+dotnet "$BENCH/hop/bin/Release/net10.0/NexRelay.Bench.Hop.dll" --urls "$HOP" --upstream "$SIM/v1/chat/completions" >"$OUT/hop.log" 2>&1 &
+hop_pid=$!
 
 if [ -f "$PORTKEY_START" ]; then
   log "starting the peer gateway on $PORTKEY"
@@ -143,6 +148,7 @@ done
 apphost_pid=$!
 
 wait_http "$SIM/health" 60 "$sim_pid" || { tail -n 20 "$OUT/sim.log" >&2; die "the simulated provider did not start"; }
+wait_http "$HOP/" 60 "$hop_pid" || { tail -n 20 "$OUT/hop.log" >&2; die "the bare hop did not start"; }
 if [ -n "$portkey_pid" ]; then wait_http "$PORTKEY/" 60 "$portkey_pid" || { tail -n 20 "$OUT/portkey.log" >&2; die "the peer gateway did not start"; }; fi
 for _ in $(seq 1 600); do
   kill -0 "$apphost_pid" 2>/dev/null || { tail -n 40 "$OUT/apphost.log" >&2; die "the AppHost exited"; }
@@ -162,7 +168,7 @@ printf '%s' '{"model":"gpt-5.4","max_tokens":16,"messages":[{"role":"user","cont
 if [ "$MODE" = serve ]; then
   # Written before the wait so a script can source it; Ctrl+C (or kill) stops everything started here.
   sw="$(node "$BENCH/js/admin.mjs" setup "$EDGE" "$NEXRELAY_ADMIN_TOKEN" 1 "$CREDIT" serve)"
-  { echo "EDGE=$EDGE"; echo "SIM=$SIM"; echo "PORTKEY=$PORTKEY"; echo "EDGE_PID=$EDGE_PID"; echo "ADMIN_TOKEN=$NEXRELAY_ADMIN_TOKEN"
+  { echo "EDGE=$EDGE"; echo "SIM=$SIM"; echo "PORTKEY=$PORTKEY"; echo "HOP=$HOP"; echo "EDGE_PID=$EDGE_PID"; echo "ADMIN_TOKEN=$NEXRELAY_ADMIN_TOKEN"
     echo "KEY=$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$sw")"
     echo "BODY=$OUT/openai.json"; } > "$OUT/serve.env"
   log "serving; settings in $OUT/serve.env, e.g.:"
@@ -217,6 +223,7 @@ run_paths() { # section body-direct-url nexrelay-body direct-url portkey-custom-
   for c in "${PACED[@]}"; do
     measure "$section" direct "paced $c" "$c" 1 "$direct_url" "$OUT/openai.json" "$DIRECT_H"
     measure "$section" nexrelay "paced $c" "$c" 1 "$EDGE/api/v1/chat/completions" "$nr_body" "" "$(new_wallets 1 "paced$c")"
+    [ "$section" = main ] && measure "$section" hop "paced $c" "$c" 1 "$HOP/v1/chat/completions" "$OUT/openai.json" ""
     [ -n "$portkey_pid" ] && measure "$section" peer "paced $c" "$c" 1 "$PORTKEY/v1/chat/completions" "$OUT/openai.json" "$(peer_h "$host")"
   done
   return 0
@@ -230,6 +237,7 @@ log "warming every path (${JIT_WARMUP}s each, discarded)"
 warm_wallet="$(new_wallets 1 warm)"
 warm_key="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$warm_wallet")"
 wrk_run "$JIT_WARMUP" 16 0 "$SIM/v1/chat/completions" "$OUT/openai.json" "$DIRECT_H" "" bearer >/dev/null
+wrk_run "$JIT_WARMUP" 16 0 "$HOP/v1/chat/completions" "$OUT/openai.json" "" "" bearer >/dev/null
 wrk_run "$JIT_WARMUP" 16 0 "$EDGE/api/v1/chat/completions" "$OUT/openai.json" "" "$warm_key" bearer >/dev/null
 wrk_run "$JIT_WARMUP" 16 0 "$EDGE/v1/messages" "$OUT/anthropic.json" "anthropic-version: 2023-06-01" "$warm_key" x-api-key >/dev/null
 [ -n "$portkey_pid" ] && wrk_run "$JIT_WARMUP" 16 0 "$PORTKEY/v1/chat/completions" "$OUT/openai.json" "$(peer_h "$SIM/v1")" "" bearer >/dev/null
