@@ -75,7 +75,7 @@ public static class Extensions
     /// followed by every service it reaches. At thousands of requests per second, exporting every span costs more CPU than
     /// the relay itself; metrics and logs are never sampled.
     /// </summary>
-    private static Sampler TraceSampler(IConfiguration configuration)
+    internal static Sampler TraceSampler(IConfiguration configuration)
     {
         var ratio = configuration.GetValue("NexRelay:Telemetry:TraceSampleRatio", 1.0);
         if (ratio is < 0 or > 1 || double.IsNaN(ratio))
