@@ -16,6 +16,7 @@ var keyPolicy = builder.AddProject<Projects.NexRelay_KeyPolicy>(ResourceNames.Ke
     .WithReference(infra.KeyPolicyDb).WaitFor(infra.KeyPolicyDb)
     .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
     .WithEnvironment("NexRelay__KeyHashSecret", secrets.KeyHashSecret)
+    .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
     .WithReference(infra.Redis).WaitFor(infra.Redis)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health");
@@ -24,6 +25,7 @@ var billing = builder.AddProject<Projects.NexRelay_Billing>(ResourceNames.Billin
     .WithHttpEndpoint()
     .WithReference(infra.BillingDb).WaitFor(infra.BillingDb)
     .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
+    .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health");
 
@@ -52,6 +54,7 @@ foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.E
         .WithHttpEndpoint(port: port, isProxied: false)
         .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
         .WithEnvironment("NexRelay__KeyHashSecret", secrets.KeyHashSecret)
+        .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
         // Each replica spools undeliverable events to a folder of its own, kept across restarts.
         .WithEnvironment("Edge__SpoolPath", Path.Combine(builder.AppHostDirectory, "..", ".nexrelay", "spool", $"edge-{port}"))
         .WithReference(infra.Redis).WaitFor(infra.Redis)

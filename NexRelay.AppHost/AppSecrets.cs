@@ -4,13 +4,15 @@ using Microsoft.Extensions.Configuration;
 namespace NexRelay.AppHost;
 
 /// <summary>
-/// The admin token (NEXRELAY_ADMIN_TOKEN) and the key-hashing secret (NEXRELAY_KEY_HASH_SECRET) handed to the services.
-/// ./run.sh keeps both in .nexrelay/run/app-secrets so keys survive restarts; when unset (tests, a bare `dotnet run`) they
-/// are generated for this run only.
+/// The admin token (NEXRELAY_ADMIN_TOKEN), the key-hashing secret (NEXRELAY_KEY_HASH_SECRET) and the token the services
+/// share for /internal/* (NEXRELAY_INTERNAL_TOKEN) handed to the services. ./run.sh keeps the first two in
+/// .nexrelay/run/app-secrets so keys survive restarts; when unset (tests, a bare `dotnet run`) they are generated for this
+/// run only. The internal token needs no keeping: every service of a run gets the same one.
 /// </summary>
-internal sealed record AppSecrets(string AdminToken, string KeyHashSecret)
+internal sealed record AppSecrets(string AdminToken, string KeyHashSecret, string InternalToken)
 {
     public static AppSecrets From(IConfiguration configuration) => new(
         configuration["NEXRELAY_ADMIN_TOKEN"] is { Length: > 0 } admin ? admin : "nra_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-        configuration["NEXRELAY_KEY_HASH_SECRET"] is { Length: > 0 } secret ? secret : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        configuration["NEXRELAY_KEY_HASH_SECRET"] is { Length: > 0 } secret ? secret : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+        configuration["NEXRELAY_INTERNAL_TOKEN"] is { Length: > 0 } internalToken ? internalToken : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
 }

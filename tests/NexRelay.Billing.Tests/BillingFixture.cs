@@ -7,6 +7,7 @@ using NexRelay.Contracts.Billing;
 using NexRelay.Contracts.Messages;
 using NexRelay.Testing;
 using Npgsql;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Billing.Tests;
 
@@ -17,6 +18,7 @@ namespace NexRelay.Billing.Tests;
 public class BillingFixture : IAsyncLifetime
 {
     public const string AdminToken = "test-admin-token-0123456789";
+    public const string InternalToken = "test-internal-token-0123456789";
     public static readonly JsonSerializerOptions SnakeJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private ServiceFactory<Program>? _factory;
@@ -30,7 +32,13 @@ public class BillingFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>A plain HttpClient on the real loopback port Kestrel bound, as the edge would reach billing.</summary>
-    public HttpClient NewClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>A client as the edge is one: it carries the internal token (/internal/* needs it; admin calls ignore it).</summary>
+    public HttpClient NewClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add(InternalAuth.HeaderName, InternalToken);
+        return client;
+    }
 
     private static Uri ServerAddress(ServiceFactory<Program> factory)
     {
@@ -51,6 +59,7 @@ public class BillingFixture : IAsyncLifetime
             ["ConnectionStrings:billingdb"] = TestInfrastructure.PostgresDatabase(Database),
             ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
             ["NexRelay:AdminToken"] = AdminToken,
+            ["NexRelay:InternalToken"] = InternalToken,
             ["Billing:SettlementQueue"] = SettlementQueue,
             ["Billing:SettlementQueueTemporary"] = "true",
         };

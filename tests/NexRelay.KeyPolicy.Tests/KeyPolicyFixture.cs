@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using NexRelay.Contracts.Messages;
 using NexRelay.Testing;
 using StackExchange.Redis;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.KeyPolicy.Tests;
 
@@ -14,6 +15,7 @@ namespace NexRelay.KeyPolicy.Tests;
 public sealed class KeyPolicyFixture : IAsyncLifetime
 {
     public const string AdminToken = "test-admin-token-4b1d9c0e7a";
+    public const string InternalToken = "test-internal-token-8c2e5f1a9d";
     public const string HashSecret = "test-key-hash-secret-5f0c2e9a1b7d4e3f8a6c";
 
     private IBusControl? _bus;
@@ -51,6 +53,7 @@ public sealed class KeyPolicyFixture : IAsyncLifetime
         Factory.StartServer();
         Client = Factory.CreateClient();
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        Client.DefaultRequestHeaders.Add(InternalAuth.HeaderName, InternalToken); // for /internal/keys/lookup, as the edge sends it
     }
 
     public static Dictionary<string, string?> Settings(string database) => new()
@@ -60,6 +63,7 @@ public sealed class KeyPolicyFixture : IAsyncLifetime
         ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
         ["NexRelay:KeyHashSecret"] = HashSecret,
         ["NexRelay:AdminToken"] = AdminToken,
+        ["NexRelay:InternalToken"] = InternalToken,
         ["Logging:LogLevel:Default"] = "Debug",
     };
 

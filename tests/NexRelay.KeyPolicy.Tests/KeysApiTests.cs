@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using NexRelay.Contracts.Keys;
 using NexRelay.KeyPolicy.Keys;
+using NexRelay.ServiceDefaults.Internal;
 using Npgsql;
 using NexRelay.Testing;
 
@@ -463,6 +464,27 @@ public sealed class KeysApiTests(KeyPolicyFixture fx) : IClassFixture<KeyPolicyF
     {
         var problem = await ProblemAsync(await fx.Client.PostAsync(KeyLookupRequest.Path, Json(body)), HttpStatusCode.BadRequest);
         Assert.True(problem["errors"]!.AsObject().ContainsKey("key_hash"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("test-internal-token-8c2e5f1a9")]
+    [InlineData(KeyPolicyFixture.AdminToken)]
+    public async Task Lookup_without_the_internal_token_is_401_and_reveals_nothing(string? token)
+    {
+        var created = await CreateAsync();
+        var hash = Hash(created["key"]!.GetValue<string>());
+        using var caller = fx.Factory.CreateClient();
+        if (token is not null) caller.DefaultRequestHeaders.TryAddWithoutValidation(InternalAuth.HeaderName, token);
+
+        var problem = await ProblemAsync(
+            await caller.PostAsJsonAsync(KeyLookupRequest.Path, new KeyLookupRequest { KeyHash = hash }, KeySnapshotJson.Options),
+            HttpStatusCode.Unauthorized);
+
+        Assert.Equal("https://nexrelay.dev/problems/internal-token", problem["type"]!.GetValue<string>());
+        Assert.DoesNotContain(created["id"]!.GetValue<string>(), problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await LookupResponseAsync(hash)).StatusCode); // the edge's token works
     }
 
     [Fact]

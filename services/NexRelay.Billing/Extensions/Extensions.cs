@@ -11,6 +11,7 @@ using NexRelay.Billing.Wallets;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Billing.Extensions;
 
@@ -33,12 +34,14 @@ internal static class Extensions
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
         builder.Services.AddSingleton<AdminTokenFilter>();
+        builder.Services.AddInternalAuth();
         builder.Services.AddHostedService<HoldExpiryService>();
         return builder;
     }
 
     public static WebApplication MapBillingApi(this WebApplication app)
     {
+        app.UseInternalToken();
         app.MapHoldsApi();
         app.MapLeasesApi();
         app.MapInternalApi();

@@ -1,4 +1,5 @@
 using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Edge.Admin;
 
@@ -12,9 +13,10 @@ internal static class InternalServices
 
     public static IServiceCollection AddInternalServiceClients(this IServiceCollection services)
     {
+        services.AddInternalAuth();
         foreach (var name in Names)
         {
-            services.AddHttpClient(name, c => c.BaseAddress = new Uri($"http://{name}"));
+            services.AddHttpClient(name, c => c.BaseAddress = new Uri($"http://{name}")).AddInternalToken();
         }
         return services;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Edge.Holds;
 
@@ -18,7 +19,8 @@ public static class HoldsExtensions
             client.BaseAddress = new Uri(settings.BillingBaseAddress);
             // Each attempt has its own shorter timeout in HttpHoldService; this is only a backstop.
             client.Timeout = TimeSpan.FromMilliseconds(settings.AttemptTimeoutMilliseconds * (settings.MaxAttempts + 1));
-        });
+        }).AddInternalToken();
+        builder.Services.AddInternalAuth();
         builder.Services.AddSingleton<IHoldService, HttpHoldService>();
         builder.Services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);

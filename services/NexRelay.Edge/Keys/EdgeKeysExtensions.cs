@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NexRelay.Contracts.Keys;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Edge.Keys;
 
@@ -25,7 +26,8 @@ internal static class EdgeKeysExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyResolver>();
         builder.Services.AddSingleton<RateLimiter>();
-        builder.Services.AddHttpClient(KeyResolver.HttpClientName, c => c.BaseAddress = new Uri("http://keypolicy"));
+        builder.Services.AddInternalAuth();
+        builder.Services.AddHttpClient(KeyResolver.HttpClientName, c => c.BaseAddress = new Uri("http://keypolicy")).AddInternalToken();
         return builder;
     }
 

@@ -4,6 +4,7 @@ using NexRelay.KeyPolicy.Keys;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.KeyPolicy.Extensions;
 
@@ -20,6 +21,7 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyStore>();
+        builder.Services.AddInternalAuth();
         builder.Services.AddScoped<KeyChangeNotifier>();
         return builder;
     }
@@ -28,6 +30,7 @@ internal static class Extensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseInternalToken();
         app.MapKeysApi();
         app.MapInternalKeysApi();
         return app;

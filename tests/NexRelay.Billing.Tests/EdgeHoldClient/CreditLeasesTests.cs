@@ -21,6 +21,7 @@ public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<Bi
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["services:billing:http:0"] = billing ?? fixture.BaseAddress.GetLeftPart(UriPartial.Authority),
+            ["NexRelay:InternalToken"] = BillingFixture.InternalToken,
             ["Holds:AttemptTimeoutMilliseconds"] = attemptTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Holds:Leases:TargetMicros"] = targetMicros.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Holds:Leases:MinimumRequests"] = minimumRequests.ToString(System.Globalization.CultureInfo.InvariantCulture),

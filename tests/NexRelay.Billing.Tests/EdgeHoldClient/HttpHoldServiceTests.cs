@@ -20,6 +20,7 @@ public sealed class HttpHoldServiceTests(BillingFixture fixture) : IClassFixture
         {
             // How Aspire hands the edge billing's address; the client's base address stays http://billing.
             ["services:billing:http:0"] = billingAddress,
+            ["NexRelay:InternalToken"] = BillingFixture.InternalToken,
             ["Holds:AttemptTimeoutMilliseconds"] = attemptTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.AddServiceDefaults();

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Billing.Tests.EdgeHoldClient;
 
@@ -60,6 +61,8 @@ internal sealed class ScriptedBilling : IAsyncDisposable
             Content = new StreamContent(context.Request.Body),
         };
         forwarded.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(context.Request.ContentType ?? "application/json");
+        // As it came: the real billing then checks the internal token the edge's client sent.
+        forwarded.Headers.TryAddWithoutValidation(InternalAuth.HeaderName, context.Request.Headers[InternalAuth.HeaderName].ToString());
         using var response = await _billing.SendAsync(forwarded);
         context.Response.StatusCode = (int)response.StatusCode;
         context.Response.ContentType = response.Content.Headers.ContentType?.ToString();

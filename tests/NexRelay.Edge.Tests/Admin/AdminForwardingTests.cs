@@ -24,6 +24,7 @@ public sealed class AdminForwardingTests : IAsyncLifetime
             ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
             ["NexRelay:AdminToken"] = AdminToken,
             ["NexRelay:KeyHashSecret"] = "edge-tests-key-hash-secret-0123456789abcdef",
+            ["NexRelay:InternalToken"] = "edge-tests-internal-token-0123456789",
             ["services:billing:http:0"] = "http://127.0.0.1:9",
             ["services:keypolicy:http:0"] = "http://127.0.0.1:9",
             ["services:logging:http:0"] = "http://127.0.0.1:9",

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using NexRelay.Contracts.Keys;
 using NexRelay.Edge.Keys;
 using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Internal;
 using NexRelay.ServiceDefaults.Messaging;
 using NexRelay.Testing;
 
@@ -22,6 +23,7 @@ namespace NexRelay.Edge.Tests.Keys;
 internal sealed class EdgeKeysHost : IAsyncDisposable
 {
     public const string HashSecret = "edge-tests-key-hash-secret-0123456789abcdef";
+    public const string InternalToken = "edge-tests-internal-token-0123456789";
 
     private readonly IHost _host;
 
@@ -38,6 +40,7 @@ internal sealed class EdgeKeysHost : IAsyncDisposable
             ["ConnectionStrings:redis"] = TestInfrastructure.Redis,
             ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
             ["NexRelay:KeyHashSecret"] = HashSecret,
+            ["NexRelay:InternalToken"] = InternalToken,
             // Where service discovery sends http://keypolicy (a closed port when a test wants key-policy unreachable).
             ["services:keypolicy:http:0"] = keyPolicyUrl ?? "http://127.0.0.1:9",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -96,6 +99,8 @@ internal sealed class KeyPolicyLookupServer : IAsyncDisposable
         app.MapPost(KeyLookupRequest.Path, async (HttpRequest request) =>
         {
             Interlocked.Increment(ref server!._calls);
+            // As key-policy does: no lookup without the internal token the edge's replicas share.
+            if (request.Headers[InternalAuth.HeaderName] != EdgeKeysHost.InternalToken) return Results.StatusCode(StatusCodes.Status401Unauthorized);
             if (server.Failing) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
             var lookup = await request.ReadFromJsonAsync<KeyLookupRequest>(KeySnapshotJson.Options);
             return lookup is not null && server.Keys.TryGetValue(lookup.KeyHash, out var snapshot)

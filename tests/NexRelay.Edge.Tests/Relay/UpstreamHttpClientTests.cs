@@ -4,8 +4,11 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using NexRelay.Edge.Admin;
+using NexRelay.Edge.Holds;
 using NexRelay.Edge.Relay;
 using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Edge.Tests.Relay;
 
@@ -33,6 +36,33 @@ public sealed class UpstreamHttpClientTests
         Assert.Contains("traceparent:", internalCall, StringComparison.OrdinalIgnoreCase); // the control: propagation is on
         Assert.DoesNotContain("traceparent:", upstream, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(relay.TraceId.ToString(), upstream, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_internal_token_goes_to_our_services_and_never_to_a_provider()
+    {
+        const string token = "edge-tests-internal-token-never-upstream";
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["NexRelay:InternalToken"] = token;
+        builder.AddServiceDefaults();
+        builder.Services.AddUpstreamHttpClient();
+        builder.AddEdgeHolds(); // "billing" as the hold and lease client
+        builder.Services.AddInternalServiceClients(); // "billing" again, as admin forwarding and self-service use it
+        using var host = builder.Build();
+        await host.StartAsync();
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+
+        var upstream = await HeadersSentAsync(factory.CreateClient(UpstreamClient.HttpClientName));
+        foreach (var service in InternalServices.Names)
+        {
+            var head = await HeadersSentAsync(factory.CreateClient(service));
+            Assert.Contains($"{InternalAuth.HeaderName}: {token}\r\n", head, StringComparison.OrdinalIgnoreCase);
+            // Once, although "billing" is configured by both the hold client's and the admin forwarding's registrations.
+            Assert.Single(head.Split("\r\n"), line => line.StartsWith(InternalAuth.HeaderName + ":", StringComparison.OrdinalIgnoreCase));
+        }
+        Assert.DoesNotContain(InternalAuth.HeaderName, upstream, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(token, upstream, StringComparison.Ordinal);
         await host.StopAsync();
     }
 

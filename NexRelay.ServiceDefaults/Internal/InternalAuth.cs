@@ -1,0 +1,80 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace NexRelay.ServiceDefaults.Internal;
+
+/// <summary>
+/// The token the services share for <c>/internal/*</c> (holds, leases, wallet and budget reads on billing; key lookups on
+/// key-policy): <c>NexRelay:InternalToken</c>, env NEXRELAY_INTERNAL_TOKEN via the AppHost. Those endpoints move and
+/// reserve money, so the network policy is not their only guard.
+/// </summary>
+public sealed class InternalAuthOptions
+{
+    [Required(ErrorMessage = "NexRelay:InternalToken is required (NEXRELAY_INTERNAL_TOKEN through the AppHost)."),
+     MinLength(16, ErrorMessage = "NexRelay:InternalToken must be at least 16 characters.")]
+    public string InternalToken { get; set; } = "";
+}
+
+public static class InternalAuth
+{
+    /// <summary>The header internal calls carry the token in (never Authorization, which admin calls use).</summary>
+    public const string HeaderName = "X-NexRelay-Internal-Token";
+
+    public const string PathPrefix = "/internal";
+
+    /// <summary>Binds and validates <see cref="InternalAuthOptions"/>: a service that serves or calls /internal/* does not start without it.</summary>
+    public static IServiceCollection AddInternalAuth(this IServiceCollection services)
+    {
+        services.AddOptions<InternalAuthOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
+        services.AddTransient<InternalTokenHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Refuses every request under <c>/internal</c> with a 401 problem unless it carries the internal token: one rule for the
+    /// whole prefix (new internal endpoints are covered too), checked before routing binds a body.
+    /// </summary>
+    public static WebApplication UseInternalToken(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(PathPrefix), branch => branch.Use(async (http, next) =>
+        {
+            var token = http.RequestServices.GetRequiredService<IOptions<InternalAuthOptions>>().Value.InternalToken;
+            if (IsValid(http.Request.Headers[HeaderName].ToString(), token))
+            {
+                await next(http);
+                return;
+            }
+            await TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                type: "https://nexrelay.dev/problems/internal-token",
+                detail: $"Internal endpoints are for NexRelay's own services: they need the {HeaderName} header (NexRelay:InternalToken).")
+                .ExecuteAsync(http);
+        }));
+        return app;
+    }
+
+    /// <summary>Sends the internal token on every call of this client. Only for clients of NexRelay's own services.</summary>
+    public static IHttpClientBuilder AddInternalToken(this IHttpClientBuilder builder) =>
+        builder.AddHttpMessageHandler<InternalTokenHandler>();
+
+    internal static bool IsValid(string presented, string token) =>
+        token.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
+}
+
+/// <summary>
+/// Sets <see cref="InternalAuth.HeaderName"/> on each request. It replaces any value already set, so a client configured by
+/// two registrations (the edge's "billing" client is both the hold client and the self-service client) sends it once.
+/// </summary>
+public sealed class InternalTokenHandler(IOptions<InternalAuthOptions> options) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Remove(InternalAuth.HeaderName);
+        request.Headers.TryAddWithoutValidation(InternalAuth.HeaderName, options.Value.InternalToken);
+        return base.SendAsync(request, cancellationToken);
+    }
+}
