@@ -1,9 +1,8 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace NexRelay.ServiceDefaults.Internal;
@@ -30,8 +29,10 @@ public static class InternalAuth
     /// <summary>Binds and validates <see cref="InternalAuthOptions"/>: a service that serves or calls /internal/* does not start without it.</summary>
     public static IServiceCollection AddInternalAuth(this IServiceCollection services)
     {
+        // The edge's holds, keys and admin clients each call this; the options and the handler are registered once.
+        if (services.Any(d => d.ServiceType == typeof(InternalTokenHandler))) return services;
         services.AddOptions<InternalAuthOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
-        services.AddTransient<InternalTokenHandler>();
+        services.TryAddTransient<InternalTokenHandler>();
         return services;
     }
 
@@ -41,10 +42,10 @@ public static class InternalAuth
     /// </summary>
     public static WebApplication UseInternalToken(this WebApplication app)
     {
+        var token = new SecretToken(app.Services.GetRequiredService<IOptions<InternalAuthOptions>>().Value.InternalToken);
         app.UseWhen(http => http.Request.Path.StartsWithSegments(PathPrefix), branch => branch.Use(async (http, next) =>
         {
-            var token = http.RequestServices.GetRequiredService<IOptions<InternalAuthOptions>>().Value.InternalToken;
-            if (IsValid(http.Request.Headers[HeaderName].ToString(), token))
+            if (token.Matches(http.Request.Headers[HeaderName].ToString()))
             {
                 await next(http);
                 return;
@@ -57,18 +58,18 @@ public static class InternalAuth
         return app;
     }
 
-    /// <summary>Sends the internal token on every call of this client. Only for clients of NexRelay's own services.</summary>
+    /// <summary>
+    /// Sends the internal token on every call of this client. Only for clients of NexRelay's own services. Once per client
+    /// however many registrations configure it (the edge's "billing" client is both the hold client and the admin one).
+    /// </summary>
     public static IHttpClientBuilder AddInternalToken(this IHttpClientBuilder builder) =>
-        builder.AddHttpMessageHandler<InternalTokenHandler>();
-
-    internal static bool IsValid(string presented, string token) =>
-        token.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
+        builder.ConfigureAdditionalHttpMessageHandlers((handlers, services) =>
+        {
+            if (!handlers.OfType<InternalTokenHandler>().Any()) handlers.Add(services.GetRequiredService<InternalTokenHandler>());
+        });
 }
 
-/// <summary>
-/// Sets <see cref="InternalAuth.HeaderName"/> on each request. It replaces any value already set, so a client configured by
-/// two registrations (the edge's "billing" client is both the hold client and the self-service client) sends it once.
-/// </summary>
+/// <summary>Sets <see cref="InternalAuth.HeaderName"/> on each request, replacing any value a caller set.</summary>
 public sealed class InternalTokenHandler(IOptions<InternalAuthOptions> options) : DelegatingHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
