@@ -34,9 +34,10 @@ internal sealed record Infrastructure(
 
         var pgHost = config["NEXRELAY_PG_HOST"] ?? "127.0.0.1";
         var pg = $"Host={pgHost};Port={Need("NEXRELAY_PG_PORT")};Username={config["NEXRELAY_PG_USER"] ?? "nexrelay"};Password={Need("NEXRELAY_PG_PASSWORD")};Maximum Pool Size=100";
-        config[$"ConnectionStrings:{ResourceNames.BillingDb}"] = pg + ";Database=billing";
-        config[$"ConnectionStrings:{ResourceNames.KeyPolicyDb}"] = pg + ";Database=keypolicy";
-        config[$"ConnectionStrings:{ResourceNames.LoggingDb}"] = pg + ";Database=logging";
+        // NexRelay:Databases:<name> renames a service's database (a test cluster of its own; scripts/infra.sh creates the defaults).
+        config[$"ConnectionStrings:{ResourceNames.BillingDb}"] = pg + ";Database=" + (config["NexRelay:Databases:Billing"] ?? "billing");
+        config[$"ConnectionStrings:{ResourceNames.KeyPolicyDb}"] = pg + ";Database=" + (config["NexRelay:Databases:KeyPolicy"] ?? "keypolicy");
+        config[$"ConnectionStrings:{ResourceNames.LoggingDb}"] = pg + ";Database=" + (config["NexRelay:Databases:Logging"] ?? "logging");
         config[$"ConnectionStrings:{ResourceNames.Redis}"] =
             $"127.0.0.1:{Need("NEXRELAY_REDIS_PORT")},password={Need("NEXRELAY_REDIS_PASSWORD")},abortConnect=false";
         config[$"ConnectionStrings:{ResourceNames.Messaging}"] =

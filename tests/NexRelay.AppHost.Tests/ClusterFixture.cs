@@ -16,7 +16,7 @@ namespace NexRelay.AppHost.Tests;
 /// and RabbitMQ that ./test.sh started, once for every test in the collection. The edge gets a free port of its own so a
 /// running ./run.sh is never disturbed.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
@@ -28,7 +28,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Uri Edge2Url { get; private set; } = null!;
     public HttpClient Edge2 { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>Settings a fixture of its own adds to (or overrides in) the shared cluster's.</summary>
+    protected virtual IEnumerable<string> ExtraSettings() => [];
+
+    /// <summary>Resources to wait for beyond the services and the first edge (the second edge replica by default).</summary>
+    protected virtual bool SecondEdge => true;
+
+    public virtual async Task InitializeAsync()
     {
         var edgePort = FreePort();
         var edge2Port = FreePort();
@@ -37,7 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         string[] args =
         [
             $"NEXRELAY_EDGE_PORT={edgePort}",
-            $"NexRelay:ExtraEdgePorts={edge2Port}",
+            .. SecondEdge ? [$"NexRelay:ExtraEdgePorts={edge2Port}"] : Array.Empty<string>(),
             $"NEXRELAY_ADMIN_TOKEN={AdminToken}",
             $"NEXRELAY_KEY_HASH_SECRET={Guid.NewGuid():N}{Guid.NewGuid():N}",
             $"NEXRELAY_PG_PORT={TestInfrastructure.Need("NEXRELAY_PG_PORT")}",
@@ -47,18 +53,20 @@ public sealed class ClusterFixture : IAsyncLifetime
             $"NEXRELAY_RABBITMQ_PORT={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PORT")}",
             $"NEXRELAY_RABBITMQ_PASSWORD={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PASSWORD")}",
             .. TestCatalog.Settings,
+            .. ExtraSettings(),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);
         builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
-        foreach (var name in new[] { ResourceNames.SimulatedProvider, ResourceNames.KeyPolicy, ResourceNames.Billing, ResourceNames.Logging, ResourceNames.Edge, ResourceNames.Edge + "-2" })
+        string[] resources = [ResourceNames.SimulatedProvider, ResourceNames.KeyPolicy, ResourceNames.Billing, ResourceNames.Logging, ResourceNames.Edge];
+        foreach (var name in SecondEdge ? [.. resources, ResourceNames.Edge + "-2"] : resources)
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
         }
         Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
-        Edge2 = new HttpClient { BaseAddress = Edge2Url, Timeout = TimeSpan.FromSeconds(60) };
+        if (SecondEdge) Edge2 = new HttpClient { BaseAddress = Edge2Url, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public HttpClient AdminClient()
@@ -68,7 +76,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         return client;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Edge?.Dispose();
         Edge2?.Dispose();

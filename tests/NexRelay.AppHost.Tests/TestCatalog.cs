@@ -18,6 +18,33 @@ internal static class TestCatalog
     /// <summary>Streams a token every 100 ms: a client can leave mid-stream.</summary>
     public const string SlowTokens = "test-slow-tokens";
 
+    /// <summary>Per upstream kind: headers after 1 s (a client leaves before them).</summary>
+    public static string LateHeaders(string kind) => "test-late-" + kind;
+    /// <summary>Per upstream kind: headers at once, then a token a second (a client leaves before or after the first).</summary>
+    public static string Drip(string kind) => "test-drip-" + kind;
+    /// <summary>Per upstream kind: all text at once, the closing events (finish, usage) 3 s later.</summary>
+    public static string LateFinish(string kind) => "test-late-finish-" + kind;
+    /// <summary>Thinks unseen for 30 tokens × 100 ms before writing; the catalog says it reasons at 100 tokens a second.</summary>
+    public const string Thinker = "test-thinker";
+    /// <summary>A non-streamed answer takes 2.5 s: longer than the streaming first-byte timeout.</summary>
+    public const string Generating = "test-generating";
+    /// <summary>Its own upstream (and so its own circuit breaker); requests choose their delay with a prompt directive.</summary>
+    public const string BreakerSlow = "test-breaker-slow";
+    /// <summary>An upstream on a closed port: every attempt is a connection failure.</summary>
+    public const string Unreachable = "test-unreachable";
+    /// <summary>Priced at zero (a free tier).</summary>
+    public const string Free = "test-free";
+    /// <summary>Upstreams reporting impossible usage: more output than allowed, negative input, input near long.MaxValue.</summary>
+    public const string UsageHuge = "test-usage-huge";
+    public const string UsageNegative = "test-usage-negative";
+    public const string UsageAbsurd = "test-usage-absurd";
+    /// <summary>Streams a token every 200 ms (60 tokens: 12 s); priced high so a small wallet must hold per request.</summary>
+    public const string LongStream = "test-long-stream";
+
+    public static readonly string[] Kinds = ["openai", "anthropic", "gemini"];
+
+    private static string ApiPath(string kind) => kind == "gemini" ? "v1beta/" : "v1/";
+
     public static IEnumerable<string> Settings
     {
         get
@@ -32,13 +59,29 @@ internal static class TestCatalog
                 ["sim-slow"] = ("openai", "knobs/first-byte-delay-ms=4000/v1/"),
                 ["sim-delayed"] = ("openai", "knobs/first-byte-delay-ms=700/v1/"),
                 ["sim-slow-tokens"] = ("anthropic", "knobs/token-delay-ms=100/v1/"),
+                ["sim-thinker"] = ("openai", "knobs/hidden-reasoning=30;token-delay-ms=100/v1/"),
+                ["sim-generating"] = ("openai", "knobs/first-byte-delay-ms=2500/v1/"),
+                ["sim-breaker-slow"] = ("openai", "v1/"),
+                ["sim-usage-huge"] = ("openai", "knobs/usage-output=1000000/v1/"),
+                ["sim-usage-negative"] = ("openai", "knobs/usage-input=-50/v1/"),
+                ["sim-usage-absurd"] = ("openai", "knobs/usage-input=9223372036854775000/v1/"),
+                ["sim-long-stream"] = ("anthropic", "knobs/token-delay-ms=200/v1/"),
             };
+            foreach (var kind in Kinds)
+            {
+                providers["sim-late-" + kind] = (kind, "knobs/first-byte-delay-ms=1000/" + ApiPath(kind));
+                providers["sim-drip-" + kind] = (kind, "knobs/token-delay-ms=1000/" + ApiPath(kind));
+                providers["sim-late-finish-" + kind] = (kind, "knobs/finish-delay-ms=3000/" + ApiPath(kind));
+            }
             foreach (var (name, (kind, path)) in providers)
             {
                 yield return $"NexRelay:Catalog:Providers:{name}:Kind={kind}";
                 yield return $"NexRelay:Catalog:Providers:{name}:BaseUrl=http://simulated-provider/{path}";
                 yield return $"NexRelay:Catalog:Providers:{name}:ApiKey=sim-test-key";
             }
+            // Port 9 (discard) is closed here: a connection is refused at once.
+            yield return "NexRelay:Catalog:Providers:sim-unreachable:Kind=openai";
+            yield return "NexRelay:Catalog:Providers:sim-unreachable:BaseUrl=http://127.0.0.1:9/v1/";
             var models = new Dictionary<string, string[]>
             {
                 [Failover] = ["sim-fail", "simulated-openai"],
@@ -50,15 +93,37 @@ internal static class TestCatalog
                 [Slow] = ["sim-slow"],
                 [Delayed] = ["sim-delayed"],
                 [SlowTokens] = ["sim-slow-tokens"],
+                [Thinker] = ["sim-thinker"],
+                [Generating] = ["sim-generating"],
+                [BreakerSlow] = ["sim-breaker-slow"],
+                [Unreachable] = ["sim-unreachable"],
+                [Free] = ["simulated-openai"],
+                [UsageHuge] = ["sim-usage-huge"],
+                [UsageNegative] = ["sim-usage-negative"],
+                [UsageAbsurd] = ["sim-usage-absurd"],
+                [LongStream] = ["sim-long-stream"],
             };
+            foreach (var kind in Kinds)
+            {
+                models[LateHeaders(kind)] = ["sim-late-" + kind];
+                models[Drip(kind)] = ["sim-drip-" + kind];
+                models[LateFinish(kind)] = ["sim-late-finish-" + kind];
+            }
             foreach (var (model, upstreams) in models)
             {
+                var (input, output) = model switch
+                {
+                    Free => ("0", "0"),
+                    LongStream => ("100", "1000"),
+                    _ => ("1", "2"),
+                };
                 for (var i = 0; i < upstreams.Length; i++) yield return $"NexRelay:Catalog:Models:{model}:Upstreams:{i}:Provider={upstreams[i]}";
-                yield return $"NexRelay:Catalog:Models:{model}:Prices:Input=1";
-                yield return $"NexRelay:Catalog:Models:{model}:Prices:CachedInput=0.1";
-                yield return $"NexRelay:Catalog:Models:{model}:Prices:Output=2";
+                yield return $"NexRelay:Catalog:Models:{model}:Prices:Input={input}";
+                yield return $"NexRelay:Catalog:Models:{model}:Prices:CachedInput={(model == Free ? "0" : "0.1")}";
+                yield return $"NexRelay:Catalog:Models:{model}:Prices:Output={output}";
                 yield return $"NexRelay:Catalog:Models:{model}:MaxOutputTokens=4096";
             }
+            yield return $"NexRelay:Catalog:Models:{Thinker}:HiddenReasoningTokensPerSecond=100";
             // Short enough that the slow upstream times out quickly; the others answer in milliseconds.
             yield return "NexRelay:Relay:FirstByteTimeout=00:00:01.500";
             yield return "NexRelay:Relay:RetryBackoff=00:00:00.050";

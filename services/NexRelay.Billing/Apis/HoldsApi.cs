@@ -22,7 +22,7 @@ public static partial class HoldsApi
 
     public static async Task<Results<JsonHttpResult<HoldResponse>, ValidationProblem, ProblemHttpResult>> PlaceHoldAsync(
         HttpRequest httpRequest, HoldStore store, BillingMetrics metrics, TimeProvider clock, ILoggerFactory loggerFactory,
-        CancellationToken cancellationToken)
+        Microsoft.Extensions.Options.IOptionsMonitor<BillingOptions> options, CancellationToken cancellationToken)
     {
         HoldRequest? request;
         try
@@ -54,7 +54,13 @@ public static partial class HoldsApi
         if (outcome.Granted)
         {
             metrics.HoldGranted();
-            return TypedResults.Json(new HoldResponse { Granted = true, NeededMicros = outcome.NeededMicros, BudgetPeriodKey = outcome.PeriodKey },
+            return TypedResults.Json(new HoldResponse
+            {
+                Granted = true,
+                NeededMicros = outcome.NeededMicros,
+                BudgetPeriodKey = outcome.PeriodKey,
+                HoldTimeoutSeconds = options.CurrentValue.HoldTimeoutSeconds,
+            },
                 HoldJsonContext.Default.HoldResponse);
         }
 
@@ -95,4 +101,6 @@ public static partial class HoldsApi
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(HoldRequest))]
 [JsonSerializable(typeof(HoldResponse))]
+[JsonSerializable(typeof(RenewRequest))]
+[JsonSerializable(typeof(RenewResponse))]
 internal sealed partial class HoldJsonContext : JsonSerializerContext;

@@ -29,7 +29,7 @@ public static partial class LeasesApi
 
     public static async Task<Results<JsonHttpResult<LeaseResponse>, ValidationProblem, ProblemHttpResult>> OpenLeaseAsync(
         HttpRequest httpRequest, LeaseStore store, BillingMetrics metrics, TimeProvider clock, ILoggerFactory loggerFactory,
-        CancellationToken cancellationToken)
+        Microsoft.Extensions.Options.IOptionsMonitor<BillingOptions> options, CancellationToken cancellationToken)
     {
         var (request, readErrors) = await ReadAsync(httpRequest, LeaseJsonContext.Default.LeaseRequest, cancellationToken);
         if (request is null) return TypedResults.ValidationProblem(readErrors!, type: ProblemTypes.InvalidRequest);
@@ -61,6 +61,7 @@ public static partial class LeasesApi
             AvailableMicros = outcome.AvailableMicros,
             BudgetPeriodKey = outcome.PeriodKey,
             ReserveUntil = outcome.ReserveUntil,
+            HoldTimeoutSeconds = options.CurrentValue.HoldTimeoutSeconds,
         }, LeaseJsonContext.Default.LeaseResponse);
     }
 

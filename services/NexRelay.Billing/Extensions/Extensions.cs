@@ -31,6 +31,7 @@ internal static class Extensions
         builder.Services.AddSingleton<BillingMetrics>();
         builder.Services.AddSingleton<HoldStore>();
         builder.Services.AddSingleton<LeaseStore>();
+        builder.Services.AddSingleton<ReservationStore>();
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
         builder.Services.AddSingleton<AdminTokenFilter>();
@@ -44,6 +45,7 @@ internal static class Extensions
         app.UseInternalToken();
         app.MapHoldsApi();
         app.MapLeasesApi();
+        app.MapReservationsApi();
         app.MapInternalApi();
         app.MapWalletsApi();
         return app;

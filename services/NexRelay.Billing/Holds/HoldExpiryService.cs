@@ -6,7 +6,8 @@ using NexRelay.Billing.Telemetry;
 namespace NexRelay.Billing.Holds;
 
 /// <summary>
-/// Releases orphaned holds (their edge died before settling) once they are older than <c>Billing:HoldTimeoutSeconds</c>, and
+/// Releases orphaned holds (their edge died before settling) once neither placed nor renewed within
+/// <c>Billing:HoldTimeoutSeconds</c> (an edge renews the holds of requests still running), and
 /// orphaned credit leases: open ones whose reserve window ended that long ago (their edge died), closed ones whose
 /// settlements are that overdue. Each hold or lease is released in its own short transaction so the sweep never holds many
 /// wallet locks at once; replicas may sweep concurrently, the conditional state change makes each release happen once.
@@ -48,7 +49,7 @@ public sealed partial class HoldExpiryService(SettlementStore store, LeaseStore 
             var released = 0;
             foreach (var id in ids)
             {
-                if (await store.ExpireAsync(id, cancellationToken)) released++;
+                if (await store.ExpireAsync(id, settings.HoldTimeoutSeconds, cancellationToken)) released++;
             }
             if (released > 0)
             {

@@ -57,13 +57,15 @@ public sealed class LeaseStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Orphaned leases, by the database's clock: open ones whose reserve window ended more than <paramref name="timeoutSeconds"/>
-    /// ago (a request placed before it may run up to the hold timeout), and closed ones whose settlements are that overdue.
+    /// Orphaned leases, by the database's clock: open ones whose reserve window ended, and that were not renewed, more than
+    /// <paramref name="timeoutSeconds"/> ago (a request placed before it may run on while its edge renews the lease), and closed
+    /// ones whose settlements are that overdue.
     /// </summary>
     public async Task<List<string>> FindExpiredAsync(int timeoutSeconds, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             (SELECT lease_id FROM leases WHERE state = 'open' AND reserve_until < now() - make_interval(secs => $1)
+               AND (alive_at IS NULL OR alive_at < now() - make_interval(secs => $1))
              ORDER BY reserve_until LIMIT $2)
             UNION ALL
             (SELECT lease_id FROM leases WHERE state = 'closed' AND held > captured AND closed_at < now() - make_interval(secs => $1)

@@ -53,7 +53,8 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, Billing
         for (var i = 0; i < items.Length; i++)
         {
             var message = messages[i];
-            items[i] = new SettlementItem(message.RequestId, string.IsNullOrEmpty(message.LeaseId) ? null : message.LeaseId, message.CostMicros);
+            items[i] = new SettlementItem(message.RequestId, string.IsNullOrEmpty(message.LeaseId) ? null : message.LeaseId, message.CostMicros,
+                message.UsageEstimated);
         }
 
         var outcomes = await store.SettleBatchAsync(items, cancellationToken);

@@ -4,7 +4,8 @@ using NpgsqlTypes;
 namespace NexRelay.Billing.Settlement;
 
 /// <summary>One request to settle: from its lease when <paramref name="LeaseId"/> is set, else from its own hold.</summary>
-public sealed record SettlementItem(string RequestId, string? LeaseId, long CostMicros);
+/// <param name="Estimated">The cost was estimated by the edge (no final usage): its capture entry is flagged 'estimated'.</param>
+public sealed record SettlementItem(string RequestId, string? LeaseId, long CostMicros, bool Estimated = false);
 
 public sealed record SettlementOutcome(string Outcome, Guid? WalletId, long HeldMicros, long CapturedMicros, long ReleasedMicros, bool Clamped);
 
@@ -22,17 +23,21 @@ public sealed class SettlementStore(NpgsqlDataSource dataSource)
         var requestIds = new string[items.Count];
         var leaseIds = new string?[items.Count];
         var costs = new long[items.Count];
+        var estimated = new bool[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             requestIds[i] = items[i].RequestId;
             leaseIds[i] = items[i].LeaseId;
             costs[i] = items[i].CostMicros;
+            estimated[i] = items[i].Estimated;
         }
+        // Migrations/0006: the four-argument form flags estimated captures.
         await using var command = dataSource.CreateCommand(
-            "SELECT o_index, o_outcome, o_wallet, o_held, o_captured, o_released, o_clamped FROM settle_requests($1, $2, $3)");
+            "SELECT o_index, o_outcome, o_wallet, o_held, o_captured, o_released, o_clamped FROM settle_requests($1, $2, $3, $4)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = requestIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = leaseIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = costs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = estimated, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
         var outcomes = new SettlementOutcome[items.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -43,12 +48,17 @@ public sealed class SettlementStore(NpgsqlDataSource dataSource)
         return outcomes;
     }
 
-    /// <summary>Request ids of holds open for longer than <paramref name="timeoutSeconds"/>, oldest first (by the database's clock,
-    /// the same clock that stamped them, so replicas' clock skew does not matter).</summary>
+    /// <summary>Request ids of holds neither placed nor renewed within <paramref name="timeoutSeconds"/>, oldest first (by the
+    /// database's clock, the same clock that stamped them, so replicas' clock skew does not matter).</summary>
     public async Task<List<string>> FindExpiredAsync(int timeoutSeconds, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT request_id FROM holds WHERE state = 'held' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2");
+            """
+            SELECT request_id FROM holds
+            WHERE state = 'held' AND created_at < now() - make_interval(secs => $1)
+              AND (alive_at IS NULL OR alive_at < now() - make_interval(secs => $1))
+            ORDER BY created_at LIMIT $2
+            """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = timeoutSeconds });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         var ids = new List<string>();
@@ -57,11 +67,12 @@ public sealed class SettlementStore(NpgsqlDataSource dataSource)
         return ids;
     }
 
-    /// <summary>Releases one orphaned hold in its own transaction (false when it was settled meanwhile).</summary>
-    public async Task<bool> ExpireAsync(string requestId, CancellationToken cancellationToken)
+    /// <summary>Releases one orphaned hold in its own transaction (false when it was settled or renewed meanwhile).</summary>
+    public async Task<bool> ExpireAsync(string requestId, int timeoutSeconds, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT expire_hold($1)");
+        await using var command = dataSource.CreateCommand("SELECT expire_hold($1, $2)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = requestId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = timeoutSeconds });
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 }

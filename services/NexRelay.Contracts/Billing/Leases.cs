@@ -31,6 +31,8 @@ public sealed record LeaseResponse
     public string? BudgetPeriodKey { get; init; }
     /// <summary>No new holds against the lease after this (its reserve window, or the end of its budget period if sooner).</summary>
     public DateTimeOffset ReserveUntil { get; init; }
+    /// <summary>Billing's hold timeout: an open lease is released this long after <see cref="ReserveUntil"/> or its last renewal.</summary>
+    public int HoldTimeoutSeconds { get; init; }
 }
 
 /// <summary>

@@ -8,8 +8,16 @@ public static class Micros
     /// <summary>Cost of <paramref name="tokens"/> at <paramref name="microsPerMillionTokens"/> (micro-USD per million tokens), before rounding, in pico-USD.</summary>
     public static Int128 Picos(long tokens, long microsPerMillionTokens) => (Int128)tokens * microsPerMillionTokens;
 
-    /// <summary>Rounds a sum of pico-USD (micro-USD × 10⁻⁶) up to whole micro-USD, once per request.</summary>
-    public static long CeilFromPicos(Int128 picos) => picos <= 0 ? 0 : (long)((picos + 999_999) / 1_000_000);
+    /// <summary>
+    /// Rounds a sum of pico-USD (micro-USD × 10⁻⁶) up to whole micro-USD, once per request. Saturates at
+    /// <see cref="long.MaxValue"/>: absurd usage (tokens near long.MaxValue) must not wrap to a small or negative cost.
+    /// </summary>
+    public static long CeilFromPicos(Int128 picos)
+    {
+        if (picos <= 0) return 0;
+        var micros = (picos - 1) / 1_000_000 + 1;
+        return micros >= long.MaxValue ? long.MaxValue : (long)micros;
+    }
 
     /// <summary>Cost of a request in micro-USD, rounded up once.</summary>
     public static long Cost(long inputTokens, long cachedInputTokens, long outputTokens,

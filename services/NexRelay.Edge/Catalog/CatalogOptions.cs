@@ -49,6 +49,13 @@ public sealed class ModelOptions
     [Range(1, int.MaxValue)]
     public int MaxOutputTokens { get; set; } = 16_384;
 
+    /// <summary>
+    /// Tokens per second the model spends on reasoning it does not stream (OpenAI's reasoning models). A request abandoned
+    /// before its usage arrived is charged for its upstream's silence at this rate; 0 for models whose thinking is visible.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int HiddenReasoningTokensPerSecond { get; set; }
+
     public string? DisplayName { get; set; }
     public string OwnedBy { get; set; } = "nexrelay";
 }

@@ -12,9 +12,11 @@ public sealed record ModelUpstream(Provider Provider, string Model);
 /// <summary>Prices in micro-USD per million tokens: integer, so cost arithmetic stays exact.</summary>
 public sealed record ModelPrices(long InputMicrosPerM, long CachedInputMicrosPerM, long OutputMicrosPerM);
 
+/// <param name="HiddenReasoningTokensPerSecond">How fast the model reasons unseen before it writes: charges an abandoned
+/// request for its upstream's silence (Charging/RequestCharger.cs).</param>
 public sealed record CatalogModel(
     string Id, string DisplayName, string OwnedBy, int ContextWindow, int MaxOutputTokens, ModelPrices Prices,
-    IReadOnlyList<ModelUpstream> Upstreams);
+    IReadOnlyList<ModelUpstream> Upstreams, int HiddenReasoningTokensPerSecond = 0);
 
 /// <summary>The public models, validated and frozen at start.</summary>
 public sealed class ModelCatalog
@@ -64,7 +66,8 @@ public sealed class ModelCatalog
                 [$"NexRelay:Catalog:Models:{id}:Upstreams must list at least one upstream."]);
         }
         var prices = new ModelPrices(PerMillion(m.Prices.Input, id), PerMillion(m.Prices.CachedInput, id), PerMillion(m.Prices.Output, id));
-        return new CatalogModel(id, m.DisplayName ?? id, m.OwnedBy, m.ContextWindow, m.MaxOutputTokens, prices, upstreams);
+        return new CatalogModel(id, m.DisplayName ?? id, m.OwnedBy, m.ContextWindow, m.MaxOutputTokens, prices, upstreams,
+            m.HiddenReasoningTokensPerSecond);
     }
 
     private static long PerMillion(decimal usdPerMillion, string id) =>

@@ -1,6 +1,7 @@
 using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Charging;
 using NexRelay.Edge.Docs;
 using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
@@ -30,6 +31,7 @@ internal static class Extensions
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<RequestCharger>();
         services.AddSingleton<UpstreamRelay>();
         services.AddSingleton<KeyGate>();
         services.AddSingleton<RelayHandler>();

@@ -6,8 +6,10 @@ namespace NexRelay.Edge.Holds;
 /// closed at billing (with <see cref="SpentMicros"/>) as soon as its last request has finished.
 /// </summary>
 public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grantedMicros, string? budgetPeriodKey, long? budgetMicros,
-    string budgetPeriod, DateTimeOffset reserveUntil)
+    string budgetPeriod, DateTimeOffset reserveUntil, int holdTimeoutSeconds = 0)
 {
+    private readonly TimeSpan _renewInterval = ReservationKeeper.RenewInterval(holdTimeoutSeconds);
+    private long _renewedTicks = DateTimeOffset.UtcNow.UtcTicks;
     private readonly Lock _gate = new();
     private long _reserved;
     private long _spent;
@@ -41,6 +43,17 @@ public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grant
     {
         get { lock (_gate) return _retired; }
     }
+
+    /// <summary>Requests placed against the lease that have not finished.</summary>
+    public int InFlight
+    {
+        get { lock (_gate) return _inFlight; }
+    }
+
+    /// <summary>A third of billing's timeout has passed since the lease was opened or last renewed (<see cref="ReservationKeeper"/>).</summary>
+    public bool RenewalDue(long nowTicks) => nowTicks - Interlocked.Read(ref _renewedTicks) >= _renewInterval.Ticks;
+
+    public void Renewed(long nowTicks) => Interlocked.Exchange(ref _renewedTicks, nowTicks);
 
     /// <summary>True when the lease was taken under the same wallet and budget policy the request carries now.</summary>
     public bool Matches(Guid walletId, long? budgetMicros, string budgetPeriod) =>

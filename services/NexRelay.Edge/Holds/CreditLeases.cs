@@ -103,7 +103,7 @@ public sealed partial class CreditLeases(IHttpClientFactory httpClientFactory, I
             return null;
         }
         var lease = new CreditLease(leaseId, request.KeyId, request.WalletId, response.GrantedMicros, response.BudgetPeriodKey,
-            request.BudgetMicros, request.BudgetPeriod, response.ReserveUntil);
+            request.BudgetMicros, request.BudgetPeriod, response.ReserveUntil, response.HoldTimeoutSeconds);
         _live[leaseId] = lease;
         if (Interlocked.CompareExchange(ref slot.Current, lease, null) is not null) lease.Retire(); // cannot happen: opens are single-flight
         LogOpened(logger, leaseId, request.KeyId, response.GrantedMicros);

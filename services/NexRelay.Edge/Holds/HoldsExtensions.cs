@@ -26,6 +26,8 @@ public static class HoldsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CreditLeases>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditLeases>());
+        builder.Services.AddSingleton<ReservationKeeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReservationKeeper>());
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NexRelay.Edge.Errors;
@@ -19,7 +20,15 @@ internal static class JsonBodyReader
         var pipe = request.BodyReader;
         while (true)
         {
-            var result = await pipe.ReadAsync(ct);
+            ReadResult result;
+            try
+            {
+                result = await pipe.ReadAsync(ct);
+            }
+            catch (Exception ex) when (IsClientGone(ex))
+            {
+                throw new ClientClosedException(ex.Message, ex);
+            }
             var buffer = result.Buffer;
             if (buffer.Length > maxBytes)
             {
@@ -41,6 +50,14 @@ internal static class JsonBodyReader
             pipe.AdvanceTo(buffer.Start, buffer.End);
         }
     }
+
+    /// <summary>
+    /// The client went away mid-body: Kestrel reports a body cut short as a 400 "Unexpected end of request content", and a
+    /// reset connection as an I/O error. Neither is the gateway's failure; other bad framing stays a bad request.
+    /// </summary>
+    private static bool IsClientGone(Exception ex) =>
+        ex is IOException and not BadHttpRequestException
+        || ex is BadHttpRequestException bad && bad.Message.StartsWith("Unexpected end of request content", StringComparison.Ordinal);
 
     private static (JsonObject? Body, EdgeError? Error) Parse(ReadOnlySequence<byte> body)
     {

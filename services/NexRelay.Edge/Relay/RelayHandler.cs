@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 using NexRelay.Contracts.Money;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Charging;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
@@ -24,8 +25,10 @@ internal sealed partial class RelayHandler(
     KeyGate keyGate,
     IHoldService holds,
     CreditLeases leases,
+    ReservationKeeper keeper,
     UpstreamRelay relay,
     TokenEstimator tokens,
+    RequestCharger charger,
     IRequestEventPublisher events,
     IOptions<RelayOptions> options,
     ILogger<RelayHandler> logger)
@@ -46,16 +49,29 @@ internal sealed partial class RelayHandler(
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            record.ErrorCode ??= "client_closed_request";
-            if (record.Status == 0) record.Status = 499;
+            ClientLeft(record);
+        }
+        catch (ClientClosedException ex)
+        {
+            LogClientLeftDuringBody(logger, ex.Message);
+            ClientLeft(record);
         }
         catch (Exception ex) when (!http.Response.HasStarted)
         {
             LogUnexpected(logger, ex);
             await RefuseAsync(http, record, new EdgeError(ErrorKind.UpstreamError, "The gateway failed to process the request.", "internal_error", StatusOverride: 500));
         }
+        catch (Exception ex)
+        {
+            // The answer had started: it cannot change now, but the request is still charged and logged below.
+            LogUnexpected(logger, ex);
+            record.ErrorCode ??= "internal_error";
+        }
         finally
         {
+            // However the request ended, once priced and held it is charged by the one rule (Charging/ChargeRule.cs).
+            charger.Apply(record);
+            if (record.Key is { } key && record.Usage is { } usage) keyGate.RecordTokens(key, usage.InputTokens + usage.OutputTokens);
             Finish(http, record);
         }
     }
@@ -100,6 +116,12 @@ internal sealed partial class RelayHandler(
         // 4. Price the worst case and hold it: in memory against a credit lease, or (no lease) one call to billing.
         var inputUpperBound = tokens.UpperBoundInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
         var worstCase = Micros.CeilFromPicos(Micros.Picos(inputUpperBound, model.Prices.InputMicrosPerM) + Micros.Picos(maxOutput, model.Prices.OutputMicrosPerM));
+        if (worstCase == 0)
+        {
+            // A free model: nothing to hold, and its requests are logged at $0.
+            record.Pricing = new RequestPricing(request, model, maxOutput);
+            return await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
+        }
         var holdRequest = new HoldRequest
         {
             RequestId = record.RequestId,
@@ -125,7 +147,9 @@ internal sealed partial class RelayHandler(
                 if (!hold.Granted) return InsufficientQuota(hold);
                 record.HeldMicros = worstCase;
                 record.BudgetPeriodKey = hold.BudgetPeriodKey;
+                keeper.Track(record.RequestId, hold.HoldTimeoutSeconds);
             }
+            record.Pricing = new RequestPricing(request, model, maxOutput);
         }
         catch (BillingUnavailableException ex)
         {
@@ -135,53 +159,14 @@ internal sealed partial class RelayHandler(
             return new EdgeError(ErrorKind.Unavailable, ex.Message, "billing_unavailable");
         }
 
-        // 5. Relay and stream back.
-        var outcome = await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
-        if (outcome.Error is not null) return outcome.Error;
-
-        // 6. Settle from usage (counted with the tokenizer when the upstream gave none); publishing happens in Finish.
-        Settle(record, request, model, maxOutput, outcome);
-        keyGate.RecordTokens(key, (record.Usage?.InputTokens ?? 0) + (record.Usage?.OutputTokens ?? 0));
-        return null;
+        // 5. Relay and stream back; charged and published in HandleAsync's finally, whatever happens here.
+        return await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
     }
 
-    /// <summary>Charges what the upstream really used, estimated when absent, clamped to the hold when impossible.</summary>
-    private void Settle(RelayRecord record, ChatRequest request, CatalogModel model, int maxOutput, RelayOutcome outcome)
+    private static void ClientLeft(RelayRecord record)
     {
-        var usage = outcome.Usage;
-        if (usage is null)
-        {
-            var produced = outcome.OutputText ?? "";
-            usage = produced.Length == 0 && !outcome.ProducedOutput && outcome.FailedBeforeOutput
-                ? new Usage()
-                : new Usage
-                {
-                    InputTokens = tokens.CountInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request)),
-                    OutputTokens = Math.Min(maxOutput, Math.Max(tokens.Count(produced), outcome.ProducedOutput ? 1 : 0)),
-                };
-            record.UsageEstimated = true;
-        }
-        if (usage.InputTokens < 0 || usage.OutputTokens < 0 || usage.CachedInputTokens < 0 || usage.ReasoningTokens < 0
-            || usage.OutputTokens > maxOutput || usage.CachedInputTokens > usage.InputTokens)
-        {
-            usage = new Usage
-            {
-                InputTokens = Math.Max(0, usage.InputTokens),
-                CachedInputTokens = Math.Clamp(usage.CachedInputTokens, 0, Math.Max(0, usage.InputTokens)),
-                OutputTokens = Math.Clamp(usage.OutputTokens, 0, maxOutput),
-                ReasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, maxOutput),
-            };
-            record.UsageClamped = true;
-        }
-        record.Usage = usage;
-        var cost = Micros.Cost(usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens,
-            model.Prices.InputMicrosPerM, model.Prices.CachedInputMicrosPerM, model.Prices.OutputMicrosPerM);
-        if (cost > record.HeldMicros)
-        {
-            cost = record.HeldMicros;
-            record.UsageClamped = true;
-        }
-        record.CostMicros = cost;
+        record.ErrorCode ??= "client_closed_request";
+        if (record.Status == 0) record.Status = 499;
     }
 
     private static EdgeError InsufficientQuota(HoldResponse hold)
@@ -204,10 +189,14 @@ internal sealed partial class RelayHandler(
     {
         if (record.Status == 0) record.Status = http.Response.StatusCode;
         if (record.Lease is { } lease) leases.Complete(lease, record.HeldMicros, record.CostMicros);
+        else if (record.HeldMicros > 0) keeper.Release(record.RequestId);
         if (!record.KeyPresented) return;
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The client left while sending its request body: {Reason}")]
+    private static partial void LogClientLeftDuringBody(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while relaying")]
     private static partial void LogUnexpected(ILogger logger, Exception ex);

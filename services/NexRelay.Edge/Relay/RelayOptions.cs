@@ -11,9 +11,20 @@ public sealed class RelayOptions
     [Range(1024, 512L * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 20 * 1024 * 1024;
 
-    /// <summary>Time to the upstream's response headers, per attempt.</summary>
+    /// <summary>Time to the upstream's response headers, per attempt, for a streamed request (whose headers come first).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A non-streamed answer's headers come only once the whole answer is generated, so its wait is the first-byte timeout
+    /// plus this much per output token allowed (at 50 ms, a 16k-token answer may take 14 minutes)...
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan NonStreamedWaitPerOutputToken { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>...and at most this long in all.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan NonStreamedMaxWait { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Longest silence between two reads of a response body (not a total timeout: long generations finish).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
@@ -42,6 +53,15 @@ public sealed class RelayOptions
     /// <summary>Request/response bodies kept in logs (for keys with log_bodies) are cut at this many characters.</summary>
     [Range(0, 10 * 1024 * 1024)]
     public int LoggedBodyMaxChars { get; set; } = 32 * 1024;
+
+    /// <summary>How long one attempt may wait for the upstream's response headers.</summary>
+    public TimeSpan ResponseWait(bool stream, int maxOutputTokens)
+    {
+        if (stream) return FirstByteTimeout;
+        var generation = NonStreamedWaitPerOutputToken * Math.Max(0, maxOutputTokens);
+        var total = FirstByteTimeout + generation;
+        return total < NonStreamedMaxWait ? total : NonStreamedMaxWait > FirstByteTimeout ? NonStreamedMaxWait : FirstByteTimeout;
+    }
 
     /// <summary>A body as kept in the request log: cut at <see cref="LoggedBodyMaxChars"/>.</summary>
     public string TruncateLoggedBody(string text) => text.Length <= LoggedBodyMaxChars ? text : text[..LoggedBodyMaxChars];

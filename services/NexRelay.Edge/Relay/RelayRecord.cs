@@ -1,5 +1,6 @@
 using NexRelay.Contracts.Keys;
 using NexRelay.Contracts.Messages;
+using NexRelay.Edge.Charging;
 using NexRelay.Edge.Translation;
 
 namespace NexRelay.Edge.Relay;
@@ -16,8 +17,13 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
     /// <summary>A syntactically valid key was presented: the request is logged even when refused.</summary>
     public bool KeyPresented { get; set; }
     public string? Model { get; set; }
+    /// <summary>The upstream that answered (or failed); see <see cref="Meter"/> for the one that was handed the body.</summary>
     public string? UpstreamProvider { get; set; }
     public string? UpstreamModel { get; set; }
+    /// <summary>What the upstream was given and reported: what the request is charged from.</summary>
+    public UpstreamMeter Meter { get; } = new();
+    /// <summary>Set once the request is priced and its hold placed: from then on it is charged when it ends.</summary>
+    public RequestPricing? Pricing { get; set; }
     public bool Stream { get; set; }
     public int Status { get; set; }
     public string? ErrorCode { get; set; }
@@ -53,8 +59,9 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
         ClientFormat = FormatName(Format),
         Route = Route,
         Model = Model,
-        UpstreamProvider = UpstreamProvider,
-        UpstreamModel = UpstreamModel,
+        // Named from the moment the body was handed over, so a row tells "never reached an upstream" from "left while it worked".
+        UpstreamProvider = UpstreamProvider ?? Meter.Upstream?.Provider.Name,
+        UpstreamModel = UpstreamModel ?? Meter.Upstream?.Model,
         Stream = Stream,
         Status = Status,
         ErrorCode = ErrorCode,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Charging;
 using NexRelay.Edge.Translation;
 using Polly;
 using Polly.CircuitBreaker;
@@ -12,36 +13,47 @@ namespace NexRelay.Edge.Relay;
 /// <summary>Why an upstream attempt failed, when it did not return a usable response.</summary>
 public enum UpstreamFailure { None, Timeout, Connection, BreakerOpen, ServerError, ClientError }
 
-public sealed record UpstreamAttempt(ModelUpstream Upstream, HttpResponseMessage? Response, UpstreamFailure Failure, string? Message);
+/// <param name="BodySent">The whole body reached the upstream's connection in this attempt: a timeout or connection failure
+/// after it is not retried, since the upstream may be generating (and billing) the answer.</param>
+public sealed record UpstreamAttempt(ModelUpstream Upstream, HttpResponseMessage? Response, UpstreamFailure Failure, string? Message,
+    bool BodySent = false);
 
 /// <summary>
 /// Sends one request to an upstream through its own Polly pipeline (a time-to-first-byte timeout and a circuit breaker per
 /// provider), never the blanket standard resilience handler. Retries and failover across upstreams are the caller's loop,
-/// because they are allowed only before the first byte reached the client.
+/// because they are allowed only before the first byte reached the client. Each attempt waits
+/// <see cref="RelayOptions.ResponseWait"/> for the response headers: the first-byte timeout for a stream, more for a
+/// non-streamed answer, which is generated whole before its headers come.
 /// </summary>
 public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOptions<RelayOptions> options)
 {
     public const string HttpClientName = "upstream";
+    private static readonly ResiliencePropertyKey<TimeSpan> WaitKey = new("nexrelay.response-wait");
+    private static readonly ResiliencePropertyKey<bool> StreamKey = new("nexrelay.stream");
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
     private readonly RelayOptions _options = options.Value;
 
-    public async Task<UpstreamAttempt> SendAsync(ModelUpstream upstream, string pathAndQuery, byte[] body, bool stream, CancellationToken cancellationToken)
+    internal async Task<UpstreamAttempt> SendAsync(ModelUpstream upstream, string pathAndQuery, byte[] body, bool stream, TimeSpan wait,
+        UpstreamMeter meter, CancellationToken cancellationToken)
     {
         var pipeline = _pipelines.GetOrAdd(upstream.Provider.Name, _ => BuildPipeline());
+        var content = new MeteredContent(body, meter, upstream);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(WaitKey, wait);
+        context.Properties.Set(StreamKey, stream);
         try
         {
-            var response = await pipeline.ExecuteAsync(async ct =>
+            var response = await pipeline.ExecuteAsync(static async (ctx, state) =>
             {
-                using var request = BuildRequest(upstream, pathAndQuery, body, stream);
-                return await httpClientFactory.CreateClient(HttpClientName)
-                    .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            }, cancellationToken);
+                using var request = BuildRequest(state.upstream, state.pathAndQuery, state.content, state.stream);
+                return await state.client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
+            }, context, (upstream, pathAndQuery, content, stream, client: httpClientFactory.CreateClient(HttpClientName)));
 
             if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
-                return new(upstream, response, UpstreamFailure.ServerError, null);
+                return new(upstream, response, UpstreamFailure.ServerError, null, content.Sent);
             }
-            return new(upstream, response, response.IsSuccessStatusCode ? UpstreamFailure.None : UpstreamFailure.ClientError, null);
+            return new(upstream, response, response.IsSuccessStatusCode ? UpstreamFailure.None : UpstreamFailure.ClientError, null, content.Sent);
         }
         catch (BrokenCircuitException)
         {
@@ -49,20 +61,26 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
         }
         catch (TimeoutRejectedException)
         {
-            return new(upstream, null, UpstreamFailure.Timeout, $"Upstream '{upstream.Provider.Name}' did not answer within {_options.FirstByteTimeout.TotalSeconds:0.#} s.");
+            return new(upstream, null, UpstreamFailure.Timeout, $"Upstream '{upstream.Provider.Name}' did not answer within {wait.TotalSeconds:0.#} s.",
+                content.Sent);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return new(upstream, null, UpstreamFailure.Connection, $"Upstream '{upstream.Provider.Name}' is unreachable ({ex.HttpRequestError}).");
+            return new(upstream, null, UpstreamFailure.Connection, $"Upstream '{upstream.Provider.Name}' is unreachable ({ex.HttpRequestError}).",
+                content.Sent);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 
-    private static HttpRequestMessage BuildRequest(ModelUpstream upstream, string pathAndQuery, byte[] body, bool stream)
+    private static HttpRequestMessage BuildRequest(ModelUpstream upstream, string pathAndQuery, HttpContent content, bool stream)
     {
         var provider = upstream.Provider;
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider.BaseUrl, pathAndQuery))
         {
-            Content = new ByteArrayContent(body),
+            Content = content,
             Version = HttpVersion.Version11,
         };
         request.Content.Headers.ContentType = new("application/json");
@@ -88,11 +106,19 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
             MinimumThroughput = _options.BreakerMinimumThroughput,
             SamplingDuration = _options.BreakerSamplingDuration,
             BreakDuration = _options.BreakerBreakDuration,
-            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                .Handle<HttpRequestException>()
-                .Handle<TimeoutRejectedException>()
-                .HandleResult(r => (int)r.StatusCode >= 500),
+            // A stream that sends no headers in time is a failing upstream; a non-streamed answer that takes long is a long
+            // answer, one tenant's, and must not open the breaker for everyone.
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: HttpRequestException } => true,
+                { Exception: TimeoutRejectedException } => args.Context.Properties.GetValue(StreamKey, true),
+                { Result: { } r } => (int)r.StatusCode >= 500,
+                _ => false,
+            }),
         })
-        .AddTimeout(_options.FirstByteTimeout)
+        .AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(WaitKey, _options.FirstByteTimeout)),
+        })
         .Build();
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Money;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Charging;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Translation;
 using NexRelay.Edge.Translation.Sse;
@@ -19,14 +20,22 @@ namespace NexRelay.Edge.Relay;
 /// the answer back in the caller's format: pass-through when the upstream speaks the caller's format, else translated
 /// through the neutral model. Streams are forwarded event by event and flushed per read, never buffered whole.
 /// </summary>
-internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<RelayOptions> options, ILogger<UpstreamRelay> logger)
+internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCharger charger, IOptions<RelayOptions> options,
+    ILogger<UpstreamRelay> logger)
 {
     private static readonly JsonWriterOptions CompactJson = new() { Indented = false };
     private readonly RelayOptions _options = options.Value;
 
-    public async Task<RelayOutcome> RelayAsync(HttpContext http, RelayRecord record, IClientFormat client, ChatRequest request,
+    /// <summary>
+    /// Relays the request and writes the answer; returns the error to write when nothing was sent to the client yet. What the
+    /// upstream was given and reported goes to <see cref="RelayRecord.Meter"/>, from which the request is charged whatever
+    /// happens here (a client that leaves surfaces as the cancellation of <paramref name="ct"/>).
+    /// </summary>
+    public async Task<EdgeError?> RelayAsync(HttpContext http, RelayRecord record, IClientFormat client, ChatRequest request,
         JsonObject body, CatalogModel model, int maxOutput, CancellationToken ct)
     {
+        var meter = record.Meter;
+        var wait = _options.ResponseWait(request.Stream, maxOutput);
         UpstreamAttempt? last = null;
         string? lastMessage = null;
         foreach (var upstream in model.Upstreams)
@@ -38,35 +47,51 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             {
                 var sentAt = Stopwatch.GetTimestamp();
                 // A non-streamed call is drained even if the client leaves, so it is charged from real usage.
-                var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, request.Stream ? ct : CancellationToken.None);
+                var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, wait, meter, request.Stream ? ct : CancellationToken.None);
                 record.UpstreamProvider = upstream.Provider.Name;
                 record.UpstreamModel = upstream.Model;
                 if (result.Failure == UpstreamFailure.None)
                 {
                     record.UpstreamTtfbMs = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
                     using var response = result.Response!;
-                    return request.Stream
-                        ? await StreamAsync(http, record, client, format, request, response, passthrough, ct)
-                        : await RespondAsync(http, record, client, format, response, model, passthrough, ct);
+                    if (request.Stream)
+                    {
+                        await StreamAsync(http, record, client, format, request, response, passthrough, ct);
+                        return null;
+                    }
+                    return await RespondAsync(http, record, client, format, response, model, passthrough, ct);
                 }
                 if (result.Failure == UpstreamFailure.ClientError)
                 {
                     // The upstream refused the request itself: retrying elsewhere would not help. Pass its words on.
+                    meter.Refused = true;
                     using var response = result.Response!;
-                    return RelayOutcome.Failed(await UpstreamRefusalAsync(format, response, ct));
+                    return await UpstreamRefusalAsync(format, response, ct);
                 }
                 last = result;
                 lastMessage = result.Response is { } failed ? await ReadErrorAsync(format, failed, ct) : result.Message;
                 result.Response?.Dispose();
                 LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, lastMessage);
+                if (result.Failure == UpstreamFailure.ServerError) meter.Refused = true; // an error status: the upstream declined it
+                else if (result.BodySent)
+                {
+                    // The upstream has the whole request and may be generating (and billing) it: sending it again, here or
+                    // elsewhere, could pay for it twice. The request ends here and is charged by the rule (Charging/ChargeRule.cs).
+                    return UpstreamFailed(model, result, lastMessage + " It was not sent again: the upstream may still be working on it.");
+                }
                 if (result.Failure == UpstreamFailure.BreakerOpen) break;
                 if (attempt < _options.AttemptsPerUpstream) await Task.Delay(_options.RetryBackoff * attempt, ct);
             }
         }
+        return UpstreamFailed(model, last, lastMessage);
+    }
+
+    private static EdgeError UpstreamFailed(CatalogModel model, UpstreamAttempt? last, string? message)
+    {
         var timeout = last?.Failure == UpstreamFailure.Timeout;
-        return RelayOutcome.Failed(new EdgeError(timeout ? ErrorKind.UpstreamTimeout : ErrorKind.UpstreamError,
-            $"The upstream for model '{model.Id}' failed: {lastMessage ?? "no upstream answered"}",
-            timeout ? "upstream_timeout" : "upstream_error"));
+        return new EdgeError(timeout ? ErrorKind.UpstreamTimeout : ErrorKind.UpstreamError,
+            $"The upstream for model '{model.Id}' failed: {message ?? "no upstream answered"}",
+            timeout ? "upstream_timeout" : "upstream_error");
     }
 
     private static (string Path, byte[] Payload) BuildUpstreamRequest(IClientFormat client, IUpstreamFormat format, ChatRequest request,
@@ -83,7 +108,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         return (built.PathAndQuery, JsonSerializer.SerializeToUtf8Bytes(built.Body));
     }
 
-    private async Task<RelayOutcome> RespondAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
+    private async Task<EdgeError?> RespondAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
         HttpResponseMessage response, CatalogModel model, bool passthrough, CancellationToken ct)
     {
         byte[] bytes;
@@ -95,7 +120,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             }
             catch (OperationCanceledException)
             {
-                return RelayOutcome.Failed(new EdgeError(ErrorKind.UpstreamTimeout, "The upstream stopped sending its response.", "upstream_timeout"));
+                return new EdgeError(ErrorKind.UpstreamTimeout, "The upstream stopped sending its response.", "upstream_timeout");
             }
         }
         ChatResponse parsed;
@@ -105,28 +130,22 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            return RelayOutcome.Failed(new EdgeError(ErrorKind.UpstreamError, "The upstream returned a response NexRelay could not read.", "upstream_bad_response"));
+            return new EdgeError(ErrorKind.UpstreamError, "The upstream returned a response NexRelay could not read.", "upstream_bad_response");
         }
 
-        var usage = parsed.Usage;
-        var outcome = new RelayOutcome
-        {
-            Usage = usage,
-            OutputText = usage is null ? OutputTextOf(parsed) : null,
-            ProducedOutput = parsed.Output.Count > 0,
-        };
+        var meter = record.Meter;
+        meter.Usage = parsed.Usage;
+        meter.Complete = true;
+        if (parsed.Output.Count > 0) meter.MarkOutput();
+        if (parsed.Usage is null) AppendOutputText(meter.Output, parsed);
         record.FinishReason = parsed.FinishReason.ToString().ToLowerInvariant();
 
-        // The cost header needs the final usage: estimate now exactly as the handler will when usage is absent.
+        // The cost header needs the charge now: the same rule on the same facts as the settlement when the request ends.
+        charger.Apply(record);
         var payload = passthrough ? bytes : JsonSerializer.SerializeToUtf8Bytes(client.WriteResponse(parsed, record.Model ?? model.Id));
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
-        if (usage is not null)
-        {
-            var cost = Math.Min(record.HeldMicros, Micros.Cost(usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens,
-                model.Prices.InputMicrosPerM, model.Prices.CachedInputMicrosPerM, model.Prices.OutputMicrosPerM));
-            http.Response.Headers["x-nexrelay-cost-usd"] = Micros.ToUsd(Math.Max(0, cost)).ToString("0.######", CultureInfo.InvariantCulture);
-        }
+        http.Response.Headers["x-nexrelay-cost-usd"] = Micros.ToUsd(record.CostMicros).ToString("0.######", CultureInfo.InvariantCulture);
         record.Status = 200;
         if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(Encoding.UTF8.GetString(payload));
         try
@@ -137,10 +156,10 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         {
             record.ErrorCode = "client_closed_request";
         }
-        return outcome;
+        return null;
     }
 
-    private async Task<RelayOutcome> StreamAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
+    private async Task StreamAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
         ChatRequest request, HttpResponseMessage response, bool passthrough, CancellationToken ct)
     {
         var res = http.Response;
@@ -196,6 +215,8 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             {
                 failure = "The upstream closed the stream before it finished.";
             }
+            // Finished: the usage reported is final. Otherwise what arrived is partial and the rest is estimated.
+            record.Meter.Complete = failure is null && state.Finished;
             if (failure is not null)
             {
                 record.ErrorCode = failureKind == ErrorKind.UpstreamTimeout ? "upstream_timeout" : "upstream_stream_error";
@@ -203,30 +224,21 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             }
             else if (!passthrough)
             {
-                state.Writer.Complete(state.Usage, res.BodyWriter);
+                state.Writer.Complete(record.Meter.Usage, res.BodyWriter);
             }
             await res.BodyWriter.FlushAsync(ct);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && ct.IsCancellationRequested)
         {
-            // The client left: the upstream call is cancelled, and what it produced so far is charged (counted below).
+            // The client left: the upstream call is cancelled, and what it did so far is charged (Charging/ChargeRule.cs).
             record.ErrorCode = "client_closed_request";
-            failure = "client disconnected";
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            record.FinishReason = state.FinishReason?.ToString().ToLowerInvariant();
+            if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(record.Meter.Output.ToString());
         }
-        record.FinishReason = state.FinishReason?.ToString().ToLowerInvariant();
-        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(state.Output.ToString());
-        return new RelayOutcome
-        {
-            // A stream cut short reports no final usage: count what was produced instead of trusting a partial figure.
-            Usage = failure is null ? state.Usage : null,
-            OutputText = state.Output.ToString(),
-            ProducedOutput = state.ProducedOutput,
-            FailedBeforeOutput = !state.ProducedOutput,
-        };
     }
 
     private static string ErrorTypeFor(ClientFormat format, ErrorKind kind) => format switch
@@ -275,16 +287,14 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         }
     }
 
-    private static string OutputTextOf(ChatResponse response)
+    private static void AppendOutputText(StringBuilder text, ChatResponse response)
     {
-        var text = new StringBuilder();
         foreach (var part in response.Output)
         {
             if (part is TextPart t) text.Append(t.Text);
             else if (part is ToolCallPart c) text.Append(c.Name).Append(c.ArgumentsJson);
             else if (part is ReasoningPart r) text.Append(r.Text);
         }
-        return text.ToString();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Provider} attempt {Attempt} failed ({Failure}): {Message}")]
@@ -298,13 +308,13 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         private static readonly byte[] DataPrefix = "data: "u8.ToArray();
         private readonly List<StreamEvent> _events = new(4);
 
+        private readonly UpstreamMeter _meter = record.Meter;
+
         public IClientStreamWriter Writer { get; } = writer;
-        public Usage? Usage { get; private set; }
         public FinishReason? FinishReason { get; private set; }
         public bool Finished { get; private set; }
-        public bool ProducedOutput { get; private set; }
         public string? Failure { get; private set; }
-        public StringBuilder Output { get; } = new();
+        private StringBuilder Output => _meter.Output;
 
         public static void OnEvent(StreamState s, string? eventName, ReadOnlySpan<byte> data) => s.Handle(eventName, data);
 
@@ -329,9 +339,13 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
                     case ReasoningDelta r: Produced(); Output.Append(r.Text); usageOnly = false; break;
                     case ToolCallStart c: Produced(); Output.Append(c.Name); usageOnly = false; break;
                     case ToolCallDelta d: Output.Append(d.ArgumentsFragment); usageOnly = false; break;
-                    case UsageUpdate u: Usage = u.Usage; break;
+                    case UsageUpdate u: _meter.Usage = u.Usage; break;
                     case StreamFinish f: FinishReason = f.Reason; Finished = true; usageOnly = false; break;
-                    case StreamFailure f: Failure = f.Message; return;
+                    case StreamFailure f:
+                        // An error event before any output is the upstream declining the request (free); after, it is a cut.
+                        if (!_meter.ProducedOutput) _meter.Refused = true;
+                        Failure = f.Message;
+                        return;
                     default: usageOnly = false; break;
                 }
             }
@@ -353,8 +367,8 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
 
         private void Produced()
         {
-            if (ProducedOutput) return;
-            ProducedOutput = true;
+            if (_meter.ProducedOutput) return;
+            _meter.MarkOutput();
             record.TtftMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         }
     }

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using NexRelay.Testing;
+using static NexRelay.AppHost.Tests.EdgeCalls;
+
+namespace NexRelay.AppHost.Tests;
+
+/// <summary>
+/// A cluster of its own (own databases and queues) whose billing releases reservations not renewed within 5 s and sweeps every
+/// second, and whose credit leases stop taking requests after 2 s: a 12 s stream outlives all of them unless the edge keeps
+/// its reservations alive.
+/// </summary>
+public sealed class ShortHoldClusterFixture : ClusterFixture
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private readonly List<string> _databases = [];
+
+    protected override bool SecondEdge => false;
+
+    protected override IEnumerable<string> ExtraSettings() =>
+    [
+        $"NexRelay:Databases:Billing={_databases[0]}",
+        $"NexRelay:Databases:KeyPolicy={_databases[1]}",
+        $"NexRelay:Databases:Logging={_databases[2]}",
+        "Billing:HoldTimeoutSeconds=5",
+        "Billing:ExpirySweepSeconds=1",
+        $"Billing:SettlementQueue=settle-short-holds-{_suffix}",
+        "Billing:SettlementQueueTemporary=true",
+        $"Logging:IngestQueue=log-short-holds-{_suffix}",
+        "Holds:Leases:ReserveSeconds=2",
+    ];
+
+    public override async Task InitializeAsync()
+    {
+        foreach (var name in new[] { "billing", "keypolicy", "logging" }) _databases.Add(await TestInfrastructure.CreateDatabaseAsync("renew_" + name));
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var name in _databases) await TestInfrastructure.DropDatabaseAsync(name);
+    }
+}
+
+/// <summary>Runs alone, after the parallel collections: a second cluster beside the shared one would slow its timing-sensitive tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ShortHoldCollection : ICollectionFixture<ShortHoldClusterFixture>
+{
+    public const string Name = "short-holds";
+}
+
+/// <summary>Issue 16 item 2: a live request keeps its reservation, however long it runs (billing README, "Charging rules").</summary>
+[Collection(ShortHoldCollection.Name)]
+public sealed class ReservationRenewalTests(ShortHoldClusterFixture cluster)
+{
+    [Fact]
+    public async Task A_stream_longer_than_the_hold_lifetime_keeps_its_reservation_and_is_captured_in_full()
+    {
+        // A small wallet holds per request (a lease would need 16 worst cases); a large one holds against a credit lease.
+        var perRequest = await Tenant.CreateAsync(cluster, creditUsd: 1m);
+        var leased = await Tenant.CreateAsync(cluster, creditUsd: 100m);
+        var streams = new[] { perRequest, leased }.Select(StreamForTwelveSecondsAsync).ToArray();
+        await Task.WhenAll(streams);
+
+        foreach (var (tenant, credit) in new[] { (perRequest, 1m), (leased, 100m) })
+        {
+            var (requestId, minReserved) = await streams[tenant == perRequest ? 0 : 1];
+            Assert.True(minReserved > 0m, $"the reservation was released while the stream ran (wallet {tenant.WalletId})");
+            var row = await LogAsync(cluster.Edge, tenant.Key, requestId);
+            Assert.Equal(200, row["status"]!.GetValue<int>());
+            Assert.False(row["usage_estimated"]!.GetValue<bool>());
+            Assert.Equal(60, row["output_tokens"]!.GetValue<long>());
+            var cost = row["cost_usd"]!.GetValue<decimal>();
+            var capture = await Books.CaptureAsync(cluster, tenant, requestId);
+            Assert.Equal(cost, capture["amount_usd"]!.GetValue<decimal>());
+            Assert.Empty(Books.Flags(capture));
+            var ledger = await Books.LedgerAsync(cluster, tenant.WalletId);
+            Assert.DoesNotContain(ledger, e => Books.Flags(e).Intersect(["expired", "late", "uncollected"]).Any());
+            var credits = await SettledCreditsAsync(cluster.Edge, tenant.Key);
+            Assert.Equal(credit - cost, credits["balance_usd"]!.GetValue<decimal>());
+        }
+        // The large wallet's request was held against a credit lease, the small one's on its own.
+        var leasedCapture = await Books.CaptureAsync(cluster, leased, (await streams[1]).RequestId);
+        Assert.StartsWith("lease_", leasedCapture["reference"]!.GetValue<string>());
+        var heldCapture = await Books.CaptureAsync(cluster, perRequest, (await streams[0]).RequestId);
+        Assert.Null(heldCapture["reference"]?.GetValue<string>());
+    }
+
+    /// <summary>Streams 60 tokens at 200 ms each, sampling the wallet's reserved amount every half second while it runs.</summary>
+    private async Task<(string RequestId, decimal MinReserved)> StreamForTwelveSecondsAsync(Tenant tenant)
+    {
+        var (path, body) = AbandonedRequestTests.StreamRequest("anthropic", TestCatalog.LongStream, maxTokens: 60, "hi");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", tenant.Key);
+        using var response = await cluster.Edge.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var clock = Stopwatch.StartNew();
+        var read = response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) Assert.Fail($"{(int)response.StatusCode} {await read}");
+        var minReserved = decimal.MaxValue;
+        using var admin = cluster.AdminClient();
+        while (!read.IsCompleted)
+        {
+            var wallet = (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/wallets/{tenant.WalletId}"))!;
+            if (!read.IsCompleted) minReserved = Math.Min(minReserved, wallet["reserved_usd"]!.GetValue<decimal>());
+            await Task.WhenAny(read, Task.Delay(500));
+        }
+        Assert.Contains("message_stop", await read);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(10), $"the stream ran {clock.Elapsed}, not past the hold lifetime");
+        return (RequestId(response), minReserved);
+    }
+}

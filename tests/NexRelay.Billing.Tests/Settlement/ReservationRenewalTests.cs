@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using NexRelay.Contracts.Billing;
+
+namespace NexRelay.Billing.Tests.Settlement;
+
+/// <summary>
+/// POST /internal/reservations/renew on a billing service with a one-second hold timeout: a renewed hold or lease outlives the
+/// timeout for as long as it is renewed, and is released as an orphan once renewals stop.
+/// </summary>
+public sealed class ReservationRenewalTests(ShortHoldTimeoutFixture fixture) : IClassFixture<ShortHoldTimeoutFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => fixture.AssertInvariantsAsync();
+
+    [Fact]
+    public async Task A_renewed_hold_and_lease_outlive_the_timeout_and_expire_once_renewals_stop()
+    {
+        var wallet = await fixture.CreateWalletAsync(2_000_000);
+        var hold = BillingFixture.Hold(wallet, 400_000);
+        var (status, granted) = await fixture.HoldAsync(hold);
+        Assert.Equal(200, status);
+        Assert.Equal(1, granted.HoldTimeoutSeconds);
+        var lease = BillingFixture.Lease(wallet, target: 500_000, reserveSeconds: 1);
+        Assert.Equal(1, (await fixture.GrantedLeaseAsync(lease)).HoldTimeoutSeconds);
+
+        // Four seconds (four timeouts, a sweep every 200 ms) renewed every 300 ms: nothing is released.
+        for (var i = 0; i < 13; i++)
+        {
+            var renewed = await RenewAsync([hold.RequestId], [lease.LeaseId]);
+            Assert.Equal((1, 1), (renewed.Holds, renewed.Leases));
+            await Task.Delay(300);
+        }
+        Assert.Equal("held", await fixture.ScalarAsync<string>("SELECT state FROM holds WHERE request_id = $1", hold.RequestId));
+        Assert.Equal("open", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
+        Assert.Equal((2_000_000L, 900_000L), await fixture.WalletAsync(wallet));
+
+        // Renewals stop (the edge died): both are orphans one timeout later.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await fixture.ScalarAsync<string>("SELECT state FROM holds WHERE request_id = $1", hold.RequestId) != "expired"
+            || (await fixture.LeaseRowAsync(lease.LeaseId)).State != "expired")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the reservations were not released after renewals stopped");
+            await Task.Delay(200);
+        }
+        Assert.Equal((2_000_000L, 0L), await fixture.WalletAsync(wallet));
+        // An expired or settled reservation is not renewed back to life.
+        Assert.Equal((0, 0), (await RenewAsync([hold.RequestId], [lease.LeaseId])) is var r ? (r.Holds, r.Leases) : default);
+    }
+
+    [Fact]
+    public async Task A_renewal_of_unknown_ids_renews_nothing_and_bad_bodies_are_refused()
+    {
+        var renewed = await RenewAsync(["req_unknown"], ["lease_unknown"]);
+        Assert.Equal((0, 0), (renewed.Holds, renewed.Leases));
+        using var bad = await fixture.Client.PostAsJsonAsync("/internal/reservations/renew", new { holds = new[] { "" } });
+        Assert.True(400 == (int)bad.StatusCode, await bad.Content.ReadAsStringAsync());
+    }
+
+    private async Task<RenewResponse> RenewAsync(string[] holds, string[] leases)
+    {
+        using var response = await fixture.Client.PostAsJsonAsync("/internal/reservations/renew", new RenewRequest { Holds = holds, Leases = leases });
+        Assert.Equal(200, (int)response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<RenewResponse>())!;
+    }
+}
