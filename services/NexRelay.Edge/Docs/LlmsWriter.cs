@@ -113,6 +113,11 @@ internal static class LlmsWriter
           `output_cap_mode` `clamp` (the limit is lowered, header `x-nexrelay-output-cap`) or `reject` (413), `budget_usd` per `budget_period`
           (`total`, `day`, `month`; 402 when spent), `rpm` and `tpm` (429 with `Retry-After`), `expires_at`.
         - Request bodies over the gateway's size limit (20 MiB by default) are refused with 413.
+        - Fields the upstream would bill beyond tokens are refused with 400 naming the field, before any hold: `service_tier`
+          other than `auto`/`default` (OpenAI) or `auto`/`standard_only` (Anthropic), Gemini `serviceTier` other than `standard`;
+          hosted and server tools; audio or image output; media other than images (video, audio, PDF, YouTube links); Anthropic
+          `speed` `fast`, `inference_geo` `us`, `mcp_servers`, `container`; Gemini `cachedContent`; OpenAI `web_search_options`,
+          `prediction` and legacy `functions`.
         - Log queries return at most 1000 rows per page (default 50); `Accept: text/csv` exports every matching row.
 
         ## Admin API

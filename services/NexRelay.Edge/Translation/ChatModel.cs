@@ -47,7 +47,9 @@ public sealed record TextPart(string Text) : ContentPart;
 /// <summary>An image by URL, or inline as base64 with its media type.</summary>
 public sealed record ImagePart(string? Url, string? MediaType, string? Base64Data) : ContentPart;
 public sealed record ToolCallPart(string Id, string Name, string ArgumentsJson) : ContentPart;
-public sealed record ToolResultPart(string ToolCallId, string? Name, string Content, bool IsError = false) : ContentPart;
+/// <param name="ImageCount">Images inside the result (Anthropic tool_result, Gemini functionResponse parts): not translated, but
+/// forwarded as they are on pass-through, so the hold counts them like any other image.</param>
+public sealed record ToolResultPart(string ToolCallId, string? Name, string Content, bool IsError = false, int ImageCount = 0) : ContentPart;
 public sealed record ReasoningPart(string Text, string? Signature = null) : ContentPart;
 
 public sealed record ToolDefinition(string Name, string? Description, JsonNode? ParametersSchema);

@@ -36,7 +36,8 @@ public static class TextExtraction
     }
 
     public static int CountImages(ChatRequest request) =>
-        request.Messages.Sum(m => m.Parts.Count(p => p is ImagePart)) + request.System.Count(p => p is ImagePart);
+        request.Messages.Sum(m => m.Parts.Sum(p => p switch { ImagePart => 1, ToolResultPart r => r.ImageCount, _ => 0 }))
+        + request.System.Count(p => p is ImagePart);
 
     private static string? PartText(ContentPart part) => part switch
     {

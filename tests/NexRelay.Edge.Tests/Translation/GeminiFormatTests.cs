@@ -99,9 +99,9 @@ public sealed class GeminiFormatTests
     [Fact]
     public void Passthrough_edits_only_the_output_limit()
     {
-        var body = Json("""{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":5},"safetySettings":[],"cachedContent":"c/1"}""");
+        var body = Json("""{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":5},"safetySettings":[],"labels":{"team":"a"}}""");
         Format.ApplyPassthroughEdits(body, "gemini-up", 77, stream: true);
-        Assert.Equal("""{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":77},"safetySettings":[],"cachedContent":"c/1"}""", body.ToJsonString());
+        Assert.Equal("""{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":77},"safetySettings":[],"labels":{"team":"a"}}""", body.ToJsonString());
 
         var bare = Json("""{"contents":[]}""");
         Format.ApplyPassthroughEdits(bare, "gemini-up", 8, stream: false);

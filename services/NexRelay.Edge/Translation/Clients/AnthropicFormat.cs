@@ -11,7 +11,7 @@ namespace NexRelay.Edge.Translation.Clients;
 /// writes, the neutral input includes them, so input_tokens = input − cached on the way out (cache writes are not tracked
 /// separately by the neutral model and are reported as plain input).
 /// </summary>
-public sealed class AnthropicFormat : IClientFormat
+public sealed partial class AnthropicFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.Anthropic;
     public UpstreamKind? NativeUpstream => UpstreamKind.Anthropic;
@@ -21,6 +21,7 @@ public sealed class AnthropicFormat : IClientFormat
     private static ChatRequest Parse(JsonObject body)
     {
         var request = new ChatRequest { Model = RequiredString(body, "model", "model") };
+        RefuseUnpriced(body);
         var messages = RequiredArray(body, "messages", "messages");
         if (messages.Count == 0) throw new RequestValidationException("messages: at least one message is required", "messages");
         request.MaxOutputTokens = OptionalInt(body, "max_tokens", "max_tokens", 1);
@@ -53,7 +54,8 @@ public sealed class AnthropicFormat : IClientFormat
                 var type = OptionalString(tool, "type", $"tools[{i}].type") ?? "custom";
                 if (type != "custom")
                 {
-                    throw new RequestValidationException($"tools[{i}].type: server tool '{type}' is not supported; only custom tools are", $"tools[{i}].type");
+                    throw UnpricedTool(type, $"tools[{i}].type")
+                          ?? new RequestValidationException($"tools[{i}].type: server tool '{type}' is not supported; only custom tools are", $"tools[{i}].type");
                 }
                 request.Tools.Add(new ToolDefinition(
                     RequiredString(tool, "name", $"tools[{i}].name"),
@@ -162,7 +164,9 @@ public sealed class AnthropicFormat : IClientFormat
                 case "tool_result" when role == ChatRole.User:
                 {
                     var id = RequiredString(block, "tool_use_id", $"{bp}.tool_use_id");
-                    var text = Get(block, "content") switch
+                    var result = Get(block, "content");
+                    RefuseUnpricedToolResult(result, $"{bp}.content");
+                    var text = result switch
                     {
                         null => "",
                         JsonArray inner => string.Concat(inner.OfType<JsonObject>()
@@ -170,7 +174,8 @@ public sealed class AnthropicFormat : IClientFormat
                         var node => AsString(node, $"{bp}.content"),
                     };
                     Append(request, ChatRole.Tool, new ToolResultPart(id, FindToolName(request, id), text,
-                        OptionalBool(block, "is_error", $"{bp}.is_error") ?? false));
+                        OptionalBool(block, "is_error", $"{bp}.is_error") ?? false,
+                        result is JsonArray blocksInResult ? blocksInResult.OfType<JsonObject>().Count(b => Lenient.Str(b["type"]) == "image") : 0));
                     break;
                 }
                 case "thinking" when role == ChatRole.Assistant:
@@ -180,7 +185,8 @@ public sealed class AnthropicFormat : IClientFormat
                 case "redacted_thinking" when role == ChatRole.Assistant:
                     break; // opaque to every other upstream
                 default:
-                    throw new RequestValidationException($"{bp}.type: content block type '{type}' is not supported in a {role.ToString().ToLowerInvariant()} message", $"{bp}.type");
+                    throw UnpricedBlock(type, $"{bp}.type")
+                          ?? new RequestValidationException($"{bp}.type: content block type '{type}' is not supported in a {role.ToString().ToLowerInvariant()} message", $"{bp}.type");
             }
         }
     }

@@ -11,7 +11,7 @@ namespace NexRelay.Edge.Translation.Clients;
 /// the route. Field names are read in camelCase or snake_case (proto3 JSON accepts both). Usage: promptTokenCount includes
 /// cached tokens and candidatesTokenCount excludes thoughts, so neutral output = candidates + thoughts.
 /// </summary>
-public sealed class GeminiFormat : IClientFormat
+public sealed partial class GeminiFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.Gemini;
     public UpstreamKind? NativeUpstream => UpstreamKind.Gemini;
@@ -25,6 +25,7 @@ public sealed class GeminiFormat : IClientFormat
             ?? throw new RequestValidationException("Missing required parameter: 'model'.", "model");
         if (model.StartsWith("models/", StringComparison.Ordinal)) model = model["models/".Length..];
         var request = new ChatRequest { Model = model, Stream = routeStream ?? false };
+        RefuseUnpriced(body);
         var contents = Get(body, "contents") switch
         {
             null => throw new RequestValidationException("Missing required parameter: 'contents'.", "contents"),
@@ -36,9 +37,16 @@ public sealed class GeminiFormat : IClientFormat
         if (Get(body, "systemInstruction", "system_instruction") is { } system)
         {
             var sys = AsObject(system, "systemInstruction");
-            foreach (var part in ReadParts(sys, "systemInstruction"))
+            var parts = ReadParts(sys, "systemInstruction");
+            for (var i = 0; i < parts.Count; i++)
             {
-                if (part is JsonObject p && Get(p, "text") is { } text) request.System.Add(new TextPart(AsString(text, "systemInstruction.parts.text")));
+                if (parts[i] is not JsonObject p) continue;
+                if (Get(p, "text") is { } text) request.System.Add(new TextPart(AsString(text, "systemInstruction.parts.text")));
+                // Only text is read (and held for) here; media would be forwarded unheld on pass-through.
+                if (Get(p, "inlineData", "inline_data") is not null || Get(p, "fileData", "file_data") is not null)
+                {
+                    throw Unpriced.Refuse($"systemInstruction.parts[{i}]", "media in systemInstruction", "move it into contents");
+                }
             }
         }
 
@@ -68,7 +76,8 @@ public sealed class GeminiFormat : IClientFormat
                 {
                     if (key is not ("functionDeclarations" or "function_declarations"))
                     {
-                        throw new RequestValidationException($"Tool '{key}' is not supported; only functionDeclarations are.", $"tools[{i}].{key}");
+                        throw UnpricedTool(key, $"tools[{i}].{key}")
+                              ?? new RequestValidationException($"Tool '{key}' is not supported; only functionDeclarations are.", $"tools[{i}].{key}");
                     }
                 }
                 if (Get(tool, "functionDeclarations", "function_declarations") is not JsonArray declarations) continue;
@@ -145,6 +154,7 @@ public sealed class GeminiFormat : IClientFormat
 
     private static void ParsePart(JsonObject part, string p, bool model, ChatRequest request, List<ToolCallPart> pendingCalls)
     {
+        RefuseUnpricedMedia(part, p);
         if (Get(part, "text") is { } textNode)
         {
             var text = AsString(textNode, $"{p}.text");
@@ -185,7 +195,18 @@ public sealed class GeminiFormat : IClientFormat
             var id = OptionalString(o, "id", $"{p}.functionResponse.id");
             var match = pendingCalls.FirstOrDefault(c => id is not null ? c.Id == id : c.Name == name);
             if (match is not null) pendingCalls.Remove(match);
-            Append(request, ChatRole.Tool, new ToolResultPart(id ?? match?.Id ?? Ids.New("call_"), name, ToJson(Get(o, "response") ?? new JsonObject())));
+            // Multimodal function responses carry media parts beside the JSON response.
+            var images = 0;
+            if (OptionalArray(o, "parts", $"{p}.functionResponse.parts") is { } mediaParts)
+            {
+                for (var k = 0; k < mediaParts.Count; k++)
+                {
+                    var mediaPart = AsObject(mediaParts[k], $"{p}.functionResponse.parts[{k}]");
+                    RefuseUnpricedMedia(mediaPart, $"{p}.functionResponse.parts[{k}]");
+                    if (Get(mediaPart, "inlineData", "inline_data") is not null || Get(mediaPart, "fileData", "file_data") is not null) images++;
+                }
+            }
+            Append(request, ChatRole.Tool, new ToolResultPart(id ?? match?.Id ?? Ids.New("call_"), name, ToJson(Get(o, "response") ?? new JsonObject()), ImageCount: images));
         }
         else if (part.Count > 0 && !part.All(kv => kv.Key is "thought" or "thoughtSignature" or "thought_signature"))
         {

@@ -11,7 +11,7 @@ namespace NexRelay.Edge.Translation.Clients;
 /// OpenAI Chat Completions (<c>POST /v1/chat/completions</c>). Neutral usage convention (all formats): input tokens include
 /// cached ones, output tokens include reasoning ones — the same as OpenAI's own, so this mapping is direct.
 /// </summary>
-public sealed class OpenAIChatFormat : IClientFormat
+public sealed partial class OpenAIChatFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.OpenAIChat;
     public UpstreamKind? NativeUpstream => UpstreamKind.OpenAI;
@@ -21,6 +21,7 @@ public sealed class OpenAIChatFormat : IClientFormat
     private static ChatRequest Parse(JsonObject body)
     {
         var request = new ChatRequest { Model = RequiredString(body, "model", "model") };
+        RefuseUnpriced(body);
         var messages = RequiredArray(body, "messages", "messages");
         if (messages.Count == 0) throw new RequestValidationException("'messages' must contain at least one message.", "messages");
         var toolNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -88,6 +89,7 @@ public sealed class OpenAIChatFormat : IClientFormat
                 break;
             case "assistant":
             {
+                RefuseUnpricedMessage(m, p);
                 var parts = Get(m, "content") is null ? [] : ParseContent(Get(m, "content"), $"{p}.content", allowImages: false);
                 if (OptionalArray(m, "tool_calls", $"{p}.tool_calls") is { } calls)
                 {
@@ -153,7 +155,8 @@ public sealed class OpenAIChatFormat : IClientFormat
                             break;
                         }
                         default:
-                            throw new RequestValidationException($"Unsupported content part type '{type}' here.", $"{p}[{i}].type");
+                            throw UnpricedPart(type, $"{p}[{i}].type")
+                                  ?? new RequestValidationException($"Unsupported content part type '{type}' here.", $"{p}[{i}].type");
                     }
                 }
                 return parts;

@@ -11,7 +11,7 @@ namespace NexRelay.Edge.Translation.Clients;
 /// OpenAI Responses (<c>POST /v1/responses</c>), always translated: NexRelay stores no conversations, so
 /// <c>previous_response_id</c> is refused and <c>store</c> is accepted but ignored.
 /// </summary>
-public sealed class OpenAIResponsesFormat : IClientFormat
+public sealed partial class OpenAIResponsesFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.OpenAIResponses;
     public UpstreamKind? NativeUpstream => null;
@@ -21,6 +21,7 @@ public sealed class OpenAIResponsesFormat : IClientFormat
     private static ChatRequest Parse(JsonObject body)
     {
         var request = new ChatRequest { Model = RequiredString(body, "model", "model") };
+        RefuseUnpriced(body);
         if (Get(body, "previous_response_id") is not null)
         {
             throw new RequestValidationException(
@@ -57,7 +58,8 @@ public sealed class OpenAIResponsesFormat : IClientFormat
                 var type = RequiredString(tool, "type", $"tools[{i}].type");
                 if (type != "function")
                 {
-                    throw new RequestValidationException($"Unsupported tool type '{type}': only 'function' tools are supported.", $"tools[{i}].type");
+                    throw UnpricedTool(type, $"tools[{i}].type")
+                          ?? new RequestValidationException($"Unsupported tool type '{type}': only 'function' tools are supported.", $"tools[{i}].type");
                 }
                 request.Tools.Add(new ToolDefinition(
                     RequiredString(tool, "name", $"tools[{i}].name"),
@@ -204,7 +206,8 @@ public sealed class OpenAIResponsesFormat : IClientFormat
                     break;
                 }
                 default:
-                    throw new RequestValidationException($"Unsupported content type '{type}'.", $"{p}[{i}].type");
+                    throw UnpricedContent(type, $"{p}[{i}].type")
+                          ?? new RequestValidationException($"Unsupported content type '{type}'.", $"{p}[{i}].type");
             }
         }
         return parts;
