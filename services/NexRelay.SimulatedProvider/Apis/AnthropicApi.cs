@@ -272,7 +272,11 @@ internal sealed class AnthropicFormat : WireFormat
             w.WriteEndObject();
             if (request.ReportUsage)
             {
+                // Cumulative figures, input included, as Anthropic's message_delta carries them.
                 w.WriteStartObject("usage"u8);
+                w.WriteNumber("input_tokens"u8, request.InputTokens);
+                w.WriteNumber("cache_creation_input_tokens"u8, 0);
+                w.WriteNumber("cache_read_input_tokens"u8, 0);
                 w.WriteNumber("output_tokens"u8, request.OutputTokens);
                 w.WriteEndObject();
             }

@@ -70,7 +70,8 @@ public sealed record WireCase(
             ("x-goog-api-key", "AIza-test"),
             events => events.Count(e => e.Json.GetProperty("candidates")[0].GetProperty("content").GetProperty("parts")[0].GetProperty("text").GetString() is { Length: > 0 }),
             events => events.Any(e => e.Json.GetProperty("candidates")[0].TryGetProperty("finishReason", out _)),
-            e => e.Json.TryGetProperty("usageMetadata", out _),
+            // Every chunk carries the running usage; the final figures come with the finish reason.
+            e => e.Json.TryGetProperty("usageMetadata", out _) && e.Json.GetProperty("candidates")[0].TryGetProperty("finishReason", out _),
             body => body.TryGetProperty("usageMetadata", out _),
             (body, status) =>
             {
