@@ -4,7 +4,7 @@ namespace NexRelay.SimulatedProvider;
 
 /// <summary>
 /// Defaults for the simulation knobs (section <c>Simulator</c>). Each can be overridden per request by its
-/// <c>x-sim-*</c> header (see <see cref="Simulation.Knobs"/>).
+/// <c>x-sim-*</c> header, a prompt directive or the <c>/knobs/…</c> path (see <see cref="Simulation.Knobs"/>).
 /// </summary>
 internal sealed class SimulatorOptions : IValidatableObject
 {

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace NexRelay.SimulatedProvider.Simulation;
 
 /// <summary>
-/// One provider wire format. The pipeline here is shared: read the body, wait the first-byte delay, check the key, parse,
-/// apply the failure knob, then answer whole or as a stream. Formats supply parsing, the error envelope and the writers.
+/// One provider wire format. The pipeline here is shared: read the body, settle the knobs (headers, prompt directives,
+/// path, settings), wait the first-byte delay, check the key, parse, apply the failure knob, then answer whole or as a
+/// stream. Formats supply parsing, the error envelope and the writers.
 /// </summary>
 internal abstract class WireFormat
 {
@@ -28,11 +29,14 @@ internal abstract class WireFormat
     {
         var cancellationToken = context.RequestAborted;
         var options = context.RequestServices.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
-        var knobs = Knobs.From(context.Request.Headers, options);
         var response = context.Response;
         try
         {
             using var body = await RequestBody.ReadAsync(context.Request, cancellationToken);
+            // Parsed before anything is answered because prompt directives are knobs too; a bad body is refused later, in order.
+            using var document = TryParseJson(body.Memory);
+            var knobs = Knobs.From(
+                new KnobSources(context.Request.Headers, PromptDirectives.Find(body.Memory.Span, document), KnobPath.Get(context)), options);
             if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
 
             response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";
@@ -45,15 +49,13 @@ internal abstract class WireFormat
             SimulatedRequest request;
             try
             {
-                using var document = JsonDocument.Parse(body.Memory);
-                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException(UnparsableBodyMessage);
+                if (document?.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException(UnparsableBodyMessage);
                 request = Parse(document.RootElement, route);
             }
-            catch (Exception e) when (e is JsonException or BadRequestException)
+            catch (BadRequestException e)
             {
                 if (knobs.EchoRequest) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
-                await WriteErrorAsync(response, StatusCodes.Status400BadRequest,
-                    e is BadRequestException ? e.Message : UnparsableBodyMessage, (e as BadRequestException)?.Param, cancellationToken);
+                await WriteErrorAsync(response, StatusCodes.Status400BadRequest, e.Message, e.Param, cancellationToken);
                 return;
             }
 
@@ -73,6 +75,18 @@ internal abstract class WireFormat
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+        }
+    }
+
+    private static JsonDocument? TryParseJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

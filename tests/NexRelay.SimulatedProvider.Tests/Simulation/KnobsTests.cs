@@ -10,11 +10,26 @@ public sealed class KnobsTests
         FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true,
     };
 
+    private static readonly Knobs FromDefaults = new()
+    {
+        FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true,
+    };
+
+    private static Dictionary<string, string> Items(params (string Name, string Value)[] items) =>
+        items.ToDictionary(i => i.Name, i => i.Value, StringComparer.OrdinalIgnoreCase);
+
     [Fact]
     public void Settings_apply_when_no_header_is_given()
     {
-        var knobs = Knobs.From(new HeaderDictionary(), Defaults);
-        Assert.Equal(new Knobs(10, 20, 503, 4, true, true), knobs);
+        Assert.Equal(FromDefaults, Knobs.From(new HeaderDictionary(), Defaults));
+    }
+
+    [Fact]
+    public void Without_settings_every_knob_is_off()
+    {
+        var knobs = Knobs.From(new HeaderDictionary(), new SimulatorOptions());
+        Assert.Equal(new Knobs(), knobs);
+        Assert.Equal(-1, knobs.CutAfter);
     }
 
     [Fact]
@@ -29,7 +44,8 @@ public sealed class KnobsTests
             ["x-sim-omit-usage"] = "false",
             ["x-sim-echo-request"] = "False",
         };
-        Assert.Equal(new Knobs(100, 5, 429, 2, false, false), Knobs.From(headers, Defaults));
+        var expected = new Knobs { FirstByteDelayMs = 100, TokenDelayMs = 5, FailStatus = 429, CutAfter = 2, OmitUsage = false, EchoRequest = false };
+        Assert.Equal(expected, Knobs.From(headers, Defaults));
     }
 
     [Fact]
@@ -47,7 +63,7 @@ public sealed class KnobsTests
     public void Unreadable_headers_fall_back_to_settings(string header, string value)
     {
         var knobs = Knobs.From(new HeaderDictionary { [header] = value }, Defaults);
-        Assert.Equal(Knobs.From(new HeaderDictionary(), Defaults), knobs);
+        Assert.Equal(FromDefaults, knobs);
     }
 
     [Theory]
@@ -57,5 +73,41 @@ public sealed class KnobsTests
     {
         var knobs = Knobs.From(new HeaderDictionary { ["x-sim-fail-status"] = value }, new SimulatorOptions());
         Assert.Equal(0, knobs.FailStatus);
+    }
+
+    [Fact]
+    public void Header_beats_directive_beats_path_beats_setting()
+    {
+        var sources = new KnobSources(
+            new HeaderDictionary { ["x-sim-fail-status"] = "500" },
+            Items(("fail-status", "502"), ("first-byte-delay-ms", "40")),
+            Items(("fail-status", "503"), ("first-byte-delay-ms", "50"), ("cut-after", "6")));
+
+        var knobs = Knobs.From(sources, Defaults);
+
+        Assert.Equal(500, knobs.FailStatus);
+        Assert.Equal(40, knobs.FirstByteDelayMs);
+        Assert.Equal(6, knobs.CutAfter);
+        Assert.Equal(20, knobs.TokenDelayMs);
+    }
+
+    [Fact]
+    public void An_unreadable_value_gives_way_to_the_next_source()
+    {
+        var sources = new KnobSources(
+            new HeaderDictionary { ["x-sim-token-delay-ms"] = "slow" },
+            Items(("token-delay-ms", "-1")),
+            Items(("token-delay-ms", "77")));
+        Assert.Equal(77, Knobs.From(sources, Defaults).TokenDelayMs);
+    }
+
+    [Fact]
+    public void A_flag_in_a_directive_or_path_reads_true_and_its_name_is_case_insensitive()
+    {
+        var fromPath = KnobPath.Parse("Omit-Usage;echo-request;cut-after=1", ';');
+        var knobs = Knobs.From(new KnobSources(new HeaderDictionary(), null, fromPath), new SimulatorOptions());
+        Assert.True(knobs.OmitUsage);
+        Assert.True(knobs.EchoRequest);
+        Assert.Equal(1, knobs.CutAfter);
     }
 }
