@@ -31,11 +31,19 @@ internal sealed class SimulatorOptions : IValidatableObject
     /// <summary>Non-streamed responses carry the request body, base64, in <c>x-sim-request-body</c>.</summary>
     public bool EchoRequest { get; init; }
 
+    /// <summary>Count every request under this tag (<c>GET /sim/requests/{tag}</c>). Null = no tag.</summary>
+    public string? Tag { get; init; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (FailStatus != 0 && FailStatus is < 400 or > 599)
         {
             yield return new ValidationResult($"{SectionName}:{nameof(FailStatus)} must be 0 (off) or an HTTP error status 400..599.", [nameof(FailStatus)]);
+        }
+        if (Tag is not null && !Simulation.Knobs.IsValidTag(Tag))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(Tag)} must be 1..{Simulation.Knobs.MaxTagLength} characters from A-Z a-z 0-9 - _ . ~.", [nameof(Tag)]);
         }
     }
 }

@@ -16,12 +16,16 @@ internal readonly record struct Knobs
     /// <summary>Response header, always: the output limit read from the request, or <c>none</c>.</summary>
     public const string ReceivedMaxTokensHeader = "x-sim-received-max-tokens";
 
+    /// <summary>Tags are URL-safe so that <c>GET /sim/requests/{tag}</c> can name them as given.</summary>
+    public const int MaxTagLength = 128;
+
     public int FirstByteDelayMs { get; init; }
     public int TokenDelayMs { get; init; }
     public int FailStatus { get; init; }
     public int CutAfter { get; init; } = -1;
     public bool OmitUsage { get; init; }
     public bool EchoRequest { get; init; }
+    public string? Tag { get; init; }
 
     public Knobs() { }
 
@@ -38,7 +42,19 @@ internal readonly record struct Knobs
             CutAfter = sources.Int(KnobName.CutAfter, options.CutAfter, -1, int.MaxValue),
             OmitUsage = sources.Bool(KnobName.OmitUsage, options.OmitUsage),
             EchoRequest = sources.Bool(KnobName.EchoRequest, options.EchoRequest),
+            Tag = sources.Tag(KnobName.Tag, options.Tag),
         };
+    }
+
+    /// <summary>1..128 characters from <c>A-Z a-z 0-9 - _ . ~</c> (URL-unreserved, so a tag needs no escaping anywhere).</summary>
+    public static bool IsValidTag(string? tag)
+    {
+        if (string.IsNullOrEmpty(tag) || tag.Length > MaxTagLength) return false;
+        foreach (var c in tag)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.' or '~')) return false;
+        }
+        return true;
     }
 }
 
@@ -72,6 +88,15 @@ internal readonly struct KnobSources(IHeaderDictionary headers, IReadOnlyDiction
         return fallback;
     }
 
+    public string? Tag(KnobName knob, string? fallback)
+    {
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            if (Raw(layer, knob) is { } raw && Knobs.IsValidTag(raw)) return raw;
+        }
+        return fallback;
+    }
+
     private string? Raw(int layer, KnobName knob) => layer switch
     {
         0 => headers.TryGetValue(knob.Header, out var values) ? values.ToString() : null,
@@ -89,6 +114,7 @@ internal sealed class KnobName
     public static readonly KnobName CutAfter = new("cut-after");
     public static readonly KnobName OmitUsage = new("omit-usage");
     public static readonly KnobName EchoRequest = new("echo-request");
+    public static readonly KnobName Tag = new("tag");
 
     private KnobName(string name) => (Name, Header) = (name, "x-sim-" + name);
 

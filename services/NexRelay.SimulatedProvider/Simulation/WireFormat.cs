@@ -7,8 +7,8 @@ namespace NexRelay.SimulatedProvider.Simulation;
 
 /// <summary>
 /// One provider wire format. The pipeline here is shared: read the body, settle the knobs (headers, prompt directives,
-/// path, settings), wait the first-byte delay, check the key, parse, apply the failure knob, then answer whole or as a
-/// stream. Formats supply parsing, the error envelope and the writers.
+/// path, settings), count the tag, wait the first-byte delay, check the key, parse, apply the failure knob, then answer
+/// whole or as a stream. Formats supply parsing, the error envelope and the writers.
 /// </summary>
 internal abstract class WireFormat
 {
@@ -28,7 +28,8 @@ internal abstract class WireFormat
     public async Task HandleAsync(HttpContext context, RouteInfo route)
     {
         var cancellationToken = context.RequestAborted;
-        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
         var response = context.Response;
         try
         {
@@ -37,6 +38,7 @@ internal abstract class WireFormat
             using var document = TryParseJson(body.Memory);
             var knobs = Knobs.From(
                 new KnobSources(context.Request.Headers, PromptDirectives.Find(body.Memory.Span, document), KnobPath.Get(context)), options);
+            if (knobs.Tag is { } tag) services.GetRequiredService<TagCounts>().Add(tag);
             if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
 
             response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";

@@ -7,12 +7,12 @@ public sealed class KnobsTests
 {
     private static readonly SimulatorOptions Defaults = new()
     {
-        FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true,
+        FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true, Tag = "configured",
     };
 
     private static readonly Knobs FromDefaults = new()
     {
-        FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true,
+        FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true, Tag = "configured",
     };
 
     private static Dictionary<string, string> Items(params (string Name, string Value)[] items) =>
@@ -30,6 +30,7 @@ public sealed class KnobsTests
         var knobs = Knobs.From(new HeaderDictionary(), new SimulatorOptions());
         Assert.Equal(new Knobs(), knobs);
         Assert.Equal(-1, knobs.CutAfter);
+        Assert.Null(knobs.Tag);
     }
 
     [Fact]
@@ -43,8 +44,12 @@ public sealed class KnobsTests
             ["x-sim-cut-after"] = "2",
             ["x-sim-omit-usage"] = "false",
             ["x-sim-echo-request"] = "False",
+            ["x-sim-tag"] = "run-1.a_b~c",
         };
-        var expected = new Knobs { FirstByteDelayMs = 100, TokenDelayMs = 5, FailStatus = 429, CutAfter = 2, OmitUsage = false, EchoRequest = false };
+        var expected = new Knobs
+        {
+            FirstByteDelayMs = 100, TokenDelayMs = 5, FailStatus = 429, CutAfter = 2, OmitUsage = false, EchoRequest = false, Tag = "run-1.a_b~c",
+        };
         Assert.Equal(expected, Knobs.From(headers, Defaults));
     }
 
@@ -60,10 +65,19 @@ public sealed class KnobsTests
     [InlineData("x-sim-token-delay-ms", "-5")]
     [InlineData("x-sim-cut-after", "-2")]
     [InlineData("x-sim-omit-usage", "yes")]
+    [InlineData("x-sim-tag", "has space")]
+    [InlineData("x-sim-tag", "slash/tag")]
     public void Unreadable_headers_fall_back_to_settings(string header, string value)
     {
         var knobs = Knobs.From(new HeaderDictionary { [header] = value }, Defaults);
         Assert.Equal(FromDefaults, knobs);
+    }
+
+    [Fact]
+    public void A_tag_longer_than_128_characters_is_not_read()
+    {
+        Assert.Equal("t", Knobs.From(new HeaderDictionary { ["x-sim-tag"] = new string('a', 129) }, new SimulatorOptions { Tag = "t" }).Tag);
+        Assert.Equal(new string('a', 128), Knobs.From(new HeaderDictionary { ["x-sim-tag"] = new string('a', 128) }, new SimulatorOptions()).Tag);
     }
 
     [Theory]
@@ -104,10 +118,10 @@ public sealed class KnobsTests
     [Fact]
     public void A_flag_in_a_directive_or_path_reads_true_and_its_name_is_case_insensitive()
     {
-        var fromPath = KnobPath.Parse("Omit-Usage;echo-request;cut-after=1", ';');
+        var fromPath = KnobPath.Parse("Omit-Usage;echo-request;Tag=x", ';');
         var knobs = Knobs.From(new KnobSources(new HeaderDictionary(), null, fromPath), new SimulatorOptions());
         Assert.True(knobs.OmitUsage);
         Assert.True(knobs.EchoRequest);
-        Assert.Equal(1, knobs.CutAfter);
+        Assert.Equal("x", knobs.Tag);
     }
 }
