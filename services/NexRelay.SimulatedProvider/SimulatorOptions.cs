@@ -34,6 +34,13 @@ internal sealed class SimulatorOptions : IValidatableObject
     /// <summary>Count every request under this tag (<c>GET /sim/requests/{tag}</c>). Null = no tag.</summary>
     public string? Tag { get; init; }
 
+    /// <summary>Streams wait this long after the last token before the closing events; whole answers wait it extra.</summary>
+    [Range(0, 600_000)]
+    public int FinishDelayMs { get; init; }
+
+    /// <summary>After the body (and the first-byte delay) the connection is aborted before any header is sent.</summary>
+    public bool AbortBeforeHeaders { get; init; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (FailStatus != 0 && FailStatus is < 400 or > 599)

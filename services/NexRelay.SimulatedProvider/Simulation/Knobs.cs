@@ -26,6 +26,8 @@ internal readonly record struct Knobs
     public bool OmitUsage { get; init; }
     public bool EchoRequest { get; init; }
     public string? Tag { get; init; }
+    public int FinishDelayMs { get; init; }
+    public bool AbortBeforeHeaders { get; init; }
 
     public Knobs() { }
 
@@ -43,6 +45,8 @@ internal readonly record struct Knobs
             OmitUsage = sources.Bool(KnobName.OmitUsage, options.OmitUsage),
             EchoRequest = sources.Bool(KnobName.EchoRequest, options.EchoRequest),
             Tag = sources.Tag(KnobName.Tag, options.Tag),
+            FinishDelayMs = sources.Int(KnobName.FinishDelayMs, options.FinishDelayMs, 0, 600_000),
+            AbortBeforeHeaders = sources.Bool(KnobName.AbortBeforeHeaders, options.AbortBeforeHeaders),
         };
     }
 
@@ -115,6 +119,8 @@ internal sealed class KnobName
     public static readonly KnobName OmitUsage = new("omit-usage");
     public static readonly KnobName EchoRequest = new("echo-request");
     public static readonly KnobName Tag = new("tag");
+    public static readonly KnobName FinishDelayMs = new("finish-delay-ms");
+    public static readonly KnobName AbortBeforeHeaders = new("abort-before-headers");
 
     private KnobName(string name) => (Name, Header) = (name, "x-sim-" + name);
 

@@ -40,6 +40,11 @@ internal abstract class WireFormat
                 new KnobSources(context.Request.Headers, PromptDirectives.Find(body.Memory.Span, document), KnobPath.Get(context)), options);
             if (knobs.Tag is { } tag) services.GetRequiredService<TagCounts>().Add(tag);
             if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
+            if (knobs.AbortBeforeHeaders)
+            {
+                context.Abort();
+                return;
+            }
 
             response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";
             if (!HasApiKey(context.Request))
@@ -95,6 +100,7 @@ internal abstract class WireFormat
     private async Task RespondAsync(HttpContext context, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
     {
         if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs * request.OutputTokens, cancellationToken);
+        if (knobs.FinishDelayMs > 0) await Task.Delay(knobs.FinishDelayMs, cancellationToken);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
@@ -153,6 +159,8 @@ internal abstract class WireFormat
             return;
         }
 
+        // The whole text is out; the finish reason and usage follow after the finish delay.
+        if (knobs.FinishDelayMs > 0) await Task.Delay(knobs.FinishDelayMs, cancellationToken);
         session.Finish(sse);
         await sse.FlushAsync(cancellationToken);
     }

@@ -46,6 +46,7 @@ public sealed class SettingsTests(ConfiguredFailureFixture sim) : IClassFixture<
     [InlineData("Simulator:FailStatus", "200")]
     [InlineData("Simulator:TokenDelayMs", "-1")]
     [InlineData("Simulator:CutAfter", "-5")]
+    [InlineData("Simulator:FinishDelayMs", "-1")]
     [InlineData("Simulator:Tag", "not a tag")]
     public void Invalid_settings_fail_at_start_naming_the_setting(string key, string value)
     {

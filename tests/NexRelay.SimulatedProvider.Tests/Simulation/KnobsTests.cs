@@ -8,11 +8,13 @@ public sealed class KnobsTests
     private static readonly SimulatorOptions Defaults = new()
     {
         FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true, Tag = "configured",
+        FinishDelayMs = 30, AbortBeforeHeaders = true,
     };
 
     private static readonly Knobs FromDefaults = new()
     {
         FirstByteDelayMs = 10, TokenDelayMs = 20, FailStatus = 503, CutAfter = 4, OmitUsage = true, EchoRequest = true, Tag = "configured",
+        FinishDelayMs = 30, AbortBeforeHeaders = true,
     };
 
     private static Dictionary<string, string> Items(params (string Name, string Value)[] items) =>
@@ -45,10 +47,13 @@ public sealed class KnobsTests
             ["x-sim-omit-usage"] = "false",
             ["x-sim-echo-request"] = "False",
             ["x-sim-tag"] = "run-1.a_b~c",
+            ["x-sim-finish-delay-ms"] = "250",
+            ["x-sim-abort-before-headers"] = "false",
         };
         var expected = new Knobs
         {
             FirstByteDelayMs = 100, TokenDelayMs = 5, FailStatus = 429, CutAfter = 2, OmitUsage = false, EchoRequest = false, Tag = "run-1.a_b~c",
+            FinishDelayMs = 250, AbortBeforeHeaders = false,
         };
         Assert.Equal(expected, Knobs.From(headers, Defaults));
     }
@@ -67,6 +72,8 @@ public sealed class KnobsTests
     [InlineData("x-sim-omit-usage", "yes")]
     [InlineData("x-sim-tag", "has space")]
     [InlineData("x-sim-tag", "slash/tag")]
+    [InlineData("x-sim-finish-delay-ms", "-1")]
+    [InlineData("x-sim-abort-before-headers", "1")]
     public void Unreadable_headers_fall_back_to_settings(string header, string value)
     {
         var knobs = Knobs.From(new HeaderDictionary { [header] = value }, Defaults);
@@ -94,13 +101,13 @@ public sealed class KnobsTests
     {
         var sources = new KnobSources(
             new HeaderDictionary { ["x-sim-fail-status"] = "500" },
-            Items(("fail-status", "502"), ("first-byte-delay-ms", "40")),
-            Items(("fail-status", "503"), ("first-byte-delay-ms", "50"), ("cut-after", "6")));
+            Items(("fail-status", "502"), ("finish-delay-ms", "40")),
+            Items(("fail-status", "503"), ("finish-delay-ms", "50"), ("cut-after", "6")));
 
         var knobs = Knobs.From(sources, Defaults);
 
         Assert.Equal(500, knobs.FailStatus);
-        Assert.Equal(40, knobs.FirstByteDelayMs);
+        Assert.Equal(40, knobs.FinishDelayMs);
         Assert.Equal(6, knobs.CutAfter);
         Assert.Equal(20, knobs.TokenDelayMs);
     }
@@ -118,10 +125,10 @@ public sealed class KnobsTests
     [Fact]
     public void A_flag_in_a_directive_or_path_reads_true_and_its_name_is_case_insensitive()
     {
-        var fromPath = KnobPath.Parse("Omit-Usage;echo-request;Tag=x", ';');
+        var fromPath = KnobPath.Parse("Omit-Usage;abort-before-headers;Tag=x", ';');
         var knobs = Knobs.From(new KnobSources(new HeaderDictionary(), null, fromPath), new SimulatorOptions());
         Assert.True(knobs.OmitUsage);
-        Assert.True(knobs.EchoRequest);
+        Assert.True(knobs.AbortBeforeHeaders);
         Assert.Equal("x", knobs.Tag);
     }
 }
