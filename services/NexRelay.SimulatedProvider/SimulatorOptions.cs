@@ -38,6 +38,19 @@ internal sealed class SimulatorOptions : IValidatableObject
     [Range(0, 600_000)]
     public int FinishDelayMs { get; init; }
 
+    /// <summary>Reasoning tokens thought before the first visible one: silence of this × <see cref="TokenDelayMs"/>, reported in usage.</summary>
+    [Range(0, int.MaxValue)]
+    public int HiddenReasoning { get; init; }
+
+    /// <summary>Reported input tokens, verbatim, in place of the counted ones. Null = counted.</summary>
+    public long? UsageInput { get; init; }
+
+    /// <summary>Reported output tokens, verbatim (hidden reasoning included). Null = counted.</summary>
+    public long? UsageOutput { get; init; }
+
+    /// <summary>Reported cached input tokens, verbatim. Null = 0 (and absent where the format omits zero).</summary>
+    public long? UsageCached { get; init; }
+
     /// <summary>After the body (and the first-byte delay) the connection is aborted before any header is sent.</summary>
     public bool AbortBeforeHeaders { get; init; }
 

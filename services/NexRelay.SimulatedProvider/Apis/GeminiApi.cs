@@ -204,18 +204,26 @@ internal sealed class GeminiFormat : WireFormat
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// promptTokenCount includes cached tokens (cachedContentTokenCount, only when the usage-cached knob sets it);
+    /// thoughts are reported apart from candidates (thoughtsTokenCount, only when there are any) and counted in the total.
+    /// </summary>
     private static void WriteUsageMetadata(Utf8JsonWriter w, SimulatedRequest request, int outputSoFar)
     {
+        var input = request.ReportedInputTokens;
+        var candidates = request.ReportedCandidateTokens(outputSoFar);
         w.WriteStartObject("usageMetadata"u8);
-        w.WriteNumber("promptTokenCount"u8, request.InputTokens);
-        w.WriteNumber("candidatesTokenCount"u8, outputSoFar);
-        w.WriteNumber("totalTokenCount"u8, request.InputTokens + outputSoFar);
+        w.WriteNumber("promptTokenCount"u8, input);
+        w.WriteNumber("candidatesTokenCount"u8, candidates);
+        w.WriteNumber("totalTokenCount"u8, SimulatedRequest.Sum(input, candidates, request.ReasoningTokens));
+        if (request.Knobs.UsageCached is { } cached) w.WriteNumber("cachedContentTokenCount"u8, cached);
         w.WriteStartArray("promptTokensDetails"u8);
         w.WriteStartObject();
         w.WriteString("modality"u8, "TEXT"u8);
-        w.WriteNumber("tokenCount"u8, request.InputTokens);
+        w.WriteNumber("tokenCount"u8, input);
         w.WriteEndObject();
         w.WriteEndArray();
+        if (request.ReasoningTokens > 0) w.WriteNumber("thoughtsTokenCount"u8, request.ReasoningTokens);
         w.WriteEndObject();
     }
 

@@ -27,6 +27,10 @@ internal readonly record struct Knobs
     public bool EchoRequest { get; init; }
     public string? Tag { get; init; }
     public int FinishDelayMs { get; init; }
+    public int HiddenReasoning { get; init; }
+    public long? UsageInput { get; init; }
+    public long? UsageOutput { get; init; }
+    public long? UsageCached { get; init; }
     public bool AbortBeforeHeaders { get; init; }
 
     public Knobs() { }
@@ -46,6 +50,10 @@ internal readonly record struct Knobs
             EchoRequest = sources.Bool(KnobName.EchoRequest, options.EchoRequest),
             Tag = sources.Tag(KnobName.Tag, options.Tag),
             FinishDelayMs = sources.Int(KnobName.FinishDelayMs, options.FinishDelayMs, 0, 600_000),
+            HiddenReasoning = sources.Int(KnobName.HiddenReasoning, options.HiddenReasoning, 0, int.MaxValue),
+            UsageInput = sources.Long(KnobName.UsageInput, options.UsageInput),
+            UsageOutput = sources.Long(KnobName.UsageOutput, options.UsageOutput),
+            UsageCached = sources.Long(KnobName.UsageCached, options.UsageCached),
             AbortBeforeHeaders = sources.Bool(KnobName.AbortBeforeHeaders, options.AbortBeforeHeaders),
         };
     }
@@ -79,6 +87,15 @@ internal readonly struct KnobSources(IHeaderDictionary headers, IReadOnlyDiction
             {
                 return value;
             }
+        }
+        return fallback;
+    }
+
+    public long? Long(KnobName knob, long? fallback)
+    {
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            if (Raw(layer, knob) is { } raw && long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)) return value;
         }
         return fallback;
     }
@@ -120,6 +137,10 @@ internal sealed class KnobName
     public static readonly KnobName EchoRequest = new("echo-request");
     public static readonly KnobName Tag = new("tag");
     public static readonly KnobName FinishDelayMs = new("finish-delay-ms");
+    public static readonly KnobName HiddenReasoning = new("hidden-reasoning");
+    public static readonly KnobName UsageInput = new("usage-input");
+    public static readonly KnobName UsageOutput = new("usage-output");
+    public static readonly KnobName UsageCached = new("usage-cached");
     public static readonly KnobName AbortBeforeHeaders = new("abort-before-headers");
 
     private KnobName(string name) => (Name, Header) = (name, "x-sim-" + name);

@@ -66,7 +66,7 @@ internal abstract class WireFormat
                 return;
             }
 
-            request.OmitUsage = knobs.OmitUsage;
+            request.Knobs = knobs;
             response.Headers[Knobs.ReceivedMaxTokensHeader] = request.ReceivedMaxTokens;
             if (knobs.EchoRequest && !request.Stream) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
 
@@ -99,8 +99,8 @@ internal abstract class WireFormat
 
     private async Task RespondAsync(HttpContext context, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
     {
-        if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs * request.OutputTokens, cancellationToken);
-        if (knobs.FinishDelayMs > 0) await Task.Delay(knobs.FinishDelayMs, cancellationToken);
+        // A whole answer waits for every token it would have streamed, hidden reasoning included, then the finish delay.
+        await DelayAsync((long)knobs.TokenDelayMs * ((long)request.OutputTokens + knobs.HiddenReasoning) + knobs.FinishDelayMs, cancellationToken);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
@@ -146,6 +146,8 @@ internal abstract class WireFormat
         for (var i = 0; i < tokens; i++)
         {
             if (knobs.CutAfter >= 0 && i >= knobs.CutAfter) break;
+            // Hidden reasoning: the opening events are out, then silence while the model "thinks" before its first token.
+            if (i == 0) await DelayAsync((long)knobs.TokenDelayMs * knobs.HiddenReasoning, cancellationToken);
             if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs, cancellationToken);
             session.Token(sse, i);
             if (!await sse.FlushAsync(cancellationToken)) return;
@@ -164,6 +166,10 @@ internal abstract class WireFormat
         session.Finish(sse);
         await sse.FlushAsync(cancellationToken);
     }
+
+    /// <summary>Waits <paramref name="milliseconds"/>, capped at Task.Delay's limit (knob products can exceed it).</summary>
+    private static Task DelayAsync(long milliseconds, CancellationToken cancellationToken) =>
+        milliseconds <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue)), cancellationToken);
 
     private async Task WriteErrorAsync(HttpResponse response, int status, string message, string? param, CancellationToken cancellationToken)
     {

@@ -235,6 +235,39 @@ public sealed class KnobTests(SimulatorFixture sim) : IClassFixture<SimulatorFix
     }
 
     [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Hidden_reasoning_is_silence_before_the_first_token(string format)
+    {
+        var wire = WireCase.Get(format);
+        // 20 hidden tokens × 40 ms before the first visible one. The client's clock starts a little after the server's
+        // silence does, so the bounds leave room for a busy machine; without the silence the first token comes after 40 ms.
+        var (events, completed) = await Sse.ReadAsync(await SendAsync(wire, 2, stream: true, ("x-sim-hidden-reasoning", "20"), ("x-sim-token-delay-ms", "40")));
+
+        Assert.True(completed);
+        Assert.Equal(2, wire.StreamedTokens(events));
+        var firstToken = events.First(e => wire.IsToken(e));
+        Assert.True(firstToken.At >= TimeSpan.FromMilliseconds(600), $"first token after {firstToken.At.TotalMilliseconds} ms");
+        // The opening events (where the format has any) come first, then the silence.
+        if (events[0] != firstToken)
+        {
+            Assert.True(firstToken.At - events[0].At >= TimeSpan.FromMilliseconds(500), $"silence of {(firstToken.At - events[0].At).TotalMilliseconds} ms");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Hidden_reasoning_makes_a_whole_answer_wait_for_the_thinking_too(string format)
+    {
+        var wire = WireCase.Get(format);
+        var clock = Stopwatch.StartNew();
+        var response = await SendAsync(wire, 1, stream: false, ("x-sim-hidden-reasoning", "10"), ("x-sim-token-delay-ms", "30"));
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"answer after {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Theory]
     [MemberData(nameof(StreamCases))]
     public async Task Abort_before_headers_drops_the_connection_with_no_response(string format, bool stream)
     {
