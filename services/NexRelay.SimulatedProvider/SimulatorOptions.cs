@@ -4,7 +4,7 @@ namespace NexRelay.SimulatedProvider;
 
 /// <summary>
 /// Defaults for the simulation knobs (section <c>Simulator</c>). Each can be overridden per request by its
-/// <c>x-sim-*</c> header (see <see cref="Simulation.Knobs"/>).
+/// <c>x-sim-*</c> header, a prompt directive or the <c>/knobs/…</c> path (see <see cref="Simulation.Knobs"/>).
 /// </summary>
 internal sealed class SimulatorOptions : IValidatableObject
 {
@@ -31,11 +31,39 @@ internal sealed class SimulatorOptions : IValidatableObject
     /// <summary>Non-streamed responses carry the request body, base64, in <c>x-sim-request-body</c>.</summary>
     public bool EchoRequest { get; init; }
 
+    /// <summary>Count every request under this tag (<c>GET /sim/requests/{tag}</c>). Null = no tag.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Streams wait this long after the last token before the closing events; whole answers wait it extra.</summary>
+    [Range(0, 600_000)]
+    public int FinishDelayMs { get; init; }
+
+    /// <summary>Reasoning tokens thought before the first visible one: silence of this × <see cref="TokenDelayMs"/>, reported in usage.</summary>
+    [Range(0, int.MaxValue)]
+    public int HiddenReasoning { get; init; }
+
+    /// <summary>Reported input tokens, verbatim, in place of the counted ones. Null = counted.</summary>
+    public long? UsageInput { get; init; }
+
+    /// <summary>Reported output tokens, verbatim (hidden reasoning included). Null = counted.</summary>
+    public long? UsageOutput { get; init; }
+
+    /// <summary>Reported cached input tokens, verbatim. Null = 0 (and absent where the format omits zero).</summary>
+    public long? UsageCached { get; init; }
+
+    /// <summary>After the body (and the first-byte delay) the connection is aborted before any header is sent.</summary>
+    public bool AbortBeforeHeaders { get; init; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (FailStatus != 0 && FailStatus is < 400 or > 599)
         {
             yield return new ValidationResult($"{SectionName}:{nameof(FailStatus)} must be 0 (off) or an HTTP error status 400..599.", [nameof(FailStatus)]);
+        }
+        if (Tag is not null && !Simulation.Knobs.IsValidTag(Tag))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(Tag)} must be 1..{Simulation.Knobs.MaxTagLength} characters from A-Z a-z 0-9 - _ . ~.", [nameof(Tag)]);
         }
     }
 }

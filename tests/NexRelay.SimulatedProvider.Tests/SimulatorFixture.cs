@@ -93,8 +93,8 @@ public class SimulatorFixture : IDisposable
     }
 }
 
-/// <summary>One server-sent event as received.</summary>
-public sealed record SseEvent(string? Name, string Data)
+/// <summary>One server-sent event as received, <paramref name="At"/> after the reader started (just after the headers).</summary>
+public sealed record SseEvent(string? Name, string Data, TimeSpan At = default)
 {
     public JsonElement Json => JsonDocument.Parse(Data).RootElement.Clone();
 }
@@ -107,6 +107,7 @@ public static class Sse
         var events = new List<SseEvent>();
         string? name = null;
         var data = new StringBuilder();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync();
@@ -115,7 +116,7 @@ public static class Sse
             {
                 if (line.Length == 0)
                 {
-                    if (data.Length > 0) events.Add(new SseEvent(name, data.ToString()));
+                    if (data.Length > 0) events.Add(new SseEvent(name, data.ToString(), clock.Elapsed));
                     name = null;
                     data.Clear();
                 }
@@ -126,7 +127,7 @@ public static class Sse
                     data.Append(line.AsSpan(5).TrimStart(' '));
                 }
             }
-            if (data.Length > 0) events.Add(new SseEvent(name, data.ToString()));
+            if (data.Length > 0) events.Add(new SseEvent(name, data.ToString(), clock.Elapsed));
             return (events, true);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)

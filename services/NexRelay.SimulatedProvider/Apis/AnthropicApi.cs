@@ -139,7 +139,7 @@ internal sealed class AnthropicFormat : WireFormat
         w.WriteEndArray();
         w.WriteString("stop_reason"u8, StopReason(request));
         w.WriteNull("stop_sequence"u8);
-        if (request.ReportUsage) WriteUsage(w, request, request.OutputTokens);
+        if (request.ReportUsage) WriteUsage(w, request, request.ReportedOutputTokens);
         w.WriteEndObject();
     }
 
@@ -166,12 +166,16 @@ internal sealed class AnthropicFormat : WireFormat
         w.WriteEndObject();
     }
 
-    private static void WriteUsage(Utf8JsonWriter w, SimulatedRequest request, int outputTokens)
+    /// <summary>
+    /// The message's usage. Anthropic's input_tokens leaves cache reads out; the usage-input and usage-cached knobs still
+    /// land verbatim in input_tokens and cache_read_input_tokens. Thinking is part of output_tokens.
+    /// </summary>
+    private static void WriteUsage(Utf8JsonWriter w, SimulatedRequest request, long outputTokens)
     {
         w.WriteStartObject("usage"u8);
-        w.WriteNumber("input_tokens"u8, request.InputTokens);
+        w.WriteNumber("input_tokens"u8, request.ReportedInputTokens);
         w.WriteNumber("cache_creation_input_tokens"u8, 0);
-        w.WriteNumber("cache_read_input_tokens"u8, 0);
+        w.WriteNumber("cache_read_input_tokens"u8, request.ReportedCachedTokens);
         w.WriteStartObject("cache_creation"u8);
         w.WriteNumber("ephemeral_5m_input_tokens"u8, 0);
         w.WriteNumber("ephemeral_1h_input_tokens"u8, 0);
@@ -197,7 +201,7 @@ internal sealed class AnthropicFormat : WireFormat
             w.WriteNull("stop_reason"u8);
             w.WriteNull("stop_sequence"u8);
             // Anthropic reports input tokens here and a running output count; message_delta carries the final one.
-            if (request.ReportUsage) WriteUsage(w, request, outputTokens: 1);
+            if (request.ReportUsage) WriteUsage(w, request, request.Knobs.UsageOutput ?? 1);
             w.WriteEndObject();
             w.WriteEndObject();
             sse.End();
@@ -272,8 +276,12 @@ internal sealed class AnthropicFormat : WireFormat
             w.WriteEndObject();
             if (request.ReportUsage)
             {
+                // Cumulative figures, input included, as Anthropic's message_delta carries them.
                 w.WriteStartObject("usage"u8);
-                w.WriteNumber("output_tokens"u8, request.OutputTokens);
+                w.WriteNumber("input_tokens"u8, request.ReportedInputTokens);
+                w.WriteNumber("cache_creation_input_tokens"u8, 0);
+                w.WriteNumber("cache_read_input_tokens"u8, request.ReportedCachedTokens);
+                w.WriteNumber("output_tokens"u8, request.ReportedOutputTokens);
                 w.WriteEndObject();
             }
             w.WriteEndObject();

@@ -160,14 +160,17 @@ internal sealed class GeminiFormat : WireFormat
     protected override void WriteResponse(Utf8JsonWriter w, SimulatedRequest request)
     {
         var responseId = Ids.New("", 22);
-        if (request.IsToolCall) WriteChunk(w, request, responseId, PartKind.FunctionCall, [], final: true);
-        else WriteChunk(w, request, responseId, PartKind.Text, Vocabulary.Text(request.OutputWords), final: true);
+        if (request.IsToolCall) WriteChunk(w, request, responseId, PartKind.FunctionCall, [], request.OutputTokens, final: true);
+        else WriteChunk(w, request, responseId, PartKind.Text, Vocabulary.Text(request.OutputWords), request.OutputTokens, final: true);
     }
 
     private enum PartKind { Text, FunctionCall }
 
-    /// <summary>One GenerateContentResponse; the final one carries finishReason and usageMetadata.</summary>
-    private static void WriteChunk(Utf8JsonWriter w, SimulatedRequest request, string responseId, PartKind kind, ReadOnlySpan<byte> text, bool final)
+    /// <summary>
+    /// One GenerateContentResponse; the final one carries finishReason. Each carries usageMetadata with the tokens
+    /// <paramref name="outputSoFar"/>, as Gemini's stream chunks report a running count.
+    /// </summary>
+    private static void WriteChunk(Utf8JsonWriter w, SimulatedRequest request, string responseId, PartKind kind, ReadOnlySpan<byte> text, int outputSoFar, bool final)
     {
         w.WriteStartObject();
         w.WriteStartArray("candidates"u8);
@@ -195,30 +198,41 @@ internal sealed class GeminiFormat : WireFormat
         w.WriteNumber("index"u8, 0);
         w.WriteEndObject();
         w.WriteEndArray();
-        if (final && request.ReportUsage)
-        {
-            w.WriteStartObject("usageMetadata"u8);
-            w.WriteNumber("promptTokenCount"u8, request.InputTokens);
-            w.WriteNumber("candidatesTokenCount"u8, request.OutputTokens);
-            w.WriteNumber("totalTokenCount"u8, request.TotalTokens);
-            w.WriteStartArray("promptTokensDetails"u8);
-            w.WriteStartObject();
-            w.WriteString("modality"u8, "TEXT"u8);
-            w.WriteNumber("tokenCount"u8, request.InputTokens);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
+        if (request.ReportUsage) WriteUsageMetadata(w, request, outputSoFar);
         w.WriteString("modelVersion"u8, request.Model);
         w.WriteString("responseId"u8, responseId);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// promptTokenCount includes cached tokens (cachedContentTokenCount, only when the usage-cached knob sets it);
+    /// thoughts are reported apart from candidates (thoughtsTokenCount, only when there are any) and counted in the total.
+    /// </summary>
+    private static void WriteUsageMetadata(Utf8JsonWriter w, SimulatedRequest request, int outputSoFar)
+    {
+        var input = request.ReportedInputTokens;
+        var candidates = request.ReportedCandidateTokens(outputSoFar);
+        w.WriteStartObject("usageMetadata"u8);
+        w.WriteNumber("promptTokenCount"u8, input);
+        w.WriteNumber("candidatesTokenCount"u8, candidates);
+        w.WriteNumber("totalTokenCount"u8, SimulatedRequest.Sum(input, candidates, request.ReasoningTokens));
+        if (request.Knobs.UsageCached is { } cached) w.WriteNumber("cachedContentTokenCount"u8, cached);
+        w.WriteStartArray("promptTokensDetails"u8);
+        w.WriteStartObject();
+        w.WriteString("modality"u8, "TEXT"u8);
+        w.WriteNumber("tokenCount"u8, input);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (request.ReasoningTokens > 0) w.WriteNumber("thoughtsTokenCount"u8, request.ReasoningTokens);
         w.WriteEndObject();
     }
 
     protected override StreamSession CreateStream(SimulatedRequest request, RouteInfo route) => new Stream(request, route.Sse);
 
     /// <summary>
-    /// One chunk per word (or the whole functionCall in one chunk), then a final chunk with an empty text part,
-    /// finishReason and usageMetadata. Without <c>alt=sse</c> the chunks form one JSON array.
+    /// One chunk per word (or the whole functionCall in one chunk), then a final chunk with an empty text part and
+    /// finishReason; every chunk carries usageMetadata with the running output count. Without <c>alt=sse</c> the chunks
+    /// form one JSON array.
     /// </summary>
     private sealed class Stream(SimulatedRequest request, bool sse) : StreamSession
     {
@@ -236,15 +250,15 @@ internal sealed class GeminiFormat : WireFormat
         public override void Token(SseWriter writer, int index)
         {
             var w = Begin(writer, first: index == 0);
-            if (request.IsToolCall) WriteChunk(w, request, _responseId, PartKind.FunctionCall, [], final: false);
-            else WriteChunk(w, request, _responseId, PartKind.Text, Vocabulary.Delta(index), final: false);
+            if (request.IsToolCall) WriteChunk(w, request, _responseId, PartKind.FunctionCall, [], ToolCall.OutputTokens, final: false);
+            else WriteChunk(w, request, _responseId, PartKind.Text, Vocabulary.Delta(index), index + 1, final: false);
             End(writer);
         }
 
         public override void Finish(SseWriter writer)
         {
             var w = Begin(writer, first: TokenCount == 0);
-            WriteChunk(w, request, _responseId, PartKind.Text, [], final: true);
+            WriteChunk(w, request, _responseId, PartKind.Text, [], request.OutputTokens, final: true);
             End(writer);
             if (!sse) writer.WriteRaw("]"u8);
         }

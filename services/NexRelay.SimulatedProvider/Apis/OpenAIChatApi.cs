@@ -139,15 +139,16 @@ internal sealed class OpenAIChatFormat : WireFormat
     private static void WriteUsage(Utf8JsonWriter w, SimulatedRequest request)
     {
         w.WriteStartObject("usage"u8);
-        w.WriteNumber("prompt_tokens"u8, request.InputTokens);
-        w.WriteNumber("completion_tokens"u8, request.OutputTokens);
-        w.WriteNumber("total_tokens"u8, request.TotalTokens);
+        // completion_tokens includes reasoning; prompt_tokens includes cached tokens.
+        w.WriteNumber("prompt_tokens"u8, request.ReportedInputTokens);
+        w.WriteNumber("completion_tokens"u8, request.ReportedOutputTokens);
+        w.WriteNumber("total_tokens"u8, request.ReportedTotalTokens);
         w.WriteStartObject("prompt_tokens_details"u8);
-        w.WriteNumber("cached_tokens"u8, 0);
+        w.WriteNumber("cached_tokens"u8, request.ReportedCachedTokens);
         w.WriteNumber("audio_tokens"u8, 0);
         w.WriteEndObject();
         w.WriteStartObject("completion_tokens_details"u8);
-        w.WriteNumber("reasoning_tokens"u8, 0);
+        w.WriteNumber("reasoning_tokens"u8, request.ReasoningTokens);
         w.WriteNumber("audio_tokens"u8, 0);
         w.WriteNumber("accepted_prediction_tokens"u8, 0);
         w.WriteNumber("rejected_prediction_tokens"u8, 0);

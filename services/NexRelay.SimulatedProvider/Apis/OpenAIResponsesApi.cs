@@ -164,15 +164,16 @@ internal sealed class OpenAIResponsesFormat : WireFormat
             if (done)
             {
                 w.WriteStartObject("usage"u8);
-                w.WriteNumber("input_tokens"u8, request.InputTokens);
+                // output_tokens includes reasoning; input_tokens includes cached tokens.
+                w.WriteNumber("input_tokens"u8, request.ReportedInputTokens);
                 w.WriteStartObject("input_tokens_details"u8);
-                w.WriteNumber("cached_tokens"u8, 0);
+                w.WriteNumber("cached_tokens"u8, request.ReportedCachedTokens);
                 w.WriteEndObject();
-                w.WriteNumber("output_tokens"u8, request.OutputTokens);
+                w.WriteNumber("output_tokens"u8, request.ReportedOutputTokens);
                 w.WriteStartObject("output_tokens_details"u8);
-                w.WriteNumber("reasoning_tokens"u8, 0);
+                w.WriteNumber("reasoning_tokens"u8, request.ReasoningTokens);
                 w.WriteEndObject();
-                w.WriteNumber("total_tokens"u8, request.TotalTokens);
+                w.WriteNumber("total_tokens"u8, request.ReportedTotalTokens);
                 w.WriteEndObject();
             }
             else

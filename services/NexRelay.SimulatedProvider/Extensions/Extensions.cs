@@ -10,6 +10,7 @@ internal static class Extensions
             .BindConfiguration(SimulatorOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<Simulation.TagCounts>();
         // The simulator answers any size of request the gateway may relay.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
         return builder;
@@ -25,6 +26,7 @@ internal static class Extensions
         app.MapAnthropicApi();
         app.MapGeminiApi();
         app.MapModelsApi();
+        app.MapSimApi();
         return app;
     }
 }

@@ -18,8 +18,10 @@ internal sealed class SimulatedRequest
     /// <summary>OpenAI chat streams report usage only when asked (<c>stream_options.include_usage</c>).</summary>
     public bool StreamUsageRequested { get; init; } = true;
 
-    /// <summary>Set by the pipeline from the <c>x-sim-omit-usage</c> knob.</summary>
-    public bool OmitUsage { get; set; }
+    /// <summary>Set by the pipeline once the request is parsed: what usage to report and how.</summary>
+    public Knobs Knobs { get; set; }
+
+    public bool OmitUsage => Knobs.OmitUsage;
 
     public bool IsToolCall => ToolName is not null;
 
@@ -27,7 +29,26 @@ internal sealed class SimulatedRequest
 
     public int OutputTokens => IsToolCall ? ToolCall.OutputTokens : OutputWords;
 
-    public int TotalTokens => InputTokens + OutputTokens;
+    /// <summary>Hidden reasoning tokens (the <c>hidden-reasoning</c> knob), reported in usage but never streamed.</summary>
+    public int ReasoningTokens => Knobs.HiddenReasoning;
+
+    // The reported figures: the usage-* knobs verbatim when given, else the counts. Totals saturate rather than wrap,
+    // since the knobs may carry absurd values on purpose.
+
+    /// <summary>Input tokens as reported (cached ones included, as OpenAI and Gemini count them).</summary>
+    public long ReportedInputTokens => Knobs.UsageInput ?? InputTokens;
+
+    public long ReportedCachedTokens => Knobs.UsageCached ?? 0;
+
+    /// <summary>Output tokens as reported: the visible ones plus hidden reasoning (OpenAI, Anthropic).</summary>
+    public long ReportedOutputTokens => Knobs.UsageOutput ?? (long)OutputTokens + ReasoningTokens;
+
+    /// <summary>Gemini's <c>candidatesTokenCount</c>: the visible tokens <paramref name="soFar"/> (thoughts are reported apart).</summary>
+    public long ReportedCandidateTokens(int soFar) => Knobs.UsageOutput ?? soFar;
+
+    public long ReportedTotalTokens => Sum(ReportedInputTokens, ReportedOutputTokens);
+
+    public static long Sum(long a, long b, long c = 0) => long.CreateSaturating((Int128)a + b + c);
 
     /// <summary>The output stopped at the requested limit (length / max_tokens / MAX_TOKENS).</summary>
     public bool Truncated => !IsToolCall && OutputLimit is < Vocabulary.MaxWords;

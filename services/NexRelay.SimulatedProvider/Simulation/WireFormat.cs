@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace NexRelay.SimulatedProvider.Simulation;
 
 /// <summary>
-/// One provider wire format. The pipeline here is shared: read the body, wait the first-byte delay, check the key, parse,
-/// apply the failure knob, then answer whole or as a stream. Formats supply parsing, the error envelope and the writers.
+/// One provider wire format. The pipeline here is shared: read the body, settle the knobs (headers, prompt directives,
+/// path, settings), count the tag, wait the first-byte delay, check the key, parse, apply the failure knob, then answer
+/// whole or as a stream. Formats supply parsing, the error envelope and the writers.
 /// </summary>
 internal abstract class WireFormat
 {
@@ -27,13 +28,23 @@ internal abstract class WireFormat
     public async Task HandleAsync(HttpContext context, RouteInfo route)
     {
         var cancellationToken = context.RequestAborted;
-        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
-        var knobs = Knobs.From(context.Request.Headers, options);
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<IOptionsMonitor<SimulatorOptions>>().CurrentValue;
         var response = context.Response;
         try
         {
             using var body = await RequestBody.ReadAsync(context.Request, cancellationToken);
+            // Parsed before anything is answered because prompt directives are knobs too; a bad body is refused later, in order.
+            using var document = TryParseJson(body.Memory);
+            var knobs = Knobs.From(
+                new KnobSources(context.Request.Headers, PromptDirectives.Find(body.Memory.Span, document), KnobPath.Get(context)), options);
+            if (knobs.Tag is { } tag) services.GetRequiredService<TagCounts>().Add(tag);
             if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
+            if (knobs.AbortBeforeHeaders)
+            {
+                context.Abort();
+                return;
+            }
 
             response.Headers[Knobs.ReceivedMaxTokensHeader] = "none";
             if (!HasApiKey(context.Request))
@@ -45,19 +56,17 @@ internal abstract class WireFormat
             SimulatedRequest request;
             try
             {
-                using var document = JsonDocument.Parse(body.Memory);
-                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException(UnparsableBodyMessage);
+                if (document?.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException(UnparsableBodyMessage);
                 request = Parse(document.RootElement, route);
             }
-            catch (Exception e) when (e is JsonException or BadRequestException)
+            catch (BadRequestException e)
             {
                 if (knobs.EchoRequest) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
-                await WriteErrorAsync(response, StatusCodes.Status400BadRequest,
-                    e is BadRequestException ? e.Message : UnparsableBodyMessage, (e as BadRequestException)?.Param, cancellationToken);
+                await WriteErrorAsync(response, StatusCodes.Status400BadRequest, e.Message, e.Param, cancellationToken);
                 return;
             }
 
-            request.OmitUsage = knobs.OmitUsage;
+            request.Knobs = knobs;
             response.Headers[Knobs.ReceivedMaxTokensHeader] = request.ReceivedMaxTokens;
             if (knobs.EchoRequest && !request.Stream) response.Headers[Knobs.RequestBodyHeader] = Convert.ToBase64String(body.Memory.Span);
 
@@ -76,9 +85,22 @@ internal abstract class WireFormat
         }
     }
 
+    private static JsonDocument? TryParseJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private async Task RespondAsync(HttpContext context, SimulatedRequest request, Knobs knobs, CancellationToken cancellationToken)
     {
-        if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs * request.OutputTokens, cancellationToken);
+        // A whole answer waits for every token it would have streamed, hidden reasoning included, then the finish delay.
+        await DelayAsync((long)knobs.TokenDelayMs * ((long)request.OutputTokens + knobs.HiddenReasoning) + knobs.FinishDelayMs, cancellationToken);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
@@ -124,6 +146,8 @@ internal abstract class WireFormat
         for (var i = 0; i < tokens; i++)
         {
             if (knobs.CutAfter >= 0 && i >= knobs.CutAfter) break;
+            // Hidden reasoning: the opening events are out, then silence while the model "thinks" before its first token.
+            if (i == 0) await DelayAsync((long)knobs.TokenDelayMs * knobs.HiddenReasoning, cancellationToken);
             if (knobs.TokenDelayMs > 0) await Task.Delay(knobs.TokenDelayMs, cancellationToken);
             session.Token(sse, i);
             if (!await sse.FlushAsync(cancellationToken)) return;
@@ -137,9 +161,15 @@ internal abstract class WireFormat
             return;
         }
 
+        // The whole text is out; the finish reason and usage follow after the finish delay.
+        if (knobs.FinishDelayMs > 0) await Task.Delay(knobs.FinishDelayMs, cancellationToken);
         session.Finish(sse);
         await sse.FlushAsync(cancellationToken);
     }
+
+    /// <summary>Waits <paramref name="milliseconds"/>, capped at Task.Delay's limit (knob products can exceed it).</summary>
+    private static Task DelayAsync(long milliseconds, CancellationToken cancellationToken) =>
+        milliseconds <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue)), cancellationToken);
 
     private async Task WriteErrorAsync(HttpResponse response, int status, string message, string? param, CancellationToken cancellationToken)
     {

@@ -99,7 +99,12 @@ public sealed class AnthropicApiTests(SimulatorFixture sim) : IClassFixture<Simu
 
         var messageDelta = events[^2].Json;
         Assert.Equal("max_tokens", messageDelta.GetProperty("delta").GetProperty("stop_reason").GetString());
-        Assert.Equal(3, messageDelta.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+        // Cumulative, as Anthropic's: input and cache figures again beside the final output count.
+        var usage = messageDelta.GetProperty("usage");
+        Assert.Equal(3, usage.GetProperty("output_tokens").GetInt32());
+        Assert.Equal(2, usage.GetProperty("input_tokens").GetInt32());
+        Assert.Equal(0, usage.GetProperty("cache_read_input_tokens").GetInt32());
+        Assert.Equal(0, usage.GetProperty("cache_creation_input_tokens").GetInt32());
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public sealed class GeminiApiTests(SimulatorFixture sim) : IClassFixture<Simulat
     }
 
     [Fact]
-    public async Task Sse_stream_sends_one_chunk_per_word_then_a_final_chunk_with_finish_reason_and_usage()
+    public async Task Sse_stream_sends_one_chunk_per_word_then_a_final_chunk_with_finish_reason_and_final_usage()
     {
         var response = await PostAsync(StreamSse, Body(""","generationConfig":{"maxOutputTokens":4}"""));
         var (events, completed) = await Sse.ReadAsync(response);
@@ -99,7 +99,12 @@ public sealed class GeminiApiTests(SimulatorFixture sim) : IClassFixture<Simulat
         var text = string.Concat(chunks.Select(c => c.GetProperty("candidates")[0].GetProperty("content").GetProperty("parts")[0].GetProperty("text").GetString()));
         Assert.Equal(Vocabulary.TextString(4), text);
         Assert.All(chunks.SkipLast(1), c => Assert.False(c.GetProperty("candidates")[0].TryGetProperty("finishReason", out _)));
-        Assert.All(chunks.SkipLast(1), c => Assert.False(c.TryGetProperty("usageMetadata", out _)));
+        // As Gemini does, every chunk reports the prompt and the output so far.
+        Assert.Equal([1, 2, 3, 4, 4], chunks.Select(c => c.GetProperty("usageMetadata").GetProperty("candidatesTokenCount").GetInt32()));
+        Assert.All(chunks, c => Assert.Equal(3, c.GetProperty("usageMetadata").GetProperty("promptTokenCount").GetInt32()));
+        Assert.Equal([4, 5, 6, 7, 7], chunks.Select(c => c.GetProperty("usageMetadata").GetProperty("totalTokenCount").GetInt32()));
+        Assert.All(chunks, c => Assert.False(c.GetProperty("usageMetadata").TryGetProperty("thoughtsTokenCount", out _)));
+        Assert.All(chunks, c => Assert.False(c.GetProperty("usageMetadata").TryGetProperty("cachedContentTokenCount", out _)));
         Assert.Single(chunks.Select(c => c.GetProperty("responseId").GetString()).Distinct());
         Assert.All(chunks, c => Assert.Equal("gemini-2.5-flash", c.GetProperty("modelVersion").GetString()));
 

@@ -201,6 +201,115 @@ public sealed class KnobTests(SimulatorFixture sim) : IClassFixture<SimulatorFix
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"answer after {clock.Elapsed.TotalMilliseconds} ms");
     }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Finish_delay_holds_the_closing_events_back_after_the_last_token(string format)
+    {
+        var wire = WireCase.Get(format);
+        var (events, completed) = await Sse.ReadAsync(await SendAsync(wire, 3, stream: true, ("x-sim-finish-delay-ms", "600")));
+
+        Assert.True(completed);
+        var lastToken = events.FindLastIndex(e => wire.IsToken(e));
+        var closing = events.FindIndex(e => wire.IsClosing(e));
+        Assert.Equal(3, wire.StreamedTokens(events));
+        Assert.True(closing > lastToken, $"closing event {closing} before last token {lastToken}");
+        var gap = events[closing].At - events[lastToken].At;
+        // Room for a busy machine delaying the read of the last token; without the knob the gap is a few ms.
+        Assert.True(gap >= TimeSpan.FromMilliseconds(450), $"closing events {gap.TotalMilliseconds} ms after the last token");
+        Assert.Contains(events, e => wire.CarriesUsage(e));
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Finish_delay_makes_a_whole_answer_wait(string format)
+    {
+        var wire = WireCase.Get(format);
+        var clock = Stopwatch.StartNew();
+        var response = await SendAsync(wire, 3, stream: false, ("x-sim-finish-delay-ms", "400"));
+        var body = await SimulatorFixture.ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(380), $"answer after {clock.Elapsed.TotalMilliseconds} ms");
+        Assert.True(wire.BodyHasUsage(body));
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Hidden_reasoning_is_silence_before_the_first_token(string format)
+    {
+        var wire = WireCase.Get(format);
+        // 20 hidden tokens × 40 ms before the first visible one. The client's clock starts a little after the server's
+        // silence does, so the bounds leave room for a busy machine; without the silence the first token comes after 40 ms.
+        var (events, completed) = await Sse.ReadAsync(await SendAsync(wire, 2, stream: true, ("x-sim-hidden-reasoning", "20"), ("x-sim-token-delay-ms", "40")));
+
+        Assert.True(completed);
+        Assert.Equal(2, wire.StreamedTokens(events));
+        var firstToken = events.First(e => wire.IsToken(e));
+        Assert.True(firstToken.At >= TimeSpan.FromMilliseconds(600), $"first token after {firstToken.At.TotalMilliseconds} ms");
+        // The opening events (where the format has any) come first, then the silence.
+        if (events[0] != firstToken)
+        {
+            Assert.True(firstToken.At - events[0].At >= TimeSpan.FromMilliseconds(500), $"silence of {(firstToken.At - events[0].At).TotalMilliseconds} ms");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Hidden_reasoning_makes_a_whole_answer_wait_for_the_thinking_too(string format)
+    {
+        var wire = WireCase.Get(format);
+        var clock = Stopwatch.StartNew();
+        var response = await SendAsync(wire, 1, stream: false, ("x-sim-hidden-reasoning", "10"), ("x-sim-token-delay-ms", "30"));
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"answer after {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Theory]
+    [MemberData(nameof(StreamCases))]
+    public async Task Abort_before_headers_drops_the_connection_with_no_response(string format, bool stream)
+    {
+        var wire = WireCase.Get(format);
+        await Assert.ThrowsAsync<HttpRequestException>(() => SendAsync(wire, 3, stream, ("x-sim-abort-before-headers", "true")));
+    }
+
+    [Theory]
+    [MemberData(nameof(WireCase.All), MemberType = typeof(WireCase))]
+    public async Task Abort_before_headers_comes_after_the_first_byte_delay_and_the_body_is_counted(string format)
+    {
+        var wire = WireCase.Get(format);
+        var tag = "abort-" + Guid.NewGuid().ToString("N");
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => sim.PostAsync(wire.Path,
+            wire.BodyWith($"[sim:abort-before-headers;first-byte-delay-ms=300;tag={tag}]", 3, stream: false), null, wire.Key));
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"aborted after {clock.Elapsed.TotalMilliseconds} ms");
+        var count = await SimulatorFixture.ReadJsonAsync(await sim.Client.GetAsync($"/sim/requests/{tag}"));
+        Assert.Equal(1, count.GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Abort_before_headers_leaves_the_simulator_serving()
+    {
+        var wire = WireCase.Get("openai-chat");
+        await Assert.ThrowsAsync<HttpRequestException>(() => SendAsync(wire, 3, stream: false, ("x-sim-abort-before-headers", "true")));
+        var response = await SendAsync(wire, 3, stream: false, ("x-sim-abort-before-headers", "false"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public static TheoryData<string, bool> StreamCases()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var name in WireCase.Names)
+        {
+            data.Add(name, false);
+            data.Add(name, true);
+        }
+        return data;
+    }
 }
 
 /// <summary>A client that goes away mid-stream does not disturb the simulator.</summary>
