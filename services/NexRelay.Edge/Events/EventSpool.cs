@@ -111,6 +111,27 @@ internal sealed partial class EventSpool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over a file of events written elsewhere (a journal segment a killed process left): moved into the spool as a
+    /// sealed segment, replayed like any other. Returns how many events it holds.
+    /// </summary>
+    public long Adopt(string file)
+    {
+        lock (_gate)
+        {
+            var target = Path.Combine(Directory, $"events-{DateTime.UtcNow:yyyyMMddHHmmssfffffff}-{Interlocked.Increment(ref _sequence):D6}-adopted.jsonl");
+            File.Move(file, target);
+            var events = File.ReadLines(target).LongCount(l => l.Length > 0);
+            if (events == 0)
+            {
+                File.Delete(target);
+                return 0;
+            }
+            _eventsPerSegment[target] = events;
+            return events;
+        }
+    }
+
     public void Delete(string segment)
     {
         File.Delete(segment);

@@ -5,7 +5,7 @@ namespace NexRelay.Edge.Events;
 internal static class EventsExtensions
 {
     /// <summary>
-    /// <see cref="IRequestEventPublisher"/> with its background publisher and durable spool. Call after
+    /// <see cref="IRequestEventPublisher"/> with its background publisher, its write-ahead journal and durable spool. Call after
     /// <c>AddNexRelayMessaging</c>: hosted services stop in reverse order, so the publisher drains before the bus stops.
     /// </summary>
     public static IHostApplicationBuilder AddEdgeEvents(this IHostApplicationBuilder builder)
@@ -15,6 +15,9 @@ internal static class EventsExtensions
         builder.Services.AddSingleton(sp => new EventSpool(
             Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<IOptions<EdgeEventsOptions>>().Value.SpoolPath),
             sp.GetRequiredService<ILogger<EventSpool>>()));
+        builder.Services.AddSingleton(sp => new EventJournal(
+            Path.Combine(sp.GetRequiredService<EventSpool>().Directory, "journal"), sp.GetRequiredService<EventSpool>(),
+            sp.GetRequiredService<ILogger<EventJournal>>()));
         builder.Services.AddSingleton<EventMetrics>();
         builder.Services.AddSingleton<RequestEventPublisher>();
         builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());

@@ -6,7 +6,8 @@ using NexRelay.Contracts.Messages;
 namespace NexRelay.Edge.Events;
 
 /// <summary>
-/// Publishes <see cref="RequestCompleted"/> off the request path: <see cref="Publish"/> only enqueues; a background loop
+/// Publishes <see cref="RequestCompleted"/> off the request path: <see cref="Publish"/> writes the event to the
+/// <see cref="EventJournal"/> (so a killed process loses nothing it answered) and enqueues it; a background loop
 /// publishes what has queued up within <c>Edge:EventLinger</c> (up to 64 events) as one <see cref="RequestsCompleted"/>
 /// message with publisher confirms — one message per request would make RabbitMQ, billing and logging the busiest processes.
 /// An event RabbitMQ does not confirm in time goes to the durable <see cref="EventSpool"/>,
@@ -21,9 +22,10 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     /// </summary>
     private const int BatchSize = 64;
 
-    private readonly Channel<RequestCompleted> _channel;
+    private readonly Channel<Journaled> _channel;
     private readonly IPublishEndpoint _bus;
     private readonly EventSpool _spool;
+    private readonly EventJournal _journal;
     private readonly EdgeEventsOptions _options;
     private readonly ILogger<RequestEventPublisher> _logger;
     private readonly EventMetrics _metrics;
@@ -33,15 +35,16 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private volatile bool _stopping;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RequestEventPublisher(IBus bus, EventSpool spool, IOptions<EdgeEventsOptions> options, EventMetrics metrics,
+    public RequestEventPublisher(IBus bus, EventSpool spool, EventJournal journal, IOptions<EdgeEventsOptions> options, EventMetrics metrics,
         ILogger<RequestEventPublisher> logger)
     {
         _metrics = metrics;
         _bus = bus;
         _spool = spool;
+        _journal = journal;
         _options = options.Value;
         _logger = logger;
-        _channel = Channel.CreateBounded<RequestCompleted>(new BoundedChannelOptions(_options.EventBufferCapacity)
+        _channel = Channel.CreateBounded<Journaled>(new BoundedChannelOptions(_options.EventBufferCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -50,11 +53,23 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
 
     public void Publish(RequestCompleted message)
     {
-        if (_channel.Writer.TryWrite(message)) return;
+        long segment;
+        try
+        {
+            segment = _journal.Append(message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            segment = 0; // not journaled: it is still published, only a kill before that would lose it
+            LogJournalWriteFailed(_logger, message.RequestId, ex);
+        }
+        var journaled = new Journaled(message, segment);
+        if (_channel.Writer.TryWrite(journaled)) return;
         // Buffer full (a long outage under load) or shutting down: straight to the spool rather than drop it.
         try
         {
             _spool.Append([message], flushToDisk: _stopping);
+            _journal.Done(segment);
             _metrics.Spooled(1);
             LogOverflow(_logger, message.RequestId);
         }
@@ -70,7 +85,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         var replay = Task.Run(() => ReplayLoopAsync(stoppingToken), CancellationToken.None);
         try
         {
-            var batch = new List<RequestCompleted>(BatchSize);
+            var batch = new List<Journaled>(BatchSize);
             // Not cancelled by stoppingToken: the loop ends when StopAsync completes the channel and it has drained.
             while (await _channel.Reader.WaitToReadAsync(CancellationToken.None))
             {
@@ -106,33 +121,40 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
             if (ExecuteTask is not null) await Task.WhenAny(_drained.Task, Task.Delay(Timeout.Infinite, cancellationToken));
         }
         await base.StopAsync(cancellationToken);
-        while (_channel.Reader.TryRead(out var message))
-        {
-            _spool.Append([message], flushToDisk: false);
-            _metrics.Spooled(1);
-        }
+        var rest = new List<Journaled>();
+        while (_channel.Reader.TryRead(out var message)) rest.Add(message);
+        if (rest.Count > 0) Spool(rest);
         _spool.FlushToDisk();
     }
 
-    private async Task PublishOrSpoolAsync(List<RequestCompleted> batch)
+    private async Task PublishOrSpoolAsync(List<Journaled> batch)
     {
-        if (_brokerDown)
-        {
-            _spool.Append(batch, flushToDisk: true);
-            _metrics.Spooled(batch.Count);
-            LogSpooled(_logger, batch.Count);
-            return;
-        }
-        if (await TryPublishAsync(batch))
+        if (!_brokerDown && await TryPublishAsync(batch.ConvertAll(e => e.Message)))
         {
             _metrics.Published(batch.Count, replay: false);
+            Done(batch);
             return;
         }
         _brokerDown = true;
-        _spool.Append(batch, flushToDisk: true);
-        _metrics.Spooled(batch.Count);
+        Spool(batch);
         LogSpooled(_logger, batch.Count);
     }
+
+    /// <summary>Into the durable spool (fsynced), and so out of the journal.</summary>
+    private void Spool(List<Journaled> events)
+    {
+        _spool.Append(events.Select(e => e.Message), flushToDisk: true);
+        _metrics.Spooled(events.Count);
+        Done(events);
+    }
+
+    private void Done(List<Journaled> events)
+    {
+        foreach (var group in events.GroupBy(e => e.Segment)) _journal.Done(group.Key, group.Count());
+    }
+
+    /// <summary>An event and the journal segment it was written to.</summary>
+    private readonly record struct Journaled(RequestCompleted Message, long Segment);
 
     private async Task<bool> TryPublishAsync(IReadOnlyList<RequestCompleted> events)
     {
@@ -210,6 +232,9 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Publishing {Count} request events (from {RequestId}) failed: {Error}")]
     private static partial void LogPublishFailed(ILogger logger, int count, string requestId, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not journal request event {RequestId}; publishing it anyway")]
+    private static partial void LogJournalWriteFailed(ILogger logger, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Could not write {Count} request events to the spool; they are lost")]
     private static partial void LogSpoolWriteFailed(ILogger logger, int count, Exception exception);
