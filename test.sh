@@ -30,9 +30,11 @@ run_tests() {
 if [ $# -gt 0 ]; then
   run_tests NexRelay.sln "$@"
 else
-  # The outage tests stop the shared RabbitMQ and services, so they run alone after everything else.
-  run_tests NexRelay.sln --filter "Category!=Outage"
+  # The outage tests stop the shared RabbitMQ and services, so they run alone after everything else; the chaos suite
+  # (kills services, stops RabbitMQ and PostgreSQL under load) runs last, alone.
+  run_tests NexRelay.sln --filter "Category!=Outage&Category!=Chaos"
   run_tests tests/NexRelay.AppHost.Tests --filter "Category=Outage"
+  run_tests tests/NexRelay.Chaos.Tests
   # The benchmark harness in smoke mode (a few seconds of tiny load per path, books checked), so it cannot silently rot.
   # It counts as one test. It has its own servers (the bench profile) and a Release build.
   if bench/run.sh --smoke > "$RESULTS/bench-smoke.log" 2>&1; then bench_passed=1; else bench_failed=1; tail -n 40 "$RESULTS/bench-smoke.log"; fi

@@ -6,6 +6,7 @@
 #   scripts/infra.sh start [run|test|bench]        start all three (idempotent), write the profile's env file
 #   scripts/infra.sh stop  [run|test|bench]        stop what start started
 #   scripts/infra.sh stop-rabbitmq|start-rabbitmq [run|test|bench]   used by outage tests
+#   scripts/infra.sh stop-postgres|start-postgres [run|test|bench]   used by the chaos suite
 #   scripts/infra.sh env   [run|test|bench]        print the env file (export lines)
 #
 # Profiles keep `./run.sh`, `./test.sh` and `bench/run.sh` apart: each has its own ports and data folder, so tests
@@ -257,6 +258,8 @@ case "$CMD" in
   stop) need_root "$@"; stop_rabbitmq; stop_redis; stop_postgres ;;
   stop-rabbitmq) need_root "$@"; stop_rabbitmq ;;
   start-rabbitmq) need_root "$@"; ensure_secrets; start_rabbitmq ;;
+  stop-postgres) need_root "$@"; stop_postgres ;;
+  start-postgres) need_root "$@"; ensure_secrets; start_postgres ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|env [run|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|stop-postgres|start-postgres|env [run|test|bench]" >&2; exit 2 ;;
 esac
