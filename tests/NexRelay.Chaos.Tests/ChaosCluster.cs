@@ -95,6 +95,7 @@ public sealed class ChaosCluster : IAsyncLifetime
         Report.Write();
         foreach (var edge in Edges) edge.Dispose();
         if (App is not null) await App.DisposeAsync();
+        if (EdgeUrls.Length > 0) KillStragglers();
         foreach (var db in new[] { BillingDb, KeyPolicyDb, LoggingDb }.Where(d => d.Length > 0)) await TestInfrastructure.DropDatabaseAsync(db);
     }
 
@@ -122,41 +123,103 @@ public sealed class ChaosCluster : IAsyncLifetime
         return new Tenant(walletId, Guid.Parse(key["id"]!.GetValue<string>()), key["key"]!.GetValue<string>(), creditUsd);
     }
 
-    /// <summary>SIGKILL: the process gets no chance to drain, flush or say goodbye. Returns once it is gone.</summary>
+    /// <summary>
+    /// SIGKILL: the process gets no chance to drain, flush or say goodbye. The orchestrator (DCP) starts a replacement on its
+    /// own; if it has not within 10 s, the resource's start command does. Returns once the new process answers /health.
+    /// </summary>
     public async Task KillAsync(string resource)
     {
-        var pid = ProcessId(resource);
-        using (var process = Process.GetProcessById(pid))
+        var victims = ProcessesOf(resource);
+        Assert.NotEmpty(victims);
+        foreach (var pid in victims)
         {
+            using var process = Process.GetProcessById(pid);
             process.Kill(entireProcessTree: false); // SIGKILL on Unix
             await process.WaitForExitAsync();
         }
-        await WaitForStateAsync(resource, s => s is "Exited" or "Finished" or "FailedToStart");
+        var clock = Stopwatch.StartNew();
+        while (ProcessesOf(resource).Count == 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
+                break;
+            }
+            await Task.Delay(200);
+        }
+        await WaitForHealthAsync(resource);
     }
 
-    public async Task StartAsync(string resource)
+    /// <summary>This cluster's running processes of a resource (its name and a setting only this cluster gave it, in its environment).</summary>
+    private List<int> ProcessesOf(string resource)
     {
-        await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        var marker = Marker(resource);
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string environment;
+            try
+            {
+                environment = File.ReadAllText(Path.Combine(dir, "environ"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (environment.Contains($"OTEL_SERVICE_NAME={resource}\0", StringComparison.Ordinal) && environment.Contains(marker, StringComparison.Ordinal))
+                pids.Add(pid);
+        }
+        return pids;
     }
 
-    private int ProcessId(string resource)
+    private string Marker(string resource) => resource switch
     {
-        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"no state for {resource}");
-        var pid = state!.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
-        Assert.NotNull(pid);
-        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
-    }
+        ResourceNames.Billing => "Database=" + BillingDb,
+        ResourceNames.KeyPolicy => "Database=" + KeyPolicyDb,
+        ResourceNames.Logging => "Database=" + LoggingDb,
+        ResourceNames.Edge => $"edge-{EdgeUrls[0].Port}",
+        _ when resource == EdgeNames[1] => $"edge-{EdgeUrls[1].Port}",
+        _ => throw new ArgumentException($"no marker for {resource}", nameof(resource)),
+    };
 
-    private async Task WaitForStateAsync(string resource, Func<string?, bool> done)
+    private async Task WaitForHealthAsync(string resource)
     {
-        var deadline = Stopwatch.StartNew();
+        var url = resource == EdgeNames[0] ? EdgeUrls[0] : resource == EdgeNames[1] ? EdgeUrls[1] : App.GetEndpoint(resource, "http");
+        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (App.ResourceNotifications.TryGetCurrentState(resource, out var state) && done(state!.Snapshot.State?.Text)) return;
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"{resource} did not stop: {state?.Snapshot.State?.Text}");
-            await Task.Delay(100);
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"{resource} did not come back healthy");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Processes the orchestrator started in place of killed ones may outlive it: none may outlive the suite.</summary>
+    private void KillStragglers()
+    {
+        string[] resources = [ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, .. EdgeNames];
+        foreach (var resource in resources)
+        {
+            foreach (var pid in ProcessesOf(resource))
+            {
+                try
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill();
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                }
+            }
         }
     }
 
