@@ -13,9 +13,9 @@ using static NexRelay.AppHost.Tests.EdgeCalls;
 namespace NexRelay.AppHost.Tests;
 
 /// <summary>
-/// A revocation or a policy change (allowed models, budget) made while Redis misses writes is in force on both edge replicas
-/// within a second, or the admin call fails and the key works exactly as before: an old snapshot in Redis never brings the
-/// old key back, not even after Redis returns with its old data. These disturb the shared Redis and RabbitMQ, so ./test.sh
+/// A revocation, a policy change (allowed models, budget) or a rotation made while Redis misses writes is in force on both edge
+/// replicas within a second, or the admin call fails and the key works exactly as before: an old snapshot in Redis never brings
+/// the old key (or the old secret) back, not even after Redis returns with its old data. These disturb the shared Redis and RabbitMQ, so ./test.sh
 /// runs them with the other outage tests (trait Category=Outage).
 /// </summary>
 [Collection(ClusterCollection.Name)]
@@ -27,9 +27,10 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
         Revoke,
         AllowedModels,
         Budget,
+        Rotate,
     }
 
-    private static readonly PolicyChange[] Changes = [PolicyChange.Revoke, PolicyChange.AllowedModels, PolicyChange.Budget];
+    private static readonly PolicyChange[] Changes = [PolicyChange.Revoke, PolicyChange.AllowedModels, PolicyChange.Budget, PolicyChange.Rotate];
     private static readonly TimeSpan InForceWithin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Watch = TimeSpan.FromSeconds(2);
     // The edges' NexRelay:Keys:CacheTtl (default): by then every edge has reloaded every key at least once.
@@ -39,6 +40,9 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
     private sealed record Subject(PolicyChange Change, Tenant Tenant, string Before)
     {
         public bool Applied { get; set; }
+
+        /// <summary>The new secret, once a rotation was made.</summary>
+        public string? NewKey { get; set; }
     }
 
     [Fact]
@@ -110,7 +114,7 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
         {
             var tenant = await Tenant.CreateAsync(cluster, creditUsd: 5m,
                 new JsonObject { ["allowed_models"] = new JsonArray("gpt-5.*"), ["budget_usd"] = 2m });
-            foreach (var edge in new[] { cluster.Edge, cluster.Edge2 }) Assert.Equal(HttpStatusCode.OK, await ProbeAsync(edge, tenant));
+            foreach (var edge in new[] { cluster.Edge, cluster.Edge2 }) Assert.Equal(HttpStatusCode.OK, await ProbeAsync(edge, tenant.Key));
             subjects.Add(new Subject(change, tenant, await admin.GetStringAsync($"/admin/v1/keys/{tenant.KeyId}")));
         }
         return subjects;
@@ -126,6 +130,8 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
         using var response = await ApplyAsync(admin, subject);
         var returned = Stopwatch.StartNew();
         subject.Applied = response.IsSuccessStatusCode;
+        if (subject.Applied && subject.Change == PolicyChange.Rotate)
+            subject.NewKey = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
         output.WriteLine($"{subject.Change}: admin call answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         if (!subject.Applied)
         {
@@ -148,10 +154,15 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
                 foreach (var (edge, name) in new[] { (cluster.Edge, "edge"), (cluster.Edge2, "edge-2") })
                 {
                     var expected = subject.Applied ? Refusal(subject.Change) : HttpStatusCode.OK;
-                    var status = await ProbeAsync(edge, subject.Tenant);
+                    var status = await ProbeAsync(edge, subject.Tenant.Key);
                     probes++;
                     Assert.True(status == expected,
                         $"{subject.Change} ({(subject.Applied ? "made" : "refused")}): {name} answered {(int)status}, not {(int)expected}, {clock.Elapsed.TotalSeconds:F1} s into the watch");
+                    if (subject.NewKey is { } newKey)
+                    {
+                        var newStatus = await ProbeAsync(edge, newKey);
+                        Assert.True(newStatus == HttpStatusCode.OK, $"Rotate: {name} answered {(int)newStatus} to the new secret");
+                    }
                 }
             }
             await Task.Delay(100);
@@ -188,25 +199,32 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
         {
             PolicyChange.Revoke => admin.DeleteAsync(path),
             PolicyChange.AllowedModels => admin.PatchAsJsonAsync(path, new JsonObject { ["allowed_models"] = new JsonArray("claude-*") }),
-            _ => admin.PatchAsJsonAsync(path, new JsonObject { ["budget_usd"] = 0m }),
+            PolicyChange.Budget => admin.PatchAsJsonAsync(path, new JsonObject { ["budget_usd"] = 0m }),
+            _ => admin.PostAsync(path + "/rotate", null),
         };
     }
 
-    /// <summary>What the edge answers once the change is in force: the key refused, the model no longer allowed, the budget gone.</summary>
+    /// <summary>
+    /// What the edge answers the key's original secret once the change is in force: refused (revoked, or replaced by a
+    /// rotation), the model no longer allowed, the budget gone.
+    /// </summary>
     private static HttpStatusCode Refusal(PolicyChange change) => change switch
     {
-        PolicyChange.Revoke => HttpStatusCode.Unauthorized,
         PolicyChange.AllowedModels => HttpStatusCode.Forbidden,
-        _ => HttpStatusCode.PaymentRequired,
+        PolicyChange.Budget => HttpStatusCode.PaymentRequired,
+        _ => HttpStatusCode.Unauthorized,
     };
 
-    private static async Task<HttpStatusCode> ProbeAsync(HttpClient edge, Tenant tenant)
+    private static async Task<HttpStatusCode> ProbeAsync(HttpClient edge, string key)
     {
-        using var response = await PostAsync(edge, tenant.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
+        using var response = await PostAsync(edge, key, "/api/v1/chat/completions", Chat("gpt-5.4"));
         return response.StatusCode;
     }
 
-    /// <summary>Waits until Redis holds each key's current state: the change where it was made, the key as created where not.</summary>
+    /// <summary>
+    /// Waits until Redis holds each key's current state under its original secret's hash: the change where it was made (a
+    /// revoked tombstone after a rotation), the key as created where not.
+    /// </summary>
     private async Task AssertRedisShowsAsync(IReadOnlyList<Subject> subjects)
     {
         foreach (var subject in subjects)
@@ -219,9 +237,9 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
                 var version = snapshot?["version"]?.GetValue<long>() ?? 0;
                 var shows = snapshot is not null && subject.Change switch
                 {
-                    PolicyChange.Revoke => snapshot["state"]!.GetValue<string>() == "revoked",
                     PolicyChange.AllowedModels => snapshot["policy"]!["allowed_models"]!.ToJsonString() == """["claude-*"]""",
-                    _ => snapshot["policy"]!["budget_micros"]!.GetValue<long>() == 0,
+                    PolicyChange.Budget => snapshot["policy"]!["budget_micros"]!.GetValue<long>() == 0,
+                    _ => snapshot["state"]!.GetValue<string>() == "revoked",
                 };
                 if (snapshot is not null && shows == subject.Applied && version == (subject.Applied ? 1 : 0)) break;
                 Assert.True(clock.Elapsed < RepairWait, $"{subject.Change}: Redis still holds {json} after {RepairWait.TotalSeconds} s");

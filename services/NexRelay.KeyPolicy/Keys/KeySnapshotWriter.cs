@@ -38,7 +38,7 @@ internal sealed partial class KeySnapshotWriter(IConnectionMultiplexer redis, IO
     {
         if (!redis.IsConnected)
         {
-            LogWriteFailed(logger, snapshot.Id, "not connected");
+            LogNotConnected(logger, snapshot.Id);
             return false;
         }
         var write = WriteAsync(redis.GetDatabase(), keyHash, snapshot);
@@ -85,6 +85,10 @@ internal sealed partial class KeySnapshotWriter(IConnectionMultiplexer redis, IO
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the Redis snapshot of key {KeyId}: {Error}")]
     private static partial void LogWriteFailed(ILogger logger, Guid keyId, string error);
+
+    // Debug: while Redis is down every lookup would say so; the repair pass reports the outage once per attempt.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Redis snapshot of key {KeyId} not written: Redis is not connected")]
+    private static partial void LogNotConnected(ILogger logger, Guid keyId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write {Failed} of {Count} Redis key snapshots: {Error}")]
     private static partial void LogBatchFailed(ILogger logger, int failed, int count, string error);

@@ -213,6 +213,25 @@ public sealed class KeyResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_rotation_the_old_secret_is_refused_though_redis_still_holds_it_active()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var oldKey = KeyHash.Generate();
+        var newKey = KeyHash.Generate();
+        var live = Snapshot("live") with { Version = 1 };
+        await SeedRedisAsync(oldKey, live);
+        Assert.Equal("active", (await edge.Resolver.ResolveAsync(oldKey, CancellationToken.None))!.State);
+
+        // Rotated at version 2; the tombstone under the old hash never reached Redis. Key-policy knows only the new hash.
+        _keyPolicy.Keys[Hash(newKey)] = live with { Version = 2 };
+        edge.Resolver.Evict(Hash(newKey), version: 2);
+        edge.Resolver.Evict(Hash(oldKey), version: 2);
+
+        Assert.Null(await edge.Resolver.ResolveAsync(oldKey, CancellationToken.None));
+        Assert.Equal("active", (await edge.Resolver.ResolveAsync(newKey, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task A_redis_snapshot_at_or_above_the_announced_version_is_used()
     {
         await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
