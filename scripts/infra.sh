@@ -6,6 +6,7 @@
 #   scripts/infra.sh start [run|test|bench]        start all three (idempotent), write the profile's env file
 #   scripts/infra.sh stop  [run|test|bench]        stop what start started
 #   scripts/infra.sh stop-rabbitmq|start-rabbitmq [run|test|bench]   used by outage tests
+#   scripts/infra.sh stop-redis|start-redis [run|test|bench]         used by outage tests (Redis keeps its data: AOF)
 #   scripts/infra.sh stop-postgres|start-postgres [run|test|bench]   used by the chaos suite
 #   scripts/infra.sh env   [run|test|bench]        print the env file (export lines)
 #
@@ -154,7 +155,10 @@ daemonize yes
 pidfile $REDIS_DIR/redis.pid
 logfile $REDIS_DIR/redis.log
 requirepass $REDIS_PASSWORD
+# Persistence by append-only file, so stop-redis/start-redis brings the data back as a restarted or failed-over server would
+# (old key snapshots included: the outage tests rely on it).
 appendonly yes
+appendfsync everysec
 save ""
 EOF
   chmod 600 "$REDIS_DIR/redis.conf"
@@ -258,8 +262,10 @@ case "$CMD" in
   stop) need_root "$@"; stop_rabbitmq; stop_redis; stop_postgres ;;
   stop-rabbitmq) need_root "$@"; stop_rabbitmq ;;
   start-rabbitmq) need_root "$@"; ensure_secrets; start_rabbitmq ;;
+  stop-redis) need_root "$@"; stop_redis ;;
+  start-redis) need_root "$@"; ensure_secrets; start_redis ;;
   stop-postgres) need_root "$@"; stop_postgres ;;
   start-postgres) need_root "$@"; ensure_secrets; start_postgres ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|stop-postgres|start-postgres|env [run|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|stop-redis|start-redis|stop-postgres|start-postgres|env [run|test|bench]" >&2; exit 2 ;;
 esac

@@ -22,6 +22,8 @@ public class ClusterFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
     public string AdminToken { get; } = "nra_test_" + Guid.NewGuid().ToString("N");
+    /// <summary>The HMAC secret keys are hashed with, so a test can find a key's snapshot in Redis.</summary>
+    public string KeyHashSecret { get; } = $"{Guid.NewGuid():N}{Guid.NewGuid():N}";
     public Uri EdgeUrl { get; private set; } = null!;
     public HttpClient Edge { get; private set; } = null!;
     /// <summary>A second edge replica: scale-out tests spread load over both.</summary>
@@ -45,7 +47,7 @@ public class ClusterFixture : IAsyncLifetime
             $"NEXRELAY_EDGE_PORT={edgePort}",
             .. SecondEdge ? [$"NexRelay:ExtraEdgePorts={edge2Port}"] : Array.Empty<string>(),
             $"NEXRELAY_ADMIN_TOKEN={AdminToken}",
-            $"NEXRELAY_KEY_HASH_SECRET={Guid.NewGuid():N}{Guid.NewGuid():N}",
+            $"NEXRELAY_KEY_HASH_SECRET={KeyHashSecret}",
             $"NEXRELAY_PG_PORT={TestInfrastructure.Need("NEXRELAY_PG_PORT")}",
             $"NEXRELAY_PG_PASSWORD={TestInfrastructure.Need("NEXRELAY_PG_PASSWORD")}",
             $"NEXRELAY_REDIS_PORT={TestInfrastructure.Need("NEXRELAY_REDIS_PORT")}",

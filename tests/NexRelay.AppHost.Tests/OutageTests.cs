@@ -79,7 +79,7 @@ public sealed class OutageTests(ClusterFixture cluster)
         Assert.Equal(credit - rows.Sum(r => r["cost_usd"]!.GetValue<decimal>()), credits["balance_usd"]!.GetValue<decimal>());
     }
 
-    private static async Task Infra(string command)
+    internal static async Task Infra(string command)
     {
         var script = Path.Combine(GeminiSdkTests.RepoRoot(), "scripts", "infra.sh");
         using var process = Process.Start(new ProcessStartInfo(script, [command, "test"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;

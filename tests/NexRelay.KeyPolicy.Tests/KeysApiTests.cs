@@ -418,13 +418,11 @@ public sealed class KeysApiTests(KeyPolicyFixture fx) : IClassFixture<KeyPolicyF
         await fx.Client.DeleteAsync($"/admin/v1/keys/{id}");
 
         // A lookup that read the key before the revocation finishes last: its older state must not win.
-        using (var scope = fx.Factory.Services.CreateScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<KeyChangeNotifier>().WriteSnapshotAsync(hash, before, version: 0);
-        }
+        Assert.True(await fx.Factory.Services.GetRequiredService<KeySnapshotWriter>().TryWriteAsync(hash, before));
         Assert.Equal("active", before.State);
+        Assert.Equal(0, before.Version);
         Assert.Equal("revoked", KeySnapshotJson.Deserialize((await fx.Redis.GetDatabase().StringGetAsync(KeyHash.RedisKey(hash)))!)!.State);
-        Assert.Equal("1", (await fx.Redis.GetDatabase().StringGetAsync(KeyChangeNotifier.VersionKey(hash))).ToString());
+        Assert.Equal("1", (await fx.Redis.GetDatabase().StringGetAsync(KeySnapshotWriter.VersionKey(hash))).ToString());
     }
 
     [Fact]

@@ -11,6 +11,13 @@ public sealed record KeySnapshot
     public required string State { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public required KeyPolicy Policy { get; init; }
+
+    /// <summary>
+    /// The key row's version (<c>keys.version</c>, bumped by every change in the statement that makes it): grows with every
+    /// change of this key and never goes back. An edge refuses a snapshot older than the newest <see cref="Messages.KeyChanged"/>
+    /// it saw for the hash. 0 when absent: snapshots written before versions existed (rolling upgrade) and new keys.
+    /// </summary>
+    public long Version { get; init; }
 }
 
 public sealed record KeyPolicy

@@ -8,4 +8,10 @@ public sealed record KeyChanged
     public required IReadOnlyList<string> KeyHashes { get; init; }
     public required string Change { get; init; }
     public required DateTimeOffset ChangedAt { get; init; }
+
+    /// <summary>
+    /// The key's version after this change (<see cref="Keys.KeySnapshot.Version"/>), for every hash in <see cref="KeyHashes"/>: an
+    /// edge refuses any snapshot of those hashes older than this. 0 when absent (publishers before versions existed).
+    /// </summary>
+    public long Version { get; init; }
 }

@@ -21,9 +21,14 @@ internal static class EdgeKeysExtensions
             .Validate(o => o.CacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:CacheTtl must be positive.")
             .Validate(o => o.NegativeCacheTtl > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:NegativeCacheTtl must be positive.")
             .Validate(o => o.CacheSizeLimit > 0, $"Setting {EdgeKeyOptions.Section}:CacheSizeLimit must be positive.")
+            .Validate(o => o.VersionRetention > TimeSpan.Zero,
+                $"Setting {EdgeKeyOptions.Section}:VersionRetention must be positive (and at least key-policy's NexRelay:KeySnapshotTtl plus a minute).")
+            .Validate(o => o.VersionCapacity > 0, $"Setting {EdgeKeyOptions.Section}:VersionCapacity must be positive.")
+            .Validate(o => o.RedisTimeout > TimeSpan.Zero, $"Setting {EdgeKeyOptions.Section}:RedisTimeout must be positive.")
             .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KeyVersions>();
         builder.Services.AddSingleton<KeyResolver>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddInternalAuth();

@@ -4,15 +4,16 @@ using NexRelay.Contracts.Messages;
 namespace NexRelay.Edge.Keys;
 
 /// <summary>
-/// Drops this replica's cached copies of the keys that changed, and retires its credit leases for them (leases are optional
-/// so the key services also run without the hold services, as in their own tests).
+/// Drops this replica's cached copies of the keys that changed, remembering the version the change announced so that no older
+/// snapshot is used again, and retires its credit leases for them (leases are optional so the key services also run without
+/// the hold services, as in their own tests).
 /// </summary>
 internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<KeyChangedConsumer> logger, Holds.CreditLeases? leases = null)
     : IConsumer<KeyChanged>
 {
     public Task Consume(ConsumeContext<KeyChanged> context)
     {
-        foreach (var hash in context.Message.KeyHashes) resolver.Evict(hash);
+        foreach (var hash in context.Message.KeyHashes) resolver.Evict(hash, context.Message.Version);
         // Its budget or wallet may have changed: the next request takes a fresh lease under the new policy.
         leases?.Retire(context.Message.KeyId);
         LogEvicted(logger, context.Message.KeyId, context.Message.Change);

@@ -14,15 +14,25 @@ internal sealed class KeyLookupUnavailableException(string message, Exception? i
 /// <summary>
 /// Finds the key behind a presented secret: format check → HMAC → in-process cache (hard TTL; unknown keys briefly) →
 /// Redis <c>nexrelay:key:{hash}</c> → key-policy <c>POST /internal/keys/lookup</c>. A cache hit makes no network call.
-/// <see cref="Evict"/> (driven by <c>KeyChanged</c>) drops an entry so the next request reloads it from Redis, which
-/// key-policy updates before it publishes the event.
+/// <see cref="Evict"/> (driven by <c>KeyChanged</c>) drops an entry and remembers the version the event announced
+/// (<see cref="KeyVersions"/>): a Redis snapshot older than that is refused — key-policy may have failed to write the new one,
+/// or a Redis failover brought the old one back — and key-policy, the truth, is asked instead. If it cannot answer, the lookup
+/// fails (503), never falling back to the stale snapshot.
 /// </summary>
 internal sealed partial class KeyResolver : IDisposable
 {
     public const string HttpClientName = "keypolicy";
 
+    /// <summary>
+    /// How long a key-policy answer older than the announced version is cached. The change is being committed right now (the
+    /// event goes out just before the commit) or was rolled back after a publish that timed out: short enough for the change to
+    /// be in force well within a second, long enough that a busy key does not send every request to key-policy.
+    /// </summary>
+    internal static readonly TimeSpan BehindCacheTtl = TimeSpan.FromMilliseconds(250);
+
     private readonly MemoryCache _cache;
     private readonly IConnectionMultiplexer _redis;
+    private readonly KeyVersions _versions;
     private readonly IHttpClientFactory _httpClients;
     private readonly EdgeKeyOptions _options;
     private readonly ILogger<KeyResolver> _logger;
@@ -30,9 +40,11 @@ internal sealed partial class KeyResolver : IDisposable
     // Bumped by every eviction: a load that started before an eviction must not cache what it read.
     private long _generation;
 
-    public KeyResolver(IConnectionMultiplexer redis, IHttpClientFactory httpClients, IOptions<EdgeKeyOptions> options, ILogger<KeyResolver> logger)
+    public KeyResolver(IConnectionMultiplexer redis, KeyVersions versions, IHttpClientFactory httpClients, IOptions<EdgeKeyOptions> options,
+        ILogger<KeyResolver> logger)
     {
         _redis = redis;
+        _versions = versions;
         _httpClients = httpClients;
         _options = options.Value;
         _logger = logger;
@@ -57,9 +69,13 @@ internal sealed partial class KeyResolver : IDisposable
         return LoadAndCacheAsync(hash, ct);
     }
 
-    /// <summary>Drops the cached entry for <paramref name="hash"/> on this replica.</summary>
-    public void Evict(string hash)
+    /// <summary>
+    /// Drops the cached entry for <paramref name="hash"/> on this replica; from now on no snapshot of it older than
+    /// <paramref name="version"/> (the version a <c>KeyChanged</c> announced; 0 for none) is used.
+    /// </summary>
+    public void Evict(string hash, long version = 0)
     {
+        _versions.Learn(hash, version);
         Interlocked.Increment(ref _generation);
         _cache.Remove(hash);
     }
@@ -79,25 +95,42 @@ internal sealed partial class KeyResolver : IDisposable
     private async ValueTask<KeySnapshot?> LoadAndCacheAsync(string hash, CancellationToken ct)
     {
         var generation = Interlocked.Read(ref _generation);
-        var snapshot = await FromRedisAsync(hash) ?? await FromKeyPolicyAsync(hash, ct);
+        // Null: this replica cannot tell which version is current (see KeyVersions), so Redis is not asked at all.
+        var floor = _versions.Floor(hash);
+        var snapshot = floor is { } min ? await FromRedisAsync(hash, min) : null;
+        var ttl = _options.CacheTtl;
+        if (snapshot is null)
+        {
+            snapshot = await FromKeyPolicyAsync(hash, ct);
+            if (snapshot is null) ttl = _options.NegativeCacheTtl;
+            else if (snapshot.Version < (floor ?? 0)) ttl = BehindCacheTtl;
+        }
         if (Interlocked.Read(ref _generation) != generation) return snapshot;
 
-        var ttl = snapshot is null ? _options.NegativeCacheTtl : _options.CacheTtl;
         _cache.Set(hash, new CachedKey(snapshot), new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
         // An eviction may have slipped in between the check and the Set: then drop what was just stored.
         if (Interlocked.Read(ref _generation) != generation) _cache.Remove(hash);
         return snapshot;
     }
 
-    private async Task<KeySnapshot?> FromRedisAsync(string hash)
+    /// <summary>The Redis snapshot, or null when there is none, it is older than <paramref name="floor"/>, or Redis fails or is slow.</summary>
+    private async Task<KeySnapshot?> FromRedisAsync(string hash, long floor)
     {
+        if (!_redis.IsConnected) return null;
+        var get = _redis.GetDatabase().StringGetAsync(KeyHash.RedisKey(hash));
         try
         {
-            var value = await _redis.GetDatabase().StringGetAsync(KeyHash.RedisKey(hash));
-            return value.HasValue ? KeySnapshotJson.Deserialize(value.ToString()) : null;
+            var value = await get.WaitAsync(_options.RedisTimeout);
+            var snapshot = value.HasValue ? KeySnapshotJson.Deserialize(value.ToString()) : null;
+            if (snapshot is null || snapshot.Version >= floor) return snapshot;
+            LogStaleSnapshot(_logger, snapshot.Id, snapshot.Version, floor);
+            return null;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or JsonException)
         {
+            // A read given up on may still fail later: observe it so its exception is not reported as unobserved.
+            _ = get.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             LogRedisFailed(_logger, ex.Message);
             return null;
         }
@@ -126,4 +159,8 @@ internal sealed partial class KeyResolver : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key lookup in Redis failed, asking key-policy: {Error}")]
     private static partial void LogRedisFailed(ILogger logger, string error);
+
+    // Normal for a moment after every change (the event precedes the Redis write); for longer, Redis missed a write.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Redis snapshot of key {KeyId} is version {Version}, older than the announced {Floor}: asking key-policy")]
+    private static partial void LogStaleSnapshot(ILogger logger, Guid keyId, long version, long floor);
 }

@@ -6,7 +6,8 @@ namespace NexRelay.KeyPolicy.Apis;
 
 /// <summary>
 /// Lookup by hash for the edge's cache: <c>POST /internal/keys/lookup</c> <c>{"key_hash":"…"}</c> → <see cref="KeySnapshot"/>
-/// in <see cref="KeySnapshotJson"/> (snake_case), the same JSON as the Redis entry it also refreshes. Not exposed by the edge.
+/// in <see cref="KeySnapshotJson"/> (snake_case), the same JSON as the Redis entry it also refreshes (never over a newer
+/// version, and without holding the answer up for long when Redis is down). Not exposed by the edge.
 /// </summary>
 internal static class InternalKeysApi
 {
@@ -38,7 +39,7 @@ internal static class InternalKeysApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: "No key has this hash.",
                 type: KeysApi.ProblemTypes.NotFound);
         var snapshot = key.ToSnapshot();
-        await services.Notifier.WriteSnapshotAsync(lookup.KeyHash, snapshot, key.Version);
+        await services.Snapshots.TryWriteAsync(lookup.KeyHash, snapshot);
         return TypedResults.Json(snapshot, KeySnapshotJson.Options);
     }
 }

@@ -15,6 +15,7 @@ internal static class KeysApi
         public const string NotFound = "https://nexrelay.dev/problems/not-found";
         public const string Conflict = "https://nexrelay.dev/problems/conflict";
         public const string Unauthorized = "https://nexrelay.dev/problems/unauthorized";
+        public const string Unavailable = "https://nexrelay.dev/problems/service-unavailable";
     }
 
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
@@ -40,7 +41,7 @@ internal static class KeysApi
         var secret = KeyHash.Generate();
         var key = await services.Store.InsertAsync(
             Guid.CreateVersion7(), walletId, KeyHash.Compute(services.Options.Value.KeyHashSecret, secret), KeyHash.Hint(secret), settings, ct);
-        await services.Notifier.KeyChangedAsync(key, "created", replacedHash: null, ct);
+        await services.Notifier.KeyCreatedAsync(key, ct);
         return TypedResults.Created($"/admin/v1/keys/{key.Id}", KeyResponse.From(key, secret));
     }
 
@@ -74,11 +75,15 @@ internal static class KeysApi
             var errors = KeyFields.ParsePatch(body, current.Settings, out var settings);
             if (errors.Count > 0) return Invalid(errors);
 
-            var updated = await services.Store.UpdateSettingsAsync(current.Id, current.Version, settings, ct);
-            if (updated is not null)
+            await using (var change = await services.Store.BeginChangeAsync(ct))
             {
-                await services.Notifier.KeyChangedAsync(updated, "updated", replacedHash: null, ct);
-                return TypedResults.Ok(KeyResponse.From(updated));
+                var updated = await services.Store.UpdateSettingsAsync(change, current.Id, current.Version, settings, ct);
+                if (updated is not null)
+                {
+                    return await services.Notifier.PublishAndCommitAsync(change, updated, "updated", replacedHash: null, ct)
+                        ? TypedResults.Ok(KeyResponse.From(updated))
+                        : NotAnnounced(id);
+                }
             }
             current = await services.Store.GetAsync(keyId, ct);
             if (current is null) return NotFound(id);
@@ -91,19 +96,28 @@ internal static class KeysApi
     {
         if (!Guid.TryParse(id, out var keyId)) return NotFound(id);
         var secret = KeyHash.Generate();
-        var rotated = await services.Store.RotateAsync(keyId, KeyHash.Compute(services.Options.Value.KeyHashSecret, secret), KeyHash.Hint(secret), ct);
-        if (rotated is not { } r) return await services.Store.GetAsync(keyId, ct) is null ? NotFound(id) : Revoked(id);
-
-        await services.Notifier.KeyChangedAsync(r.Key, "rotated", r.OldHash, ct);
-        return TypedResults.Ok(KeyResponse.From(r.Key, secret));
+        await using (var change = await services.Store.BeginChangeAsync(ct))
+        {
+            var rotated = await services.Store.RotateAsync(change, keyId, KeyHash.Compute(services.Options.Value.KeyHashSecret, secret), KeyHash.Hint(secret), ct);
+            if (rotated is { } r)
+            {
+                return await services.Notifier.PublishAndCommitAsync(change, r.Key, "rotated", r.OldHash, ct)
+                    ? TypedResults.Ok(KeyResponse.From(r.Key, secret))
+                    : NotAnnounced(id);
+            }
+        }
+        return await services.Store.GetAsync(keyId, ct) is null ? NotFound(id) : Revoked(id);
     }
 
     public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKeyAsync(string id, [AsParameters] KeyServices services, CancellationToken ct)
     {
-        var key = Guid.TryParse(id, out var keyId) ? await services.Store.RevokeAsync(keyId, ct) : null;
+        if (!Guid.TryParse(id, out var keyId)) return NotFound(id);
+        await using var change = await services.Store.BeginChangeAsync(ct);
+        var key = await services.Store.RevokeAsync(change, keyId, ct);
         if (key is null) return NotFound(id);
-        await services.Notifier.KeyChangedAsync(key, "revoked", replacedHash: null, ct);
-        return TypedResults.Ok(KeyResponse.From(key));
+        return await services.Notifier.PublishAndCommitAsync(change, key, "revoked", replacedHash: null, ct)
+            ? TypedResults.Ok(KeyResponse.From(key))
+            : NotAnnounced(id);
     }
 
     private static async Task<(JsonElement Body, ValidationProblem? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
@@ -127,9 +141,15 @@ internal static class KeysApi
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: $"No key with id {id}.", type: ProblemTypes.NotFound);
 
+    /// <summary>The change could not be announced to the edges, so it was rolled back (see <see cref="KeyChangeNotifier"/>).</summary>
+    private static ProblemHttpResult NotAnnounced(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Change not applied",
+            detail: $"Key {id} was left unchanged: the edges could not be told about the change (message broker unreachable). Retry shortly.",
+            type: ProblemTypes.Unavailable);
+
     private static ProblemHttpResult Revoked(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Key revoked",
             detail: $"Key {id} is revoked and can no longer be changed or rotated.", type: ProblemTypes.Conflict);
 }
 
-internal sealed record KeyServices(KeyStore Store, KeyChangeNotifier Notifier, IOptions<KeyPolicyOptions> Options);
+internal sealed record KeyServices(KeyStore Store, KeyChangeNotifier Notifier, KeySnapshotWriter Snapshots, IOptions<KeyPolicyOptions> Options);

@@ -22,6 +22,9 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddInternalAuth();
+        builder.Services.AddSingleton<KeySnapshotWriter>();
+        builder.Services.AddSingleton<KeySnapshotRepair>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeySnapshotRepair>());
         builder.Services.AddScoped<KeyChangeNotifier>();
         return builder;
     }

@@ -44,7 +44,11 @@ internal sealed record KeyRecord
             Tpm = Settings.Tpm,
             LogBodies = Settings.LogBodies,
         },
+        Version = Version,
     };
+
+    /// <summary>What a hash retired by a rotation resolves to: this key, revoked, at the key's current version.</summary>
+    public KeySnapshot ToTombstone() => ToSnapshot() with { State = KeyStates.Revoked };
 }
 
 /// <summary>The editable part of a key: its policy, expiry and name.</summary>

@@ -1,15 +1,50 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace NexRelay.KeyPolicy.Keys;
 
-/// <summary>All SQL over the <c>keys</c> table.</summary>
+/// <summary>
+/// A change of a key inside a database transaction: the changed row stays locked until <see cref="CommitAsync"/>, and disposing
+/// without committing rolls the change back. It lets <see cref="KeyChangeNotifier"/> announce a change before it commits.
+/// </summary>
+internal sealed class KeyChange(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+{
+    internal NpgsqlCommand CreateCommand(string sql) => new(sql, connection, transaction);
+
+    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}
+
+/// <summary>All SQL over the <c>keys</c> and <c>retired_key_hashes</c> tables.</summary>
 internal sealed class KeyStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         id, wallet_id, name, key_hash, hint, state, allowed_models, max_output_tokens, output_cap_mode, budget_micros,
         budget_period, rpm, tpm, log_bodies, expires_at, version, created_at, updated_at, rotated_at, revoked_at
         """;
+
+    private static readonly string KColumns = string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries).Select(c => "k." + c));
+
+    /// <summary>Opens a transaction for one change (update, rotate, revoke); commit it through <see cref="KeyChangeNotifier"/>.</summary>
+    public async Task<KeyChange> BeginChangeAsync(CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            return new KeyChange(connection, await connection.BeginTransactionAsync(ct));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     public async Task<KeyRecord> InsertAsync(Guid id, Guid walletId, string keyHash, string hint, KeySettings settings, CancellationToken ct)
     {
@@ -53,9 +88,9 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Writes new settings if nobody else changed the key since <paramref name="expectedVersion"/> and it is not revoked; null otherwise.</summary>
-    public async Task<KeyRecord?> UpdateSettingsAsync(Guid id, int expectedVersion, KeySettings settings, CancellationToken ct)
+    public async Task<KeyRecord?> UpdateSettingsAsync(KeyChange change, Guid id, int expectedVersion, KeySettings settings, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = change.CreateCommand($"""
             UPDATE keys SET name = @name, state = @state, allowed_models = @allowed_models, max_output_tokens = @max_output_tokens,
                             output_cap_mode = @output_cap_mode, budget_micros = @budget_micros, budget_period = @budget_period,
                             rpm = @rpm, tpm = @tpm, log_bodies = @log_bodies, expires_at = @expires_at,
@@ -69,14 +104,20 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         return await ReadOneAsync(command, ct);
     }
 
-    /// <summary>Swaps in a new secret's hash; returns the key and the hash it replaced, or null when unknown or revoked.</summary>
-    public async Task<(KeyRecord Key, string OldHash)?> RotateAsync(Guid id, string newHash, string newHint, CancellationToken ct)
+    /// <summary>
+    /// Swaps in a new secret's hash and records the old one in <c>retired_key_hashes</c> (the repair pass rewrites its tombstone);
+    /// returns the key and the hash it replaced, or null when unknown or revoked.
+    /// </summary>
+    public async Task<(KeyRecord Key, string OldHash)?> RotateAsync(KeyChange change, Guid id, string newHash, string newHint, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"""
-            WITH old AS (SELECT id, key_hash FROM keys WHERE id = @id AND state <> 'revoked' FOR UPDATE)
-            UPDATE keys k SET key_hash = @key_hash, hint = @hint, rotated_at = now(), updated_at = now(), version = k.version + 1
-            FROM old WHERE k.id = old.id
-            RETURNING {string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries).Select(c => "k." + c))}, old.key_hash AS old_hash
+        await using var command = change.CreateCommand($"""
+            WITH old AS (SELECT id, key_hash FROM keys WHERE id = @id AND state <> 'revoked' FOR UPDATE),
+            rotated AS (
+                UPDATE keys k SET key_hash = @key_hash, hint = @hint, rotated_at = now(), updated_at = now(), version = k.version + 1
+                FROM old WHERE k.id = old.id
+                RETURNING {KColumns}, old.key_hash AS old_hash),
+            retired AS (INSERT INTO retired_key_hashes (key_hash, key_id) SELECT old_hash, id FROM rotated)
+            SELECT * FROM rotated
             """);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("key_hash", newHash);
@@ -87,15 +128,37 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Marks the key revoked (idempotent); null when unknown.</summary>
-    public async Task<KeyRecord?> RevokeAsync(Guid id, CancellationToken ct)
+    public async Task<KeyRecord?> RevokeAsync(KeyChange change, Guid id, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = change.CreateCommand($"""
             UPDATE keys SET state = 'revoked', revoked_at = coalesce(revoked_at, now()), updated_at = now(), version = version + 1
             WHERE id = @id
             RETURNING {Columns}
             """);
         command.Parameters.AddWithValue("id", id);
         return await ReadOneAsync(command, ct);
+    }
+
+    /// <summary>Keys changed in the last <paramref name="window"/>: the ones whose Redis snapshot may still be stale.</summary>
+    public async IAsyncEnumerable<KeyRecord> ChangedWithinAsync(TimeSpan window, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM keys WHERE updated_at >= now() - @window");
+        command.Parameters.AddWithValue("window", window);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) yield return Read(reader);
+    }
+
+    /// <summary>Hashes a rotation retired in the last <paramref name="window"/>, each with the key it belonged to.</summary>
+    public async IAsyncEnumerable<(string RetiredHash, KeyRecord Key)> RetiredWithinAsync(TimeSpan window, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT r.key_hash AS retired_hash, {KColumns}
+            FROM retired_key_hashes r JOIN keys k ON k.id = r.key_id
+            WHERE r.retired_at >= now() - @window
+            """);
+        command.Parameters.AddWithValue("window", window);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) yield return (reader.GetString(reader.GetOrdinal("retired_hash")), Read(reader));
     }
 
     private static void AddSettings(NpgsqlCommand command, KeySettings s)

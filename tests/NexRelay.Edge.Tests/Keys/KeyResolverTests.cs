@@ -192,6 +192,133 @@ public sealed class KeyResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_redis_snapshot_older_than_the_announced_version_is_refused_and_key_policy_answers()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        var active = Snapshot("live") with { Version = 1 };
+        await SeedRedisAsync(key, active);
+        Assert.Equal("active", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.State);
+
+        // Revoked at version 2, but the Redis write was lost: Redis still holds version 1.
+        _keyPolicy.Keys[Hash(key)] = active with { State = "revoked", Version = 2 };
+        edge.Resolver.Evict(Hash(key), version: 2);
+
+        var resolved = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal(("revoked", 2L), (resolved!.State, resolved.Version));
+        Assert.Equal(1, _keyPolicy.Calls);
+        // Key-policy's answer is current: cached like any other.
+        Assert.Equal("revoked", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.State);
+        Assert.Equal(1, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task After_a_rotation_the_old_secret_is_refused_though_redis_still_holds_it_active()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var oldKey = KeyHash.Generate();
+        var newKey = KeyHash.Generate();
+        var live = Snapshot("live") with { Version = 1 };
+        await SeedRedisAsync(oldKey, live);
+        Assert.Equal("active", (await edge.Resolver.ResolveAsync(oldKey, CancellationToken.None))!.State);
+
+        // Rotated at version 2; the tombstone under the old hash never reached Redis. Key-policy knows only the new hash.
+        _keyPolicy.Keys[Hash(newKey)] = live with { Version = 2 };
+        edge.Resolver.Evict(Hash(newKey), version: 2);
+        edge.Resolver.Evict(Hash(oldKey), version: 2);
+
+        Assert.Null(await edge.Resolver.ResolveAsync(oldKey, CancellationToken.None));
+        Assert.Equal("active", (await edge.Resolver.ResolveAsync(newKey, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task A_redis_snapshot_at_or_above_the_announced_version_is_used()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        await SeedRedisAsync(key, Snapshot("v3") with { Version = 3 });
+        edge.Resolver.Evict(Hash(key), version: 3);
+        Assert.Equal("v3", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.Equal(0, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task With_redis_stale_and_key_policy_unreachable_the_lookup_fails_rather_than_serve_the_stale_snapshot()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(keyPolicyUrl: null);
+        var key = KeyHash.Generate();
+        await SeedRedisAsync(key, Snapshot("live") with { Version = 1 });
+        edge.Resolver.Evict(Hash(key), version: 2);
+
+        await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(key, CancellationToken.None));
+        await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_key_policy_answer_behind_the_announced_version_is_served_but_cached_only_briefly()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        // The event (version 2) went out just before the change committed: key-policy still answers version 1.
+        _keyPolicy.Keys[Hash(key)] = Snapshot("committing") with { Version = 1 };
+        edge.Resolver.Evict(Hash(key), version: 2);
+
+        Assert.Equal("committing", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.Equal("committing", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.Equal(1, _keyPolicy.Calls);
+
+        _keyPolicy.Keys[Hash(key)] = Snapshot("committed", state: "revoked") with { Version = 2 };
+        await Task.Delay(KeyResolver.BehindCacheTtl + TimeSpan.FromMilliseconds(100));
+        Assert.Equal("revoked", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.State);
+        Assert.Equal(2, _keyPolicy.Calls);
+    }
+
+    [Fact]
+    public async Task Snapshots_without_a_version_from_an_older_key_policy_read_as_version_zero()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
+        var key = KeyHash.Generate();
+        var json = KeySnapshotJson.Serialize(Snapshot("unversioned"));
+        Assert.Contains("\"version\":0", json);
+        await _redis.GetDatabase().StringSetAsync(KeyHash.RedisKey(Hash(key)), json.Replace(",\"version\":0", ""), TimeSpan.FromMinutes(5));
+
+        var resolved = await edge.Resolver.ResolveAsync(key, CancellationToken.None);
+        Assert.Equal(("unversioned", 0L), (resolved!.Name, resolved.Version));
+        edge.Resolver.Evict(Hash(key)); // an event from an older key-policy: no version
+        Assert.Equal("unversioned", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.Equal(0, _keyPolicy.Calls);
+
+        _keyPolicy.Keys[Hash(key)] = Snapshot("versioned") with { Version = 1 };
+        edge.Resolver.Evict(Hash(key), version: 1);
+        Assert.Equal("versioned", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+    }
+
+    [Fact]
+    public async Task A_replica_that_forgot_announcements_trusts_no_redis_snapshot_it_cannot_vouch_for()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:Keys:VersionCapacity"] = "1" });
+        edge.Resolver.Evict(Hash(KeyHash.Generate()), version: 1);
+        edge.Resolver.Evict(Hash(KeyHash.Generate()), version: 1); // the first one is forgotten
+
+        var key = KeyHash.Generate();
+        await SeedRedisAsync(key, Snapshot("in redis"));
+        _keyPolicy.Keys[Hash(key)] = Snapshot("from key-policy");
+        Assert.Equal("from key-policy", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+    }
+
+    [Fact]
+    public async Task A_redis_that_is_down_is_skipped_at_once()
+    {
+        await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["ConnectionStrings:redis"] = "127.0.0.1:9,abortConnect=false" });
+        Assert.Null(await edge.Resolver.ResolveAsync(KeyHash.Generate(), CancellationToken.None)); // warm: connections, JIT
+        var key = KeyHash.Generate();
+        _keyPolicy.Keys[Hash(key)] = Snapshot("from key-policy");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("from key-policy", (await edge.Resolver.ResolveAsync(key, CancellationToken.None))!.Name);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task The_edge_refuses_to_start_without_a_long_enough_hash_secret()
     {
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => EdgeKeysHost.StartAsync(_keyPolicy.Url, extra: new() { ["NexRelay:KeyHashSecret"] = "short" }));
