@@ -17,7 +17,7 @@ namespace NexRelay.Chaos.Tests;
 /// <summary>
 /// The whole cluster (two edges, billing, key-policy, logging, the simulated provider) through the real AppHost, on databases
 /// and queues of its own so the invariant checker can read every row as the truth of this suite alone. Billing sweeps every
-/// second and releases unrenewed reservations after 20 s, so "nothing left reserved" is checked within a test.
+/// second and releases unrenewed reservations after 60 s, so "nothing left reserved" is checked within a test.
 /// </summary>
 public sealed class ChaosCluster : IAsyncLifetime
 {
@@ -59,7 +59,10 @@ public sealed class ChaosCluster : IAsyncLifetime
             $"NexRelay:Databases:Billing={BillingDb}",
             $"NexRelay:Databases:KeyPolicy={KeyPolicyDb}",
             $"NexRelay:Databases:Logging={LoggingDb}",
-            "Billing:HoldTimeoutSeconds=20",
+            // Long enough that settlements delayed by a killed billing or a stopped broker find their holds (a hold that expires
+            // first is settled late, and a nearly empty wallet may then not cover it); short enough to see a killed edge's
+            // holds released within a scenario.
+            "Billing:HoldTimeoutSeconds=60",
             "Billing:ExpirySweepSeconds=1",
             $"Billing:SettlementQueue=settle-chaos-{_suffix}",
             $"Logging:IngestQueue=log-chaos-{_suffix}",
@@ -67,7 +70,7 @@ public sealed class ChaosCluster : IAsyncLifetime
             "NexRelay:Relay:IdleTimeout=00:00:02",
             "NexRelay:Relay:RetryBackoff=00:00:00.050",
             "Edge:SpoolReplayInterval=00:00:01",
-            // A killed edge's leases are released 5 s + the 20 s hold timeout after their window.
+            // A killed edge's leases are released 5 s + the hold timeout after their window.
             "Holds:Leases:ReserveSeconds=5",
             "NexRelay:Relay:BreakerBreakDuration=00:00:02",
             .. ChaosCatalog.Settings,
