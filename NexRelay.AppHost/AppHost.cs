@@ -25,27 +25,27 @@ var keyPolicy = builder.AddProject<Projects.NexRelay_KeyPolicy>(ResourceNames.Ke
 var billingSettings = builder.Configuration.GetSection("Billing").AsEnumerable().Where(s => s.Value is not null).ToList();
 var billing = builder.AddProject<Projects.NexRelay_Billing>(ResourceNames.Billing, launchProfileName: null)
     .WithHttpEndpoint()
-    .WithEnvironment(context =>
-    {
-        foreach (var (key, value) in billingSettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
-    })
     .WithReference(infra.BillingDb).WaitFor(infra.BillingDb)
     .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
     .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment(context =>
+    {
+        foreach (var (key, value) in billingSettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
+    });
 
 var ingestQueue = builder.Configuration["Logging:IngestQueue"];
 var logging = builder.AddProject<Projects.NexRelay_Logging>(ResourceNames.Logging, launchProfileName: null)
     .WithHttpEndpoint()
-    .WithEnvironment(context =>
-    {
-        if (!string.IsNullOrEmpty(ingestQueue)) context.EnvironmentVariables["Logging__IngestQueue"] = ingestQueue;
-    })
     .WithReference(infra.LoggingDb).WaitFor(infra.LoggingDb)
     .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment(context =>
+    {
+        if (!string.IsNullOrEmpty(ingestQueue)) context.EnvironmentVariables["Logging__IngestQueue"] = ingestQueue;
+    });
 
 // More edge replicas (NexRelay:ExtraEdgePorts, comma-separated) share nothing but Redis, RabbitMQ and the services behind them;
 // the scale-out tests use them.

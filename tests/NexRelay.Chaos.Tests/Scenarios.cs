@@ -64,7 +64,7 @@ public sealed class Scenarios(ChaosCluster cluster)
         await Task.Delay(1000);
         await stop.CancelAsync();
         await running;
-        await ReportAsync("4. Edge SIGKILL under load (1 of 2), restarted", $"{Kills} × SIGKILL", load, tenants, sampler, settle: TimeSpan.FromSeconds(120));
+        await ReportAsync("4. Edge SIGKILL under load (1 of 2), restarted", $"{Kills} × SIGKILL", load, tenants, sampler, settle: TimeSpan.FromSeconds(180));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class Scenarios(ChaosCluster cluster)
         await Task.Delay(2000);
         await stop.CancelAsync();
         await running;
-        await ReportAsync("8. RabbitMQ stopped 60 s under load", "60 s broker outage", load, tenants, sampler, settle: TimeSpan.FromSeconds(120));
+        await ReportAsync("8. RabbitMQ stopped 60 s under load", "60 s broker outage", load, tenants, sampler, settle: TimeSpan.FromSeconds(180));
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class Scenarios(ChaosCluster cluster)
         await Task.Delay(1000);
         await stop.CancelAsync();
         await running;
-        await ReportAsync(scenario, $"{Kills} × SIGKILL", load, tenants, sampler, settle: TimeSpan.FromSeconds(120));
+        await ReportAsync(scenario, $"{Kills} × SIGKILL", load, tenants, sampler, settle: TimeSpan.FromSeconds(180));
     }
 
     /// <summary>Four funded tenants and one nearly empty wallet.</summary>

@@ -15,8 +15,9 @@ public sealed record Verdict(int Requests, int Completed, int Charged, int Logge
 /// </summary>
 public sealed class Truth(ChaosCluster cluster)
 {
-    private NpgsqlConnection Billing() => new(TestInfrastructure.PostgresDatabase(cluster.BillingDb));
-    private NpgsqlConnection Logging() => new(TestInfrastructure.PostgresDatabase(cluster.LoggingDb));
+    // No pooling: a scenario restarts PostgreSQL, and a pooled connection would outlive it broken.
+    private NpgsqlConnection Billing() => new(TestInfrastructure.PostgresDatabase(cluster.BillingDb) + ";Pooling=false");
+    private NpgsqlConnection Logging() => new(TestInfrastructure.PostgresDatabase(cluster.LoggingDb) + ";Pooling=false");
 
     public async Task<long> LowestAvailableAsync()
     {
@@ -114,7 +115,7 @@ public sealed class Truth(ChaosCluster cluster)
         var found = new List<string>();
         foreach (var database in new[] { cluster.BillingDb, cluster.KeyPolicyDb, cluster.LoggingDb })
         {
-            await using var db = new NpgsqlConnection(TestInfrastructure.PostgresDatabase(database));
+            await using var db = new NpgsqlConnection(TestInfrastructure.PostgresDatabase(database) + ";Pooling=false");
             await db.OpenAsync();
             var tables = await QueryAsync(db, "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
                 null, r => r.GetString(0));

@@ -110,7 +110,8 @@ internal static class EventHosts
         {
             ["ConnectionStrings:messaging"] = amqp,
             ["Edge:SpoolPath"] = spoolPath,
-            ["Edge:EventPublishTimeout"] = "00:00:02",
+            // The production default: on a loaded two-core machine the first publish (connection, topology) can take seconds.
+            ["Edge:EventPublishTimeout"] = "00:00:05",
             ["Edge:SpoolReplayInterval"] = "00:00:00.500",
             ["Edge:EventBufferCapacity"] = bufferCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
