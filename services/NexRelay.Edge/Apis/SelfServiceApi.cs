@@ -15,7 +15,7 @@ namespace NexRelay.Edge.Apis;
 /// <summary>
 /// What a key holder may see about their own key: <c>/api/v1/key</c>, <c>/api/v1/credits</c>, <c>/api/v1/logs</c>,
 /// <c>/api/v1/usage</c>. Answers are <c>{"data":…}</c>; errors are in OpenAI's envelope. Log queries are forwarded to the
-/// logging service with <c>key_id</c> forced to the caller's key, so a key never sees another key's rows.
+/// logging service with the caller's filters and <c>key_id</c> set to the caller's key, so a key never sees another key's rows.
 /// </summary>
 internal static class SelfServiceApi
 {
@@ -82,16 +82,23 @@ internal static class SelfServiceApi
         });
     }
 
+    /// <summary>The filters a key holder may set, under the names the logging service reads.</summary>
+    private static readonly string[] CallerFilters = ["model", "status", "from", "to", "limit", "cursor", "group_by"];
+
+    /// <summary>
+    /// The query forwarded to the logging service: the caller's filters (query names match whatever their case, as ASP.NET
+    /// binds them) and the caller's own key id. Nothing else passes, so no spelling of <c>key_id</c> or <c>wallet_id</c>
+    /// can stand beside the key's own filter.
+    /// </summary>
+    internal static string LoggingQuery(IQueryCollection query, Guid keyId) => string.Join('&', CallerFilters
+        .SelectMany(name => query[name].Select(value => $"{name}={Uri.EscapeDataString(value ?? "")}"))
+        .Append($"key_id={keyId}"));
+
     private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, string path)
     {
         var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
         if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        // The caller's own key id replaces whatever key_id or wallet_id they passed.
-        var query = http.Request.Query
-            .Where(q => q.Key is not ("key_id" or "wallet_id"))
-            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
-            .Append($"key_id={admission.Key!.Id}");
-        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + string.Join('&', query), withBody: false);
+        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, admission.Key!.Id), withBody: false);
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + admin.Value.AdminToken);
         try
         {

@@ -118,12 +118,12 @@ internal static class DocRoutes
         routes.Add(new("GET", "/api/v1/credits", "getCredits", "Self-service", "The wallet's credits",
             "Balance, reserved (held by requests in flight) and available USD of the key's wallet.", ErrorEnvelope.OpenAI, null, "CreditsEnvelope", ErrorStatuses: [401, 503]));
         routes.Add(new("GET", "/api/v1/logs", "listLogs", "Self-service", "The key's request logs",
-            "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV.",
+            "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV. Always the calling key's rows: key_id and wallet_id, in any spelling, are ignored.",
             ErrorEnvelope.OpenAI, null, "LogPage", Query: [.. LogFilters, .. LogPaging], ErrorStatuses: [400, 401, 503]));
         routes.Add(new("GET", "/api/v1/logs/{request_id}", "getLog", "Self-service", "One request log",
             "One request log of the calling key, by the x-request-id the request was answered with.", ErrorEnvelope.OpenAI, null, "LogEntry", ErrorStatuses: [401, 404, 503]));
         routes.Add(new("GET", "/api/v1/usage", "getUsage", "Self-service", "The key's usage",
-            "Requests, tokens and cost of the calling key, grouped by model, key or day.", ErrorEnvelope.OpenAI, null, "UsageReport",
+            "Requests, tokens and cost of the calling key, grouped by model, key or day. Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.", ErrorEnvelope.OpenAI, null, "UsageReport",
             ExampleQuery: "group_by=model", Query: [.. LogFilters, GroupBy], ErrorStatuses: [400, 401, 503]));
         return routes;
     }

@@ -118,6 +118,7 @@ internal static class LlmsWriter
           hosted and server tools; audio or image output; media other than images (video, audio, PDF, YouTube links); Anthropic
           `speed` `fast`, `inference_geo` `us`, `mcp_servers`, `container`; Gemini `cachedContent`; OpenAI `web_search_options`,
           `prediction` and legacy `functions`.
+        - Self-service log and usage queries are always the calling key's: `key_id` and `wallet_id`, in any spelling, are ignored.
         - Log queries return at most 1000 rows per page (default 50); `Accept: text/csv` exports every matching row. In the CSV a
           cell that starts with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'` (so a spreadsheet does not run it as a
           formula); numbers are left as they are.
