@@ -24,12 +24,13 @@ internal static class SelfServiceApi
         var group = app.MapGroup("/api/v1").WithTags("Self-service");
         group.MapGet("/key", GetKeyAsync).WithName("GetKey");
         group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits");
-        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs")).WithName("ListLogs");
-        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
-        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/usage")).WithName("GetUsage");
+        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs");
+        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+            ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
+        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage");
         return app;
     }
 
@@ -94,7 +95,8 @@ internal static class SelfServiceApi
         .SelectMany(name => query[name].Select(value => $"{name}={Uri.EscapeDataString(value ?? "")}"))
         .Append($"key_id={keyId}"));
 
-    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, string path)
+    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+        ILoggerFactory loggers, string path)
     {
         var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
         if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
@@ -105,20 +107,26 @@ internal static class SelfServiceApi
             using var response = await clients.CreateClient(ResourceNames.Logging).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
             if (!response.IsSuccessStatusCode)
             {
-                // ProblemDetails from the logging service, re-told in OpenAI's envelope.
-                var problem = await ReadProblemAsync(response, http.RequestAborted);
                 var status = (int)response.StatusCode;
-                var kind = status switch { 404 => ErrorKind.NotFound, 400 => ErrorKind.InvalidRequest, _ => ErrorKind.Unavailable };
-                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(kind,
-                    problem.Detail ?? (status == 404 ? "No such request log for this key." : "The logs could not be read."),
-                    status == 404 ? "not_found" : status == 400 ? "invalid_request" : "logs_unavailable", problem.Param));
+                if (status is 400 or 404)
+                {
+                    // About the caller's own parameters or request id: logging's words, re-told in OpenAI's envelope.
+                    var problem = await ReadProblemAsync(response, http.RequestAborted);
+                    await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, status == 404
+                        ? new EdgeError(ErrorKind.NotFound, problem.Detail ?? "No such request log for this key.", "not_found", problem.Param)
+                        : new EdgeError(ErrorKind.InvalidRequest, problem.Detail ?? "Invalid query parameter.", "invalid_request", problem.Param));
+                    return;
+                }
+                // Anything else is between the edge and the logging service (a token, a failure): not the caller's to read.
+                loggers.CreateLogger("NexRelay.Edge.SelfService").LogWarning("Self-service log query answered {Status}", status);
+                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
                 return;
             }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
         catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
-            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(ErrorKind.Unavailable, "The logging service is unreachable; try again shortly.", "logs_unavailable"));
+            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
         }
     }
 
@@ -152,6 +160,8 @@ internal static class SelfServiceApi
     }
 
     private static EdgeError BillingDown() => new(ErrorKind.Unavailable, "Billing is unreachable; try again shortly.", "billing_unavailable");
+
+    private static EdgeError LogsUnavailable() => new(ErrorKind.Unavailable, "The logs cannot be read right now; try again shortly.", "logs_unavailable");
 
     private static async Task WriteDataAsync(HttpContext http, JsonObject data)
     {

@@ -92,6 +92,10 @@ internal static class LlmsWriter
 
         Once a stream has started, an upstream failure arrives as an error event in the stream's own grammar.
 
+        An upstream's own words on a 4xx are passed on after `Upstream: ` (e.g. a context length exceeded). Of an upstream's 5xx
+        only the status is given, and an upstream refusing the gateway's own provider key is a 502 saying so: neither passes the
+        upstream's body. Messages never carry NexRelay's internal services' answers; a 503 means try again shortly.
+
         | status | meaning | OpenAI type | Anthropic type | Gemini status |
         |---|---|---|---|---|
         | 400 | invalid body or parameter | invalid_request_error | invalid_request_error | INVALID_ARGUMENT |
