@@ -37,7 +37,7 @@ internal static class DocRoutes
 
     private static readonly int[] RelayErrors = [400, 401, 402, 403, 404, 413, 429, 502, 503, 504];
     private static readonly int[] ReadErrors = [401, 404, 503];
-    private static readonly int[] CountErrors = [400, 401, 403, 404, 413];
+    private static readonly int[] CountErrors = [400, 401, 402, 403, 404, 413, 429, 503];
 
     private static readonly DocQuery[] LogFilters =
     [
@@ -88,7 +88,7 @@ internal static class DocRoutes
                 "Anthropic Messages API (what the Anthropic SDKs call). With \"stream\": true the answer is text/event-stream of message_start … message_stop events.",
                 ErrorEnvelope.Anthropic, "MessagesRequest", "Message", Streams: true, Example: MessagesExample, ErrorStatuses: RelayErrors));
             routes.Add(new("POST", prefix + "/messages/count_tokens", "countMessageTokens" + suffix, "Anthropic", "Count message tokens",
-                "Counts the input tokens of a Messages request. Free: no hold, no charge.",
+                "Counts the input tokens of a Messages request. Free (no hold, no charge), but it counts against the key's rate limits (429) and needs something available in the wallet and the key's budget (402 otherwise).",
                 ErrorEnvelope.Anthropic, "CountTokensRequest", "CountTokensResponse", Example: CountTokensExample, ErrorStatuses: CountErrors));
         }
 
@@ -109,7 +109,7 @@ internal static class DocRoutes
                 ErrorEnvelope.Gemini, "GenerateContentRequest", "GenerateContentResponse", Streams: true, Example: GeminiExample, ExampleQuery: "alt=sse",
                 Query: [new("alt", "sse (what Google SDKs send); the answer is server-sent events either way.", Enum: ["sse"])], ErrorStatuses: RelayErrors));
             routes.Add(new("POST", prefix + "/models/{model}:countTokens", "countGeminiTokens" + suffix, "Gemini", "Count tokens",
-                "Counts the input tokens of a generateContent request. Free: no hold, no charge.",
+                "Counts the input tokens of a generateContent request. Free (no hold, no charge), but it counts against the key's rate limits (429) and needs something available in the wallet and the key's budget (402 otherwise).",
                 ErrorEnvelope.Gemini, "GenerateContentRequest", "GeminiCountTokensResponse", Example: GeminiCountExample, ErrorStatuses: CountErrors));
         }
 

@@ -122,6 +122,8 @@ internal static class LlmsWriter
           hosted and server tools; audio or image output; media other than images (video, audio, PDF, YouTube links); Anthropic
           `speed` `fast`, `inference_geo` `us`, `mcp_servers`, `container`; Gemini `cachedContent`; OpenAI `web_search_options`,
           `prediction` and legacy `functions`.
+        - `count_tokens` and `:countTokens` are free (no hold, no charge) but count against the key's `rpm`/`tpm` (429), and a key
+          whose wallet or budget has nothing available gets 402, as generation would.
         - Self-service log and usage queries are always the calling key's: `key_id` and `wallet_id`, in any spelling, are ignored.
         - Log queries return at most 1000 rows per page (default 50); `Accept: text/csv` exports every matching row. In the CSV a
           cell that starts with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'` (so a spreadsheet does not run it as a
