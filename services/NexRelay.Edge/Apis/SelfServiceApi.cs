@@ -153,7 +153,8 @@ internal static class SelfServiceApi
             using var response = await clients.CreateClient(service).GetAsync(path, ct);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(ct) : null;
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or Polly.ExecutionRejectedException
+            or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return null;
         }

@@ -49,7 +49,7 @@ internal sealed partial class FundsCheck(IHttpClientFactory clients, CreditLease
             return null;
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or FormatException
-            or OperationCanceledException && !ct.IsCancellationRequested)
+            or Polly.ExecutionRejectedException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             LogBillingUnavailable(logger, key.Id, ex.Message);
             return EdgeError.BillingUnavailable();
