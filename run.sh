@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command runs NexRelay: installs what is missing (PostgreSQL, Redis, RabbitMQ from Debian packages), builds, and starts
 # the whole stack through the Aspire AppHost in the foreground. Ctrl+C stops everything.
-#   NEXRELAY_ADMIN_TOKEN=…   use this admin token (else one is generated once and kept in .nexrelay/run/app-secrets)
+#   NEXRELAY_ADMIN_TOKEN=…   use this admin token, at least 24 characters (else one is generated once and kept in .nexrelay/run/app-secrets)
 #   NEXRELAY_EDGE_PORT=8080  the edge's port on 127.0.0.1
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.AppHost;
 
@@ -11,8 +12,13 @@ namespace NexRelay.AppHost;
 /// </summary>
 internal sealed record AppSecrets(string AdminToken, string KeyHashSecret, string InternalToken)
 {
-    public static AppSecrets From(IConfiguration configuration) => new(
-        configuration["NEXRELAY_ADMIN_TOKEN"] is { Length: > 0 } admin ? admin : "nra_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-        configuration["NEXRELAY_KEY_HASH_SECRET"] is { Length: > 0 } secret ? secret : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-        configuration["NEXRELAY_INTERNAL_TOKEN"] is { Length: > 0 } internalToken ? internalToken : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+    public static AppSecrets From(IConfiguration configuration)
+    {
+        var admin = configuration["NEXRELAY_ADMIN_TOKEN"] is { Length: > 0 } given ? given : "nra_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        // Every service would refuse it at start; saying so here names the cause before four services fail their health checks.
+        if (!AdminTokenAttribute.IsLongEnough(admin)) throw new InvalidOperationException("NEXRELAY_ADMIN_TOKEN is too short. " + AdminTokenAttribute.Requirement);
+        return new(admin,
+            configuration["NEXRELAY_KEY_HASH_SECRET"] is { Length: > 0 } secret ? secret : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            configuration["NEXRELAY_INTERNAL_TOKEN"] is { Length: > 0 } internalToken ? internalToken : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+    }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.Billing;
 
@@ -44,7 +45,6 @@ public sealed class AdminOptions
     public const string Section = "NexRelay";
 
     /// <summary>The admin bearer token (<c>NexRelay:AdminToken</c>); the edge forwards admin calls with it.</summary>
-    [Required(ErrorMessage = "Setting NexRelay:AdminToken is required (the admin API's bearer token).")]
-    [MinLength(8, ErrorMessage = "Setting NexRelay:AdminToken must be at least 8 characters.")]
+    [AdminToken]
     public string AdminToken { get; set; } = "";
 }

@@ -1,4 +1,5 @@
 using NexRelay.Contracts.Keys;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.KeyPolicy;
 
@@ -6,7 +7,6 @@ namespace NexRelay.KeyPolicy;
 internal sealed class KeyPolicyOptions
 {
     public const string Section = "NexRelay";
-    public const int MinAdminTokenLength = 16;
 
     /// <summary><c>NexRelay:KeyHashSecret</c>: HMAC secret for key hashes; the edge must use the same value.</summary>
     public string KeyHashSecret { get; set; } = "";
@@ -27,8 +27,7 @@ internal sealed class KeyPolicyOptions
             })
             .Validate(o => o.KeyHashSecret is { Length: >= KeyHash.MinSecretLength },
                 $"Setting NexRelay:KeyHashSecret (env NexRelay__KeyHashSecret) must be at least {KeyHash.MinSecretLength} characters.")
-            .Validate(o => o.AdminToken is { Length: >= MinAdminTokenLength },
-                $"Setting NexRelay:AdminToken (env NexRelay__AdminToken or NEXRELAY_ADMIN_TOKEN) must be at least {MinAdminTokenLength} characters.")
+            .Validate(o => AdminTokenAttribute.IsLongEnough(o.AdminToken), AdminTokenAttribute.Requirement)
             .Validate(o => o.KeySnapshotTtl > TimeSpan.Zero, "Setting NexRelay:KeySnapshotTtl must be positive.")
             .ValidateOnStart();
     }

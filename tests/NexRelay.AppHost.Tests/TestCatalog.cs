@@ -40,6 +40,10 @@ internal static class TestCatalog
     public const string UsageAbsurd = "test-usage-absurd";
     /// <summary>Streams a token every 200 ms (60 tokens: 12 s); priced high so a small wallet must hold per request.</summary>
     public const string LongStream = "test-long-stream";
+    /// <summary>Its upstream answers 401: NexRelay's own provider key is refused.</summary>
+    public const string CredentialsRefused = "test-credentials-refused";
+    /// <summary>$1 an output token and 2,000,000 of them allowed: a worst case over billing's largest hold ($1,000,000).</summary>
+    public const string Priceless = "test-priceless";
 
     public static readonly string[] Kinds = ["openai", "anthropic", "gemini"];
 
@@ -66,6 +70,7 @@ internal static class TestCatalog
                 ["sim-usage-negative"] = ("openai", "knobs/usage-input=-50/v1/"),
                 ["sim-usage-absurd"] = ("openai", "knobs/usage-input=9223372036854775000/v1/"),
                 ["sim-long-stream"] = ("anthropic", "knobs/token-delay-ms=200/v1/"),
+                ["sim-credentials-refused"] = ("openai", "knobs/fail-status=401/v1/"),
             };
             foreach (var kind in Kinds)
             {
@@ -102,6 +107,8 @@ internal static class TestCatalog
                 [UsageNegative] = ["sim-usage-negative"],
                 [UsageAbsurd] = ["sim-usage-absurd"],
                 [LongStream] = ["sim-long-stream"],
+                [CredentialsRefused] = ["sim-credentials-refused"],
+                [Priceless] = ["simulated-openai"],
             };
             foreach (var kind in Kinds)
             {
@@ -115,13 +122,14 @@ internal static class TestCatalog
                 {
                     Free => ("0", "0"),
                     LongStream => ("100", "1000"),
+                    Priceless => ("1", "1000000"),
                     _ => ("1", "2"),
                 };
                 for (var i = 0; i < upstreams.Length; i++) yield return $"NexRelay:Catalog:Models:{model}:Upstreams:{i}:Provider={upstreams[i]}";
                 yield return $"NexRelay:Catalog:Models:{model}:Prices:Input={input}";
                 yield return $"NexRelay:Catalog:Models:{model}:Prices:CachedInput={(model == Free ? "0" : "0.1")}";
                 yield return $"NexRelay:Catalog:Models:{model}:Prices:Output={output}";
-                yield return $"NexRelay:Catalog:Models:{model}:MaxOutputTokens=4096";
+                yield return $"NexRelay:Catalog:Models:{model}:MaxOutputTokens={(model == Priceless ? 2_000_000 : 4096)}";
             }
             yield return $"NexRelay:Catalog:Models:{Thinker}:HiddenReasoningTokensPerSecond=100";
             // Short enough that the slow upstream times out quickly; the others answer in milliseconds.

@@ -14,6 +14,7 @@ public sealed class OptionsTests
     [InlineData("NexRelay:KeyHashSecret", "too-short-secret")]
     [InlineData("NexRelay:AdminToken", null)]
     [InlineData("NexRelay:AdminToken", "short")]
+    [InlineData("NexRelay:AdminToken", "23-characters-too-short")] // the shared minimum is 24
     [InlineData("NexRelay:InternalToken", null)]
     [InlineData("NexRelay:InternalToken", "short")]
     public async Task Service_refuses_to_start_and_names_the_setting_when_it_is_missing_or_weak(string setting, string? value)

@@ -12,6 +12,7 @@ public sealed class OptionsTests
     [Theory]
     [InlineData("NexRelay:AdminToken", "", "NexRelay:AdminToken")]
     [InlineData("NexRelay:AdminToken", "short", "NexRelay:AdminToken")]
+    [InlineData("NexRelay:AdminToken", "23-characters-too-short", "NexRelay:AdminToken")] // the shared minimum is 24
     [InlineData("Logging:RetentionDays", "0", "Logging:RetentionDays")]
     [InlineData("Logging:PurgeBatchSize", "0", "Logging:PurgeBatchSize")]
     [InlineData("Logging:PurgeInterval", "00:00:00", "Logging:PurgeInterval")]
@@ -34,5 +35,21 @@ public sealed class OptionsTests
         using var app = builder.Build();
         var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void An_admin_token_of_the_shared_minimum_length_is_accepted()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:loggingdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
+            ["ConnectionStrings:messaging"] = "amqp://guest:guest@127.0.0.1:1/",
+            ["NexRelay:AdminToken"] = "24-characters-just-right",
+        });
+        builder.AddServiceDefaults();
+        builder.AddLoggingServices();
+        using var app = builder.Build();
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
     }
 }

@@ -1,10 +1,10 @@
-using System.ComponentModel.DataAnnotations;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.Edge.Admin;
 
 /// <summary>The operator's admin token (<c>NexRelay:AdminToken</c>, env NEXRELAY_ADMIN_TOKEN via the AppHost).</summary>
 public sealed class AdminOptions
 {
-    [Required, MinLength(16, ErrorMessage = "NexRelay:AdminToken must be at least 16 characters.")]
+    [AdminToken]
     public string AdminToken { get; set; } = "";
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NexRelay.Edge.Admin;
 
@@ -37,13 +39,26 @@ internal static class AdminApi
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+            if ((int)response.StatusCode >= 500)
+            {
+                // A service's own failure (an exception page, a database error) is its internals, and its log already has
+                // them: the body is neither forwarded nor logged again (an exception page can echo the request's tokens).
+                loggers.CreateLogger("NexRelay.Edge.Admin").LogWarning("Admin call to {Service} answered {Status}", owner, (int)response.StatusCode);
+                await ServiceFailed(owner, response.StatusCode == HttpStatusCode.ServiceUnavailable).ExecuteAsync(http);
+                return;
+            }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
         catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
             loggers.CreateLogger("NexRelay.Edge.Admin").LogWarning("Admin call to {Service} failed: {Error}", owner, ex.Message);
-            await TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: "https://nexrelay.dev/problems/service-unavailable",
-                detail: $"The {owner} service is unreachable; try again shortly.").ExecuteAsync(http);
+            await ServiceFailed(owner, unavailable: true).ExecuteAsync(http);
         }
     }
+
+    private static ProblemHttpResult ServiceFailed(string owner, bool unavailable) => unavailable
+        ? TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: "https://nexrelay.dev/problems/service-unavailable",
+            detail: $"The {owner} service is unreachable; try again shortly.")
+        : TypedResults.Problem(statusCode: 502, title: "Bad Gateway", type: "https://nexrelay.dev/problems/service-error",
+            detail: $"The {owner} service failed to answer this call; its log has the details.");
 }

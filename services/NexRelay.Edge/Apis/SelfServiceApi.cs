@@ -15,7 +15,7 @@ namespace NexRelay.Edge.Apis;
 /// <summary>
 /// What a key holder may see about their own key: <c>/api/v1/key</c>, <c>/api/v1/credits</c>, <c>/api/v1/logs</c>,
 /// <c>/api/v1/usage</c>. Answers are <c>{"data":…}</c>; errors are in OpenAI's envelope. Log queries are forwarded to the
-/// logging service with <c>key_id</c> forced to the caller's key, so a key never sees another key's rows.
+/// logging service with the caller's filters and <c>key_id</c> set to the caller's key, so a key never sees another key's rows.
 /// </summary>
 internal static class SelfServiceApi
 {
@@ -24,12 +24,13 @@ internal static class SelfServiceApi
         var group = app.MapGroup("/api/v1").WithTags("Self-service");
         group.MapGet("/key", GetKeyAsync).WithName("GetKey");
         group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits");
-        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs")).WithName("ListLogs");
-        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
-        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, "/admin/v1/usage")).WithName("GetUsage");
+        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs");
+        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+            ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
+        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage");
         return app;
     }
 
@@ -82,36 +83,50 @@ internal static class SelfServiceApi
         });
     }
 
-    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, string path)
+    /// <summary>The filters a key holder may set, under the names the logging service reads.</summary>
+    private static readonly string[] CallerFilters = ["model", "status", "from", "to", "limit", "cursor", "group_by"];
+
+    /// <summary>
+    /// The query forwarded to the logging service: the caller's filters (query names match whatever their case, as ASP.NET
+    /// binds them) and the caller's own key id. Nothing else passes, so no spelling of <c>key_id</c> or <c>wallet_id</c>
+    /// can stand beside the key's own filter.
+    /// </summary>
+    internal static string LoggingQuery(IQueryCollection query, Guid keyId) => string.Join('&', CallerFilters
+        .SelectMany(name => query[name].Select(value => $"{name}={Uri.EscapeDataString(value ?? "")}"))
+        .Append($"key_id={keyId}"));
+
+    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+        ILoggerFactory loggers, string path)
     {
         var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
         if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        // The caller's own key id replaces whatever key_id or wallet_id they passed.
-        var query = http.Request.Query
-            .Where(q => q.Key is not ("key_id" or "wallet_id"))
-            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
-            .Append($"key_id={admission.Key!.Id}");
-        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + string.Join('&', query), withBody: false);
+        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, admission.Key!.Id), withBody: false);
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + admin.Value.AdminToken);
         try
         {
             using var response = await clients.CreateClient(ResourceNames.Logging).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
             if (!response.IsSuccessStatusCode)
             {
-                // ProblemDetails from the logging service, re-told in OpenAI's envelope.
-                var problem = await ReadProblemAsync(response, http.RequestAborted);
                 var status = (int)response.StatusCode;
-                var kind = status switch { 404 => ErrorKind.NotFound, 400 => ErrorKind.InvalidRequest, _ => ErrorKind.Unavailable };
-                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(kind,
-                    problem.Detail ?? (status == 404 ? "No such request log for this key." : "The logs could not be read."),
-                    status == 404 ? "not_found" : status == 400 ? "invalid_request" : "logs_unavailable", problem.Param));
+                if (status is 400 or 404)
+                {
+                    // About the caller's own parameters or request id: logging's words, re-told in OpenAI's envelope.
+                    var problem = await ReadProblemAsync(response, http.RequestAborted);
+                    await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, status == 404
+                        ? new EdgeError(ErrorKind.NotFound, problem.Detail ?? "No such request log for this key.", "not_found", problem.Param)
+                        : new EdgeError(ErrorKind.InvalidRequest, problem.Detail ?? "Invalid query parameter.", "invalid_request", problem.Param));
+                    return;
+                }
+                // Anything else is between the edge and the logging service (a token, a failure): not the caller's to read.
+                loggers.CreateLogger("NexRelay.Edge.SelfService").LogWarning("Self-service log query answered {Status}", status);
+                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
                 return;
             }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
         catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
-            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, new EdgeError(ErrorKind.Unavailable, "The logging service is unreachable; try again shortly.", "logs_unavailable"));
+            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
         }
     }
 
@@ -138,13 +153,16 @@ internal static class SelfServiceApi
             using var response = await clients.CreateClient(service).GetAsync(path, ct);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(ct) : null;
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or Polly.ExecutionRejectedException
+            or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return null;
         }
     }
 
     private static EdgeError BillingDown() => new(ErrorKind.Unavailable, "Billing is unreachable; try again shortly.", "billing_unavailable");
+
+    private static EdgeError LogsUnavailable() => new(ErrorKind.Unavailable, "The logs cannot be read right now; try again shortly.", "logs_unavailable");
 
     private static async Task WriteDataAsync(HttpContext http, JsonObject data)
     {

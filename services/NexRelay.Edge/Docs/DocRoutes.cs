@@ -37,7 +37,7 @@ internal static class DocRoutes
 
     private static readonly int[] RelayErrors = [400, 401, 402, 403, 404, 413, 429, 502, 503, 504];
     private static readonly int[] ReadErrors = [401, 404, 503];
-    private static readonly int[] CountErrors = [400, 401, 403, 404, 413];
+    private static readonly int[] CountErrors = [400, 401, 402, 403, 404, 413, 429, 503];
 
     private static readonly DocQuery[] LogFilters =
     [
@@ -88,7 +88,7 @@ internal static class DocRoutes
                 "Anthropic Messages API (what the Anthropic SDKs call). With \"stream\": true the answer is text/event-stream of message_start … message_stop events.",
                 ErrorEnvelope.Anthropic, "MessagesRequest", "Message", Streams: true, Example: MessagesExample, ErrorStatuses: RelayErrors));
             routes.Add(new("POST", prefix + "/messages/count_tokens", "countMessageTokens" + suffix, "Anthropic", "Count message tokens",
-                "Counts the input tokens of a Messages request. Free: no hold, no charge.",
+                "Counts the input tokens of a Messages request. Free (no hold, no charge), but it counts against the key's rate limits (429) and needs something available in the wallet and the key's budget (402 otherwise).",
                 ErrorEnvelope.Anthropic, "CountTokensRequest", "CountTokensResponse", Example: CountTokensExample, ErrorStatuses: CountErrors));
         }
 
@@ -109,7 +109,7 @@ internal static class DocRoutes
                 ErrorEnvelope.Gemini, "GenerateContentRequest", "GenerateContentResponse", Streams: true, Example: GeminiExample, ExampleQuery: "alt=sse",
                 Query: [new("alt", "sse (what Google SDKs send); the answer is server-sent events either way.", Enum: ["sse"])], ErrorStatuses: RelayErrors));
             routes.Add(new("POST", prefix + "/models/{model}:countTokens", "countGeminiTokens" + suffix, "Gemini", "Count tokens",
-                "Counts the input tokens of a generateContent request. Free: no hold, no charge.",
+                "Counts the input tokens of a generateContent request. Free (no hold, no charge), but it counts against the key's rate limits (429) and needs something available in the wallet and the key's budget (402 otherwise).",
                 ErrorEnvelope.Gemini, "GenerateContentRequest", "GeminiCountTokensResponse", Example: GeminiCountExample, ErrorStatuses: CountErrors));
         }
 
@@ -118,12 +118,12 @@ internal static class DocRoutes
         routes.Add(new("GET", "/api/v1/credits", "getCredits", "Self-service", "The wallet's credits",
             "Balance, reserved (held by requests in flight) and available USD of the key's wallet.", ErrorEnvelope.OpenAI, null, "CreditsEnvelope", ErrorStatuses: [401, 503]));
         routes.Add(new("GET", "/api/v1/logs", "listLogs", "Self-service", "The key's request logs",
-            "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV.",
+            "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV. Always the calling key's rows: key_id and wallet_id, in any spelling, are ignored.",
             ErrorEnvelope.OpenAI, null, "LogPage", Query: [.. LogFilters, .. LogPaging], ErrorStatuses: [400, 401, 503]));
         routes.Add(new("GET", "/api/v1/logs/{request_id}", "getLog", "Self-service", "One request log",
             "One request log of the calling key, by the x-request-id the request was answered with.", ErrorEnvelope.OpenAI, null, "LogEntry", ErrorStatuses: [401, 404, 503]));
         routes.Add(new("GET", "/api/v1/usage", "getUsage", "Self-service", "The key's usage",
-            "Requests, tokens and cost of the calling key, grouped by model, key or day.", ErrorEnvelope.OpenAI, null, "UsageReport",
+            "Requests, tokens and cost of the calling key, grouped by model, key or day. Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.", ErrorEnvelope.OpenAI, null, "UsageReport",
             ExampleQuery: "group_by=model", Query: [.. LogFilters, GroupBy], ErrorStatuses: [400, 401, 503]));
         return routes;
     }

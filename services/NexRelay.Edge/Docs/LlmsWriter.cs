@@ -92,6 +92,10 @@ internal static class LlmsWriter
 
         Once a stream has started, an upstream failure arrives as an error event in the stream's own grammar.
 
+        An upstream's own words on a 4xx are passed on after `Upstream: ` (e.g. a context length exceeded). Of an upstream's 5xx
+        only the status is given, and an upstream refusing the gateway's own provider key is a 502 saying so: neither passes the
+        upstream's body. Messages never carry NexRelay's internal services' answers; a 503 means try again shortly.
+
         | status | meaning | OpenAI type | Anthropic type | Gemini status |
         |---|---|---|---|---|
         | 400 | invalid body or parameter | invalid_request_error | invalid_request_error | INVALID_ARGUMENT |
@@ -118,7 +122,12 @@ internal static class LlmsWriter
           hosted and server tools; audio or image output; media other than images (video, audio, PDF, YouTube links); Anthropic
           `speed` `fast`, `inference_geo` `us`, `mcp_servers`, `container`; Gemini `cachedContent`; OpenAI `web_search_options`,
           `prediction` and legacy `functions`.
-        - Log queries return at most 1000 rows per page (default 50); `Accept: text/csv` exports every matching row.
+        - `count_tokens` and `:countTokens` are free (no hold, no charge) but count against the key's `rpm`/`tpm` (429), and a key
+          whose wallet or budget has nothing available gets 402, as generation would.
+        - Self-service log and usage queries are always the calling key's: `key_id` and `wallet_id`, in any spelling, are ignored.
+        - Log queries return at most 1000 rows per page (default 50); `Accept: text/csv` exports every matching row. In the CSV a
+          cell that starts with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'` (so a spreadsheet does not run it as a
+          formula); numbers are left as they are.
 
         ## Admin API
 

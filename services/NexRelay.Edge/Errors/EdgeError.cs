@@ -43,6 +43,10 @@ public sealed record EdgeError(ErrorKind Kind, string Message, string Code, stri
     public static EdgeError MissingKey() =>
         new(ErrorKind.Authentication, "Missing API key. Pass your NexRelay key in the Authorization: Bearer or x-api-key header.", "missing_api_key");
 
+    /// <summary>Billing could not be asked (or answered something unexpected): its own words stay in the edge's log.</summary>
+    public static EdgeError BillingUnavailable() =>
+        new(ErrorKind.Unavailable, "Billing is unavailable, so nothing was sent upstream; try again shortly.", "billing_unavailable");
+
     public static EdgeError UnknownModel(string model) =>
         new(ErrorKind.NotFound, $"The model '{model}' does not exist or is not served by this gateway.", "model_not_found", "model");
 }

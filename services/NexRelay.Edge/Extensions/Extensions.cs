@@ -35,6 +35,7 @@ internal static class Extensions
         services.AddSingleton<UpstreamRelay>();
         services.AddSingleton<KeyGate>();
         services.AddSingleton<RelayHandler>();
+        services.AddSingleton<FundsCheck>();
         services.AddSingleton<TokenCountHandler>();
         services.AddInternalServiceClients();
         services.AddEdgeDocs();

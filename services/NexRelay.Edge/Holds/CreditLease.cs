@@ -72,6 +72,12 @@ public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grant
         }
     }
 
+    /// <summary>True while the lease takes holds and has something left: billing found room in the wallet and budget for it.</summary>
+    public bool HasRoom(DateTimeOffset now)
+    {
+        lock (_gate) return !_retired && now < ReserveUntil && GrantedMicros - _spent - _reserved > 0;
+    }
+
     /// <summary>A request placed against the lease finished: its hold becomes its cost (never more than its hold).</summary>
     public void Complete(long heldMicros, long costMicros)
     {

@@ -58,6 +58,14 @@ public sealed partial class CreditLeases(IHttpClientFactory httpClientFactory, I
         return null; // the fresh leases ran short under concurrent load: hold this one at billing
     }
 
+    /// <summary>
+    /// True when this replica holds an open lease for the key, taken under the same wallet and budget, with something left:
+    /// the key can spend, known without asking billing.
+    /// </summary>
+    public bool HasRoom(Guid keyId, Guid walletId, long? budgetMicros, string budgetPeriod) =>
+        _slots.TryGetValue(keyId, out var slot) && slot.Current is { } lease
+        && lease.Matches(walletId, budgetMicros, budgetPeriod) && lease.HasRoom(clock.GetUtcNow());
+
     /// <summary>A request held against <paramref name="lease"/> finished with <paramref name="costMicros"/> (≤ its hold).</summary>
     public void Complete(CreditLease lease, long heldMicros, long costMicros) => lease.Complete(heldMicros, costMicros);
 

@@ -156,7 +156,8 @@ internal sealed partial class RelayHandler(
             // The hold's outcome is unknown (billing may have committed it): settle it at zero cost, which releases it
             // if it exists and records nothing otherwise, instead of leaving it to the orphan sweep.
             record.HeldMicros = worstCase;
-            return new EdgeError(ErrorKind.Unavailable, ex.Message, "billing_unavailable");
+            LogBillingUnavailable(logger, ex.Message); // billing's own words (a problem body, a route) stay here
+            return EdgeError.BillingUnavailable();
         }
 
         // 5. Relay and stream back; charged and published in HandleAsync's finally, whatever happens here.
@@ -197,6 +198,9 @@ internal sealed partial class RelayHandler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The client left while sending its request body: {Reason}")]
     private static partial void LogClientLeftDuringBody(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No hold for the request: {Reason}")]
+    private static partial void LogBillingUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while relaying")]
     private static partial void LogUnexpected(ILogger logger, Exception ex);

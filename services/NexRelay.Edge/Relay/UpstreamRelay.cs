@@ -66,12 +66,14 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
                     // The upstream refused the request itself: retrying elsewhere would not help. Pass its words on.
                     meter.Refused = true;
                     using var response = result.Response!;
-                    return await UpstreamRefusalAsync(format, response, ct);
+                    return await UpstreamRefusalAsync(upstream.Provider, format, response, ct);
                 }
                 last = result;
-                lastMessage = result.Response is { } failed ? await ReadErrorAsync(format, failed, ct) : result.Message;
+                // An upstream's 5xx body goes to the log; the caller reads its status (UpstreamErrorText).
+                var detail = result.Response is { } failed ? await ReadErrorAsync(format, failed, ct) : result.Message;
+                lastMessage = result.Response is { } answered ? UpstreamErrorText.ServerError((int)answered.StatusCode) : result.Message;
                 result.Response?.Dispose();
-                LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, lastMessage);
+                LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, UpstreamErrorText.Redact(detail, upstream.Provider));
                 if (result.Failure == UpstreamFailure.ServerError) meter.Refused = true; // an error status: the upstream declined it
                 else if (result.BodySent)
                 {
@@ -256,10 +258,11 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
         _ => record.RequestId,
     };
 
-    private static async Task<EdgeError> UpstreamRefusalAsync(IUpstreamFormat format, HttpResponseMessage response, CancellationToken ct)
+    private async Task<EdgeError> UpstreamRefusalAsync(Provider provider, IUpstreamFormat format, HttpResponseMessage response, CancellationToken ct)
     {
-        var message = await ReadErrorAsync(format, response, ct) ?? $"The upstream refused the request ({(int)response.StatusCode}).";
         var status = (int)response.StatusCode;
+        var upstreamMessage = await ReadErrorAsync(format, response, ct);
+        if (UpstreamErrorText.IsCredentialRefusal(status)) LogCredentialRefused(logger, provider.Name, status, UpstreamErrorText.Redact(upstreamMessage, provider));
         var kind = status switch
         {
             401 or 403 => ErrorKind.UpstreamError, // the gateway's upstream credential, not the caller's key
@@ -267,7 +270,8 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
             413 => ErrorKind.TooLarge,
             _ => ErrorKind.InvalidRequest,
         };
-        return new EdgeError(kind, "Upstream: " + message, "upstream_rejected", StatusOverride: kind == ErrorKind.UpstreamError ? 502 : status);
+        return new EdgeError(kind, UpstreamErrorText.Refusal(status, upstreamMessage, provider), "upstream_rejected",
+            StatusOverride: kind == ErrorKind.UpstreamError ? 502 : status);
     }
 
     private static async Task<string?> ReadErrorAsync(IUpstreamFormat format, HttpResponseMessage response, CancellationToken ct)
@@ -296,6 +300,9 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
             else if (part is ReasoningPart r) text.Append(r.Text);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upstream {Provider} refused NexRelay's credentials ({Status}): {Message}")]
+    private static partial void LogCredentialRefused(ILogger logger, string provider, int status, string? message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Provider} attempt {Attempt} failed ({Failure}): {Message}")]
     private static partial void LogAttemptFailed(ILogger logger, string provider, int attempt, UpstreamFailure failure, string? message);

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.Logging.Admin;
 
@@ -7,7 +7,6 @@ public sealed class AdminOptions
 {
     public const string Section = "NexRelay";
 
-    [Required(ErrorMessage = "Set NexRelay:AdminToken (the bearer token for /admin/v1 calls).")]
-    [MinLength(16, ErrorMessage = "NexRelay:AdminToken must be at least 16 characters.")]
+    [AdminToken]
     public string AdminToken { get; set; } = "";
 }

@@ -1,9 +1,14 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
 namespace NexRelay.Logging.Logs;
 
-/// <summary>Streams log rows as RFC 4180 CSV: a header row, then one row per log, flushed as it goes.</summary>
+/// <summary>
+/// Streams log rows as RFC 4180 CSV: a header row, then one row per log, flushed as it goes. Cells a spreadsheet would read
+/// as a formula are neutralised (OWASP "CSV injection"): user agents, models and bodies come from API callers, and the
+/// export is opened by operators.
+/// </summary>
 public sealed class CsvExportResult(IAsyncEnumerable<LogEntry> rows) : IResult
 {
     public static readonly string[] Header =
@@ -15,6 +20,9 @@ public sealed class CsvExportResult(IAsyncEnumerable<LogEntry> rows) : IResult
     ];
 
     private const int FlushEveryRows = 256;
+
+    /// <summary>What a spreadsheet may take as the start of a formula (tab and CR too: some strip them and read on).</summary>
+    private static readonly SearchValues<char> FormulaStart = SearchValues.Create("=+-@\t\r");
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -83,8 +91,20 @@ public sealed class CsvExportResult(IAsyncEnumerable<LogEntry> rows) : IResult
         line.Append("\r\n");
     }
 
+    /// <summary>
+    /// A cell that starts like a formula gets a leading apostrophe, which spreadsheets show as text; the rest of the cell is
+    /// kept as it was. A plain number (a negative figure) is left alone: it cannot run anything.
+    /// </summary>
+    public static string? Neutralise(string? value) =>
+        value is { Length: > 0 } && FormulaStart.Contains(value[0])
+            && !double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out _)
+            ? "'" + value
+            : value;
+
     private static void AppendField(StringBuilder line, string? value)
     {
+        value = Neutralise(value);
         if (string.IsNullOrEmpty(value)) return;
         if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
         {

