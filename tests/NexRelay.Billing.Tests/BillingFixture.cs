@@ -103,6 +103,13 @@ public class BillingFixture : IAsyncLifetime
         return connection;
     }
 
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = OpenDb();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {
         await using var connection = OpenDb();
