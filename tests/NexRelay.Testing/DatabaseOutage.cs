@@ -21,17 +21,18 @@ public sealed class DatabaseOutage : IAsyncDisposable
         return new DatabaseOutage(database);
     }
 
-    /// <summary>Accepts connections again; returns the server's clock at that moment.</summary>
+    /// <summary>Accepts connections again; returns the server's clock just before (nothing of the database ran after it while down).</summary>
     public async Task<DateTime> EndAsync()
     {
         _ended = true;
-        await ExecuteAsync($"ALTER DATABASE \"{_database}\" ALLOW_CONNECTIONS true");
-        // The test's own pooled connections to the database were terminated too.
-        NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresDatabase("postgres"));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT now()", connection);
-        return (DateTime)(await command.ExecuteScalarAsync())!;
+        DateTime back;
+        await using (var clock = new NpgsqlCommand("SELECT clock_timestamp()", connection)) back = (DateTime)(await clock.ExecuteScalarAsync())!;
+        await using (var allow = new NpgsqlCommand($"ALTER DATABASE \"{_database}\" ALLOW_CONNECTIONS true", connection)) await allow.ExecuteNonQueryAsync();
+        // The test's own pooled connections to the database were terminated too.
+        NpgsqlConnection.ClearAllPools();
+        return back;
     }
 
     public async ValueTask DisposeAsync()
