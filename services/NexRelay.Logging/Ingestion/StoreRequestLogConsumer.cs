@@ -11,7 +11,7 @@ namespace NexRelay.Logging.Ingestion;
 /// own batch); both are stored the same way. Poison events are stored around, not retried: each event is read on its own (one
 /// that cannot be read is dead-lettered), and a batch the database refuses for an event's data is bisected until that event
 /// stands alone (<see cref="PoisonIsolation"/>); it is dead-lettered (the <c>dead_letters</c> table, listed and re-queued
-/// through the admin API), the rest is stored.
+/// through the admin API), the rest is stored. (A NUL in a text is no poison here: the store writes it as U+FFFD.)
 /// </summary>
 public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadLetterStore deadLetters, IngestionMetrics metrics,
     TimeProvider time, ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
@@ -31,7 +31,6 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadL
         foreach (var e in read.Events)
         {
             if (string.IsNullOrEmpty(e.Event.RequestId)) rejected++;
-            else if (RefuseNul(e) is { } refused) letters.Add(refused);
             else events.Add(e);
         }
         if (rejected > 0) metrics.Rejected(rejected);
@@ -50,16 +49,6 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadL
         var oldest = events.Min(e => e.CreatedAt);
         metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
         LogStored(logger, inserted, events.Count);
-    }
-
-    /// <summary>Every text column of the row.</summary>
-    private static DeadLetter? RefuseNul(RequestEvent e)
-    {
-        var m = e.Event;
-        return RequestEvents.RefuseNul(e, ("requestId", m.RequestId), ("keyHint", m.KeyHint), ("clientFormat", m.ClientFormat), ("route", m.Route),
-            ("model", m.Model), ("upstreamProvider", m.UpstreamProvider), ("upstreamModel", m.UpstreamModel), ("errorCode", m.ErrorCode),
-            ("finishReason", m.FinishReason), ("clientIp", m.ClientIp), ("userAgent", m.UserAgent), ("requestBody", m.RequestBody),
-            ("responseBody", m.ResponseBody));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stored {Inserted} new request logs from a batch of {Count}")]
