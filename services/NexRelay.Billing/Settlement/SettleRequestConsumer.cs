@@ -31,7 +31,7 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
 
     private async Task SettleAsync(ReadEvents read, CancellationToken cancellationToken)
     {
-        var letters = read.Malformed;
+        var letters = new List<DeadLetter>(read.Malformed);
         var requests = new List<RequestEvent>(read.Events.Count);
         foreach (var e in read.Events)
         {

@@ -24,7 +24,7 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadL
 
     private async Task StoreAsync(ReadEvents read, CancellationToken cancellationToken)
     {
-        var letters = read.Malformed;
+        var letters = new List<DeadLetter>(read.Malformed);
         var events = new List<RequestEvent>(read.Events.Count);
         // An event without a request id can never be stored; dropping it keeps it from failing its whole batch.
         var rejected = read.Empty;
