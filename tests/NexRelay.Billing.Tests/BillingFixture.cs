@@ -8,6 +8,7 @@ using NexRelay.Contracts.Messages;
 using NexRelay.Testing;
 using Npgsql;
 using NexRelay.ServiceDefaults.Internal;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Billing.Tests;
 
@@ -70,8 +71,8 @@ public class BillingFixture : IAsyncLifetime
         Client = NewClient();
         Admin = NewClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestCompleted>(_consumed);
-        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestsCompleted>(_consumed);
+        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestCompletedJson>(_consumed);
+        _factory.Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver<RequestsCompletedJson>(_consumed);
         await WaitForHealthyAsync();
     }
 
@@ -101,6 +102,13 @@ public class BillingFixture : IAsyncLifetime
         var connection = new NpgsqlConnection(TestInfrastructure.PostgresDatabase(Database));
         connection.Open();
         return connection;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = OpenDb();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
@@ -379,30 +387,38 @@ public class BillingFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Counts consumed deliveries per request id: one per single message, one per item of an envelope.</summary>
-    private sealed class ConsumeCounter : IConsumeMessageObserver<RequestCompleted>, IConsumeMessageObserver<RequestsCompleted>
+    /// <summary>
+    /// Counts consumed deliveries per request id: one per single message, one per item of an envelope (the consumer reads
+    /// both as JSON, event by event, so these are the message types it consumes).
+    /// </summary>
+    private sealed class ConsumeCounter : IConsumeMessageObserver<RequestCompletedJson>, IConsumeMessageObserver<RequestsCompletedJson>
     {
         private readonly ConcurrentDictionary<string, int> _counts = new();
 
-        public Task PreConsume(ConsumeContext<RequestCompleted> context) => Task.CompletedTask;
+        public Task PreConsume(ConsumeContext<RequestCompletedJson> context) => Task.CompletedTask;
 
-        public Task PostConsume(ConsumeContext<RequestCompleted> context)
+        public Task PostConsume(ConsumeContext<RequestCompletedJson> context)
         {
-            _counts.AddOrUpdate(context.Message.RequestId, 1, (_, n) => n + 1);
+            Count(context.Message.Json);
             return Task.CompletedTask;
         }
 
-        public Task ConsumeFault(ConsumeContext<RequestCompleted> context, Exception exception) => Task.CompletedTask;
+        public Task ConsumeFault(ConsumeContext<RequestCompletedJson> context, Exception exception) => Task.CompletedTask;
 
-        public Task PreConsume(ConsumeContext<RequestsCompleted> context) => Task.CompletedTask;
+        public Task PreConsume(ConsumeContext<RequestsCompletedJson> context) => Task.CompletedTask;
 
-        public Task PostConsume(ConsumeContext<RequestsCompleted> context)
+        public Task PostConsume(ConsumeContext<RequestsCompletedJson> context)
         {
-            foreach (var request in context.Message.Requests) _counts.AddOrUpdate(request.RequestId, 1, (_, n) => n + 1);
+            foreach (var request in context.Message.Requests ?? []) Count(request);
             return Task.CompletedTask;
         }
 
-        public Task ConsumeFault(ConsumeContext<RequestsCompleted> context, Exception exception) => Task.CompletedTask;
+        public Task ConsumeFault(ConsumeContext<RequestsCompletedJson> context, Exception exception) => Task.CompletedTask;
+
+        private void Count(JsonElement request)
+        {
+            if (RequestEvents.RequestIdOf(request) is { } id) _counts.AddOrUpdate(id, 1, (_, n) => n + 1);
+        }
 
         public async Task WaitAsync(string requestId, int count, TimeSpan timeout)
         {

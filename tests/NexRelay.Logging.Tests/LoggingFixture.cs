@@ -107,6 +107,19 @@ public sealed class LoggingFixture : IAsyncLifetime
         }
     }
 
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<long> CountAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public Task<JsonElement> GetJsonAsync(string url) => Client.GetFromJsonAsync<JsonElement>(url);
 
     /// <summary>Polls the list endpoint until the wallet has <paramref name="count"/> rows (fails after 30 s).</summary>

@@ -11,6 +11,7 @@ using NexRelay.Billing.Wallets;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.Billing.Extensions;
@@ -34,6 +35,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ReservationStore>();
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
+        builder.Services.AddDeadLetters();
         builder.Services.AddSingleton<AdminTokenFilter>();
         builder.Services.AddInternalAuth();
         builder.Services.AddHostedService<HoldExpiryService>();
@@ -48,6 +50,7 @@ internal static class Extensions
         app.MapReservationsApi();
         app.MapInternalApi();
         app.MapWalletsApi();
+        app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").AddEndpointFilter<AdminTokenFilter>();
         return app;
     }
 }

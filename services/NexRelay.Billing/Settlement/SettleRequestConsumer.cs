@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Contracts.Messages;
-using Npgsql;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Billing.Settlement;
 
@@ -14,52 +14,57 @@ namespace NexRelay.Billing.Settlement;
 /// the same way. Exactly once per request id however often, and in whatever batches, the event is delivered: the database
 /// records each settled request id in the same transaction as its money movement, so a redelivered message (or a whole
 /// retried batch, or an envelope overlapping single messages) changes nothing twice.
+/// <para>
+/// Poison events are settled around, not retried: each event is read on its own (one that cannot be read is dead-lettered),
+/// and a batch the database refuses for an event's data is bisected until that event stands alone (<see cref="PoisonIsolation"/>);
+/// it is dead-lettered (the <c>dead_letters</c> table, listed and re-queued through the admin API), the rest settles.
+/// </para>
 /// </summary>
-public sealed partial class SettleRequestConsumer(SettlementStore store, BillingMetrics metrics, ILogger<SettleRequestConsumer> logger)
-    : IConsumer<Batch<RequestCompleted>>, IConsumer<RequestsCompleted>
+public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLetterStore deadLetters, BillingMetrics metrics,
+    ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
 {
-    public Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
-    {
-        var messages = new List<RequestCompleted>(context.Message.Length);
-        foreach (var delivery in context.Message)
-        {
-            if (NeedsSettlement(delivery.Message)) messages.Add(delivery.Message);
-        }
-        return SettleAsync(messages, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<Batch<RequestCompletedJson>> context) =>
+        SettleAsync(RequestEvents.Read(context.Message.Select(delivery => delivery.Message.Json)), context.CancellationToken);
 
-    public Task Consume(ConsumeContext<RequestsCompleted> context)
+    public Task Consume(ConsumeContext<RequestsCompletedJson> context) =>
+        SettleAsync(RequestEvents.Read(context.Message.Requests ?? []), context.CancellationToken);
+
+    private async Task SettleAsync(ReadEvents read, CancellationToken cancellationToken)
     {
-        var requests = context.Message.Requests ?? [];
-        var messages = new List<RequestCompleted>(requests.Count);
-        foreach (var request in requests)
+        var letters = new List<DeadLetter>(read.Malformed);
+        var requests = new List<RequestEvent>(read.Events.Count);
+        foreach (var e in read.Events)
         {
-            if (request is not null && NeedsSettlement(request)) messages.Add(request);
+            if (!NeedsSettlement(e.Event)) continue;
+            if (RequestEvents.RefuseNul(e, ("requestId", e.Event.RequestId), ("leaseId", e.Event.LeaseId)) is { } refused) letters.Add(refused);
+            else requests.Add(e);
         }
-        return SettleAsync(messages, context.CancellationToken);
+        // One order for every batch, so overlapping batches record their request ids in the same order.
+        requests.Sort((a, b) => SettlementOrder(a.Event, b.Event));
+        var poisoned = await PoisonIsolation.ProcessAsync([.. requests], SettleBatchAsync, cancellationToken);
+
+        letters.AddRange(poisoned.Select(p => DeadLetter.Failed(p.Item, p.Error)));
+        await deadLetters.AddAsync(letters, cancellationToken);
+        foreach (var letter in letters) metrics.DeadLettered(letter.Kind);
     }
 
     /// <summary>
-    /// One <c>settle_requests</c> call for the batch. A request id twice in one batch is settled by one of its items; the
-    /// database reports the second as a duplicate (same transaction, same processed-message key).
+    /// One <c>settle_requests</c> call (one transaction) for the batch, in its order. A request id twice in one batch is
+    /// settled by one of its items; the database reports the second as a duplicate (same transaction, same processed-message key).
     /// </summary>
-    private async Task SettleAsync(List<RequestCompleted> messages, CancellationToken cancellationToken)
+    private async Task SettleBatchAsync(IReadOnlyList<RequestEvent> batch, CancellationToken cancellationToken)
     {
-        if (messages.Count == 0) return;
-
-        // One order for every batch, so overlapping batches record their request ids in the same order.
-        messages.Sort(SettlementOrder);
-        var items = new SettlementItem[messages.Count];
+        var items = new SettlementItem[batch.Count];
         for (var i = 0; i < items.Length; i++)
         {
-            var message = messages[i];
+            var message = batch[i].Event;
             items[i] = new SettlementItem(message.RequestId, string.IsNullOrEmpty(message.LeaseId) ? null : message.LeaseId, message.CostMicros,
                 message.UsageEstimated);
         }
 
         var outcomes = await store.SettleBatchAsync(items, cancellationToken);
         metrics.SettlementBatch(items.Length);
-        for (var i = 0; i < items.Length; i++) Report(messages[i], items[i].LeaseId, outcomes[i]);
+        for (var i = 0; i < items.Length; i++) Report(batch[i].Event, items[i].LeaseId, outcomes[i]);
     }
 
     /// <summary>A request held against a lease is settled whatever its cost (the lease is charged); any other only when it had a hold.</summary>
@@ -123,16 +128,22 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, Billing
 /// <summary>
 /// Queue <c>settle-request</c> (configurable for tests), bound to both message types' exchanges by <c>ConfigureEndpoints</c>;
 /// single messages batched up to <c>Billing:SettlementBatchSize</c> or <c>Billing:SettlementBatchMilliseconds</c>;
-/// <c>Billing:SettlementConcurrency</c> batches and as many envelopes in flight; retries for transient database errors
-/// (including deadlocks and serialization failures, both <see cref="PostgresException"/>s), for either kind alike.
+/// <c>Billing:SettlementConcurrency</c> batches and as many envelopes in flight. A batch that fails transiently (the database
+/// down or restarting, a deadlock, a serialization failure) is retried whole until it settles; poison events are the
+/// consumer's to dead-letter; a message that cannot be read at all goes to the <c>_error</c> queue (see
+/// <see cref="DeadLetterExtensions.UseDeadLetters"/>).
 /// </summary>
 public sealed class SettleRequestConsumerDefinition : ConsumerDefinition<SettleRequestConsumer>
 {
     private readonly BillingOptions _options;
+    private readonly ConsumerQueue _queue;
+    private readonly BillingMetrics _metrics;
 
-    public SettleRequestConsumerDefinition(IOptions<BillingOptions> options)
+    public SettleRequestConsumerDefinition(IOptions<BillingOptions> options, ConsumerQueue queue, BillingMetrics metrics)
     {
         _options = options.Value;
+        _queue = queue;
+        _metrics = metrics;
         EndpointName = _options.SettlementQueue;
     }
 
@@ -148,21 +159,14 @@ public sealed class SettleRequestConsumerDefinition : ConsumerDefinition<SettleR
             rabbit.AutoDelete = true;
             rabbit.Durable = false;
         }
-        // Retries ride out a database blip or restart (~50 s in all); a failed batch's messages are retried and batched
-        // again. After that they go to the _error queue, from where they can be moved back: settling is idempotent.
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<NpgsqlException>();
-            r.Handle<TimeoutException>();
-            r.Intervals(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5),
-                TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
-        });
+        // A retried batch's messages are batched again; settling is idempotent, so whatever part of it went through changes nothing.
+        endpointConfigurator.UseDeadLetters(_queue, _metrics.DeadLettered);
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(_options.SettlementBatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(_options.SettlementBatchMilliseconds))
             .SetConcurrencyLimit(_options.SettlementConcurrency));
         // An envelope is already a batch: without its own limit the endpoint's (sized for collecting single messages) would
         // let hundreds of envelope transactions run at once.
-        consumerConfigurator.Message<RequestsCompleted>(m => m.UseConcurrentMessageLimit(_options.SettlementConcurrency));
+        consumerConfigurator.Message<RequestsCompletedJson>(m => m.UseConcurrentMessageLimit(_options.SettlementConcurrency));
     }
 }

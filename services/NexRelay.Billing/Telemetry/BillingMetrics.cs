@@ -9,6 +9,7 @@ public sealed class BillingMetrics
     private readonly Counter<long> _holdsRefused;
     private readonly Counter<long> _capturedMicros;
     private readonly Counter<long> _settlements;
+    private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _holdsExpired;
     private readonly Counter<long> _leasesGranted;
     private readonly Counter<long> _leasesRefused;
@@ -25,6 +26,8 @@ public sealed class BillingMetrics
         _holdsRefused = meter.CreateCounter<long>("nexrelay.billing.holds.refused", description: "Holds refused, by shortfall (wallet or budget)");
         _capturedMicros = meter.CreateCounter<long>("nexrelay.billing.captured", unit: "uUSD", description: "Micro-USD captured by settlements");
         _settlements = meter.CreateCounter<long>("nexrelay.billing.settlements", description: "Settlement messages, by outcome");
+        _deadLettered = meter.CreateCounter<long>("nexrelay.billing.settlements.dead_lettered",
+            description: "Settlement events dead-lettered, by kind (malformed, refused, failed: listed by the admin API; unreadable, faulted: in the queue's _error queue)");
         _holdsExpired = meter.CreateCounter<long>("nexrelay.billing.holds.expired", description: "Orphaned holds released by timeout");
         _leasesGranted = meter.CreateCounter<long>("nexrelay.billing.leases.granted", description: "Credit leases granted");
         _leasesRefused = meter.CreateCounter<long>("nexrelay.billing.leases.refused", description: "Credit leases refused, by shortfall (wallet or budget)");
@@ -45,6 +48,8 @@ public sealed class BillingMetrics
             new KeyValuePair<string, object?>("path", leased ? "lease" : "hold"));
         if (capturedMicros > 0) _capturedMicros.Add(capturedMicros);
     }
+
+    public void DeadLettered(string kind) => _deadLettered.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void HoldsExpired(int count) => _holdsExpired.Add(count);
 

@@ -21,12 +21,21 @@ internal static class InternalServices
         return services;
     }
 
-    /// <summary>Which service owns an admin resource (the first path segment after /admin/v1/).</summary>
-    public static string? OwnerOf(string resource) => resource switch
+    /// <summary>
+    /// Which service owns an admin resource: the first path segment after /admin/v1/, and for dead letters the second (each
+    /// service keeps those of its own queue: <c>dead-letters/settlements</c> billing's, <c>dead-letters/logs</c> logging's).
+    /// </summary>
+    public static string? OwnerOf(string resource, string? rest) => resource switch
     {
         "keys" => ResourceNames.KeyPolicy,
         "wallets" => ResourceNames.Billing,
         "logs" or "usage" => ResourceNames.Logging,
+        "dead-letters" => rest?.Split('/', 2)[0] switch
+        {
+            "settlements" => ResourceNames.Billing,
+            "logs" => ResourceNames.Logging,
+            _ => null,
+        },
         _ => null,
     };
 }

@@ -7,7 +7,8 @@ namespace NexRelay.Edge.Apis;
 
 /// <summary>
 /// <c>/admin/v1/*</c>: checks the admin token, then forwards to the owning service (keys → key-policy, wallets → billing,
-/// logs and usage → logging), which checks the token again. Errors are ProblemDetails.
+/// logs and usage → logging, dead-letters/settlements → billing, dead-letters/logs → logging), which checks the token again.
+/// Errors are ProblemDetails.
 /// </summary>
 internal static class AdminApi
 {
@@ -27,10 +28,11 @@ internal static class AdminApi
                 .ExecuteAsync(http);
             return;
         }
-        if (InternalServices.OwnerOf(resource) is not { } owner)
+        if (InternalServices.OwnerOf(resource, rest) is not { } owner)
         {
             await TypedResults.Problem(statusCode: 404, title: "Not Found", type: "https://nexrelay.dev/problems/not-found",
-                detail: $"There is no admin resource '{resource}'. Use keys, wallets, logs or usage.").ExecuteAsync(http);
+                detail: $"There is no admin resource '{resource}'. Use keys, wallets, logs or usage, or dead-letters/settlements or dead-letters/logs.")
+                .ExecuteAsync(http);
             return;
         }
         var client = clients.CreateClient(owner);

@@ -132,7 +132,7 @@ internal static class DocRoutes
     {
         int[] write = [400, 401, 404, 409];
         int[] read = [401, 404];
-        return
+        List<DocRoute> routes =
         [
             new("POST", "/admin/v1/keys", "createKey", "Keys", "Create a key",
                 "Creates a key on a wallet. The secret is in the response's key field, once: it is not stored.",
@@ -167,5 +167,26 @@ internal static class DocRoutes
                 ErrorEnvelope.Problem, null, "UsageReport",
                 Query: [new("wallet_id", "Only this wallet."), new("key_id", "Only this key."), .. LogFilters, GroupBy], ErrorStatuses: [400, 401]),
         ];
+        // Each service keeps the dead letters of its own queue: events it could not settle or store for a reason retrying
+        // will not fix (the rest of their batch went through).
+        foreach (var (queue, events, name) in new[] { ("settlements", "settlement events (billing)", "Settlement"), ("logs", "request-log events (logging)", "Log") })
+        {
+            var path = "/admin/v1/dead-letters/" + queue;
+            routes.Add(new("GET", path, $"list{name}DeadLetters", "Dead letters", $"{name} dead letters",
+                $"The {events} that could not be processed, newest first, paged, each with its reason and the event as it came.",
+                ErrorEnvelope.Problem, null, "DeadLetterPage", Query: LogPaging, ErrorStatuses: [400, 401]));
+            routes.Add(new("GET", path + "/{dead_letter_id}", $"get{name}DeadLetter", "Dead letters", $"One {name.ToLowerInvariant()} dead letter",
+                "One dead letter by id.", ErrorEnvelope.Problem, null, "DeadLetter", ErrorStatuses: read));
+            routes.Add(new("POST", path + "/{dead_letter_id}/requeue", $"requeue{name}DeadLetter", "Dead letters", $"Re-queue a {name.ToLowerInvariant()} dead letter",
+                "Sends the event back to the service's queue (after its cause is fixed) and removes it from the list; processing is idempotent by request id, so a settlement is captured once however often it is re-queued. One that fails again is dead-lettered anew.",
+                ErrorEnvelope.Problem, null, "DeadLetterRequeue", SuccessStatus: 202, ErrorStatuses: [401, 404, 503]));
+            routes.Add(new("POST", path + "/requeue", $"requeueAll{name}DeadLetters", "Dead letters", $"Re-queue every {name.ToLowerInvariant()} dead letter",
+                "As re-queueing one, for every dead letter listed when the call starts.",
+                ErrorEnvelope.Problem, null, "DeadLetterRequeue", SuccessStatus: 202, ErrorStatuses: [401, 503]));
+            routes.Add(new("DELETE", path + "/{dead_letter_id}", $"discard{name}DeadLetter", "Dead letters", $"Discard a {name.ToLowerInvariant()} dead letter",
+                "Drops a dead letter that can never be processed; answers with what was dropped.",
+                ErrorEnvelope.Problem, null, "DeadLetter", ErrorStatuses: read));
+        }
+        return routes;
     }
 }

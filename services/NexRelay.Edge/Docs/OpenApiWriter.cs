@@ -63,6 +63,7 @@ internal static class OpenApiWriter
                     "model" => "A catalog model id, e.g. gemini-2.5-flash.",
                     "id" when !admin => "A catalog model id, e.g. gpt-5.4.",
                     "request_id" => "The x-request-id of the request.",
+                    "dead_letter_id" => "The dead letter's id (an integer, from the listing).",
                     _ => "The resource id (UUID).",
                 },
             });

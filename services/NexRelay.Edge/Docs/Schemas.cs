@@ -617,6 +617,35 @@ internal static class Schemas
           "data": { "type": "array", "items": { "$ref": "#/components/schemas/LedgerEntry" } },
           "next_cursor": { "type": ["string", "null"] }
         }
+      },
+      "DeadLetter": {
+        "type": "object",
+        "description": "An event that could not be processed for a reason retrying will not fix; the rest of its batch was.",
+        "required": ["id", "request_id", "kind", "reason", "failures", "first_failed_at", "last_failed_at", "event"],
+        "properties": {
+          "id": { "type": "integer" },
+          "request_id": { "type": ["string", "null"], "description": "The event's request id when it has a readable one (a NUL character shows as U+FFFD)." },
+          "kind": { "type": "string", "enum": ["malformed", "refused", "failed"],
+            "description": "malformed: not readable as a RequestCompleted; refused: the database refused it (the reason starts with the SQLSTATE); failed: the code handling it threw." },
+          "reason": { "type": "string" },
+          "failures": { "type": "integer", "description": "How often it failed while listed (redeliveries of the same request id)." },
+          "first_failed_at": { "type": "string", "format": "date-time" },
+          "last_failed_at": { "type": "string", "format": "date-time" },
+          "event": { "description": "The event as it came on the wire (a RequestCompleted, camelCase), or whatever JSON could not be read as one." }
+        }
+      },
+      "DeadLetterPage": {
+        "type": "object",
+        "required": ["data", "next_cursor"],
+        "properties": {
+          "data": { "type": "array", "items": { "$ref": "#/components/schemas/DeadLetter" } },
+          "next_cursor": { "type": ["string", "null"] }
+        }
+      },
+      "DeadLetterRequeue": {
+        "type": "object",
+        "required": ["requeued"],
+        "properties": { "requeued": { "type": "integer", "description": "Events sent back to the queue: queued, not processed yet." } }
       }
     }
     """;

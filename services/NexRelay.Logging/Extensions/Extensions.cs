@@ -7,6 +7,7 @@ using NexRelay.Logging.Retention;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Logging.Extensions;
 
@@ -29,6 +30,7 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RequestLogStore>();
         builder.Services.AddSingleton<IngestionMetrics>();
+        builder.Services.AddDeadLetters();
         builder.Services.AddHostedService<RetentionPurgeService>();
 
         builder.Services.AddProblemDetails();
@@ -39,6 +41,7 @@ internal static class Extensions
     public static WebApplication MapLoggingApi(this WebApplication app)
     {
         app.MapLogsApi();
+        app.MapDeadLettersApi("/admin/v1/dead-letters/logs").AddEndpointFilter<AdminTokenFilter>();
         return app;
     }
 }

@@ -1,43 +1,50 @@
 using MassTransit;
 using NexRelay.Contracts.Messages;
 using NexRelay.Logging.Logs;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Logging.Ingestion;
 
 /// <summary>
 /// Stores <see cref="RequestCompleted"/> events a batch at a time: one INSERT per batch, idempotent by request id. A batch is
 /// either single messages collected by MassTransit (older edges) or one <see cref="RequestsCompleted"/> envelope (the edge's
-/// own batch); both are stored the same way.
+/// own batch); both are stored the same way. Poison events are stored around, not retried: each event is read on its own (one
+/// that cannot be read is dead-lettered), and a batch the database refuses for an event's data is bisected until that event
+/// stands alone (<see cref="PoisonIsolation"/>); it is dead-lettered (the <c>dead_letters</c> table, listed and re-queued
+/// through the admin API), the rest is stored. (A NUL in a text is no poison here: the store writes it as U+FFFD.)
 /// </summary>
-public sealed partial class StoreRequestLogConsumer(RequestLogStore store, IngestionMetrics metrics, TimeProvider time,
-    ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompleted>>, IConsumer<RequestsCompleted>
+public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadLetterStore deadLetters, IngestionMetrics metrics,
+    TimeProvider time, ILogger<StoreRequestLogConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
 {
-    public Task Consume(ConsumeContext<Batch<RequestCompleted>> context)
-    {
-        var events = new List<RequestCompleted>(context.Message.Length);
-        foreach (var message in context.Message) Collect(events, message.Message);
-        return StoreAsync(events, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<Batch<RequestCompletedJson>> context) =>
+        StoreAsync(RequestEvents.Read(context.Message.Select(delivery => delivery.Message.Json)), context.CancellationToken);
 
-    public Task Consume(ConsumeContext<RequestsCompleted> context)
-    {
-        var requests = context.Message.Requests ?? [];
-        var events = new List<RequestCompleted>(requests.Count);
-        foreach (var request in requests) Collect(events, request);
-        return StoreAsync(events, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<RequestsCompletedJson> context) =>
+        StoreAsync(RequestEvents.Read(context.Message.Requests ?? []), context.CancellationToken);
 
-    private void Collect(List<RequestCompleted> events, RequestCompleted? message)
+    private async Task StoreAsync(ReadEvents read, CancellationToken cancellationToken)
     {
+        var letters = new List<DeadLetter>(read.Malformed);
+        var events = new List<RequestEvent>(read.Events.Count);
         // An event without a request id can never be stored; dropping it keeps it from failing its whole batch.
-        if (string.IsNullOrEmpty(message?.RequestId)) metrics.Rejected(1);
-        else events.Add(message);
+        var rejected = read.Empty;
+        foreach (var e in read.Events)
+        {
+            if (string.IsNullOrEmpty(e.Event.RequestId)) rejected++;
+            else events.Add(e);
+        }
+        if (rejected > 0) metrics.Rejected(rejected);
+
+        var poisoned = await PoisonIsolation.ProcessAsync([.. events], InsertAsync, cancellationToken);
+        letters.AddRange(poisoned.Select(p => DeadLetter.Failed(p.Item, p.Error)));
+        await deadLetters.AddAsync(letters, cancellationToken);
+        foreach (var letter in letters) metrics.DeadLettered(letter.Kind);
     }
 
     /// <summary>A request id twice in one batch is stored once (the store keeps the first of each id).</summary>
-    private async Task StoreAsync(List<RequestCompleted> events, CancellationToken cancellationToken)
+    private async Task InsertAsync(IReadOnlyList<RequestEvent> batch, CancellationToken cancellationToken)
     {
-        if (events.Count == 0) return;
+        var events = batch.Select(e => e.Event).ToList();
         var inserted = await store.InsertAsync(events, cancellationToken);
         var oldest = events.Min(e => e.CreatedAt);
         metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
@@ -49,10 +56,12 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, Inges
 }
 
 /// <summary>
-/// Single messages batched up to 100 or 50 ms, two batches and two envelopes in flight; a failed batch or envelope is retried
-/// before it faults. <c>ConfigureEndpoints</c> binds the queue to both message types' exchanges.
+/// Single messages batched up to 100 or 50 ms, two batches and two envelopes in flight. A batch that fails transiently (the
+/// database down or restarting) is retried whole until it is stored; poison events are the consumer's to dead-letter; a
+/// message that cannot be read at all goes to the <c>_error</c> queue (see <see cref="DeadLetterExtensions.UseDeadLetters"/>).
+/// <c>ConfigureEndpoints</c> binds the queue to both message types' exchanges.
 /// </summary>
-public sealed class StoreRequestLogConsumerDefinition : ConsumerDefinition<StoreRequestLogConsumer>
+public sealed class StoreRequestLogConsumerDefinition(ConsumerQueue queue, IngestionMetrics metrics) : ConsumerDefinition<StoreRequestLogConsumer>
 {
     /// <summary>Default queue; the registration sets the endpoint name (overridable by <c>Logging:IngestQueue</c>).</summary>
     public const string QueueName = "store-request-log";
@@ -64,13 +73,13 @@ public sealed class StoreRequestLogConsumerDefinition : ConsumerDefinition<Store
     {
         // Prefetch must cover every batch in flight, or batches never fill.
         endpointConfigurator.PrefetchCount = BatchSize * BatchesInFlight;
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
+        endpointConfigurator.UseDeadLetters(queue, metrics.DeadLettered);
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(BatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(50))
             .SetConcurrencyLimit(BatchesInFlight));
         // An envelope is already a batch: without its own limit the prefetch (sized for collecting single messages) would
         // let up to 200 envelope INSERTs run at once.
-        consumerConfigurator.Message<RequestsCompleted>(m => m.UseConcurrentMessageLimit(BatchesInFlight));
+        consumerConfigurator.Message<RequestsCompletedJson>(m => m.UseConcurrentMessageLimit(BatchesInFlight));
     }
 }

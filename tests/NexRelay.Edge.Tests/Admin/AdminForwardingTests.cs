@@ -88,6 +88,33 @@ public sealed class AdminForwardingTests : IAsyncLifetime
         Assert.Contains("keys, wallets, logs or usage", detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/admin/v1/dead-letters/settlements/requeue", "billing")]
+    [InlineData("/admin/v1/dead-letters/logs/requeue", "logging")]
+    public async Task Dead_letters_are_forwarded_to_the_service_that_owns_their_queue(string path, string owner)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Authorization = new("Bearer", AdminToken);
+
+        using var response = await _client.SendAsync(request);
+
+        // The owner is a closed port here: its 503 names it.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains(owner, (await ReadProblemAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dead_letters_of_an_unknown_queue_are_a_404_problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/dead-letters/payments");
+        request.Headers.Authorization = new("Bearer", AdminToken);
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("dead-letters/settlements", (await ReadProblemAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 }

@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
 using NexRelay.Contracts.Messages;
+using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 using Npgsql;
 
 namespace NexRelay.Logging.Tests.Ingestion;
@@ -63,11 +65,12 @@ public sealed class EnvelopeIngestionTests(LoggingFixture fixture) : IClassFixtu
 
     /// <summary>
     /// Counts this wallet's events consumed by the service (one per single message, one per envelope item) and the faults
-    /// among them. Other fixtures' published events reach this queue too, hence the wallet filter.
+    /// among them. Other fixtures' published events reach this queue too, hence the wallet filter. The consumer reads both
+    /// message types as JSON, event by event, so these are the types it consumes.
     /// </summary>
-    private sealed class DeliveryCounter : IConsumeMessageObserver<RequestCompleted>, IConsumeMessageObserver<RequestsCompleted>, IDisposable
+    private sealed class DeliveryCounter : IConsumeMessageObserver<RequestCompletedJson>, IConsumeMessageObserver<RequestsCompletedJson>, IDisposable
     {
-        private readonly Guid _wallet;
+        private readonly string _wallet;
         private readonly ConnectHandle _single;
         private readonly ConnectHandle _envelope;
         private int _consumed;
@@ -75,21 +78,22 @@ public sealed class EnvelopeIngestionTests(LoggingFixture fixture) : IClassFixtu
 
         public DeliveryCounter(IBus bus, Guid wallet)
         {
-            _wallet = wallet;
-            _single = bus.ConnectConsumeMessageObserver<RequestCompleted>(this);
-            _envelope = bus.ConnectConsumeMessageObserver<RequestsCompleted>(this);
+            _wallet = wallet.ToString();
+            _single = bus.ConnectConsumeMessageObserver<RequestCompletedJson>(this);
+            _envelope = bus.ConnectConsumeMessageObserver<RequestsCompletedJson>(this);
         }
 
         public int Faults => Volatile.Read(ref _faults);
 
-        private int Mine(IEnumerable<RequestCompleted> events) => events.Count(e => e.WalletId == _wallet);
+        private int Mine(IEnumerable<JsonElement>? events) =>
+            (events ?? []).Count(e => e.TryGetProperty("walletId", out var w) && w.GetString() == _wallet);
 
-        public Task PreConsume(ConsumeContext<RequestCompleted> context) => Task.CompletedTask;
-        public Task PostConsume(ConsumeContext<RequestCompleted> context) => Add(ref _consumed, Mine([context.Message]));
-        public Task ConsumeFault(ConsumeContext<RequestCompleted> context, Exception exception) => Add(ref _faults, Mine([context.Message]));
-        public Task PreConsume(ConsumeContext<RequestsCompleted> context) => Task.CompletedTask;
-        public Task PostConsume(ConsumeContext<RequestsCompleted> context) => Add(ref _consumed, Mine(context.Message.Requests));
-        public Task ConsumeFault(ConsumeContext<RequestsCompleted> context, Exception exception) => Add(ref _faults, Mine(context.Message.Requests));
+        public Task PreConsume(ConsumeContext<RequestCompletedJson> context) => Task.CompletedTask;
+        public Task PostConsume(ConsumeContext<RequestCompletedJson> context) => Add(ref _consumed, Mine([context.Message.Json]));
+        public Task ConsumeFault(ConsumeContext<RequestCompletedJson> context, Exception exception) => Add(ref _faults, Mine([context.Message.Json]));
+        public Task PreConsume(ConsumeContext<RequestsCompletedJson> context) => Task.CompletedTask;
+        public Task PostConsume(ConsumeContext<RequestsCompletedJson> context) => Add(ref _consumed, Mine(context.Message.Requests));
+        public Task ConsumeFault(ConsumeContext<RequestsCompletedJson> context, Exception exception) => Add(ref _faults, Mine(context.Message.Requests));
 
         private static Task Add(ref int counter, int n)
         {
