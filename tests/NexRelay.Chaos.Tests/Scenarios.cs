@@ -88,15 +88,7 @@ public sealed class Scenarios(ChaosCluster cluster)
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(stop.Token);
         await Task.Delay(2000);
-        await ChaosCluster.InfraAsync("stop-rabbitmq");
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(60));
-        }
-        finally
-        {
-            await ChaosCluster.InfraAsync("start-rabbitmq");
-        }
+        await ServerDownAsync("rabbitmq", TimeSpan.FromSeconds(60));
         await Task.Delay(2000);
         await stop.CancelAsync();
         await running;
@@ -113,15 +105,7 @@ public sealed class Scenarios(ChaosCluster cluster)
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(stop.Token);
         await Task.Delay(2000);
-        await ChaosCluster.InfraAsync("stop-postgres");
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(10));
-        }
-        finally
-        {
-            await ChaosCluster.InfraAsync("start-postgres");
-        }
+        await ServerDownAsync("postgres", TimeSpan.FromSeconds(10));
         // Recovery without restarting any service: requests succeed again.
         var recovered = await Timing.UntilAsync(async () =>
             (await load.SendAsync(cluster.Edges[0], tenants[0], "gpt-5.4", stream: false, abandonAfter: null)).Complete, TimeSpan.FromSeconds(60), "recovery after PostgreSQL");
@@ -193,6 +177,20 @@ public sealed class Scenarios(ChaosCluster cluster)
         await using var sampler = new BalanceSampler(_truth).Start();
         await load.RunAsync(CancellationToken.None, requests: 300);
         await ReportAsync("13. Clients leave at random moments (all formats)", $"{load.Records.Count(r => r.Abandoned)} disconnects", load, tenants, sampler);
+    }
+
+    /// <summary>Stops one of the test servers (scripts/infra.sh) for <paramref name="downFor"/>, and always starts it again.</summary>
+    private static async Task ServerDownAsync(string server, TimeSpan downFor)
+    {
+        await ChaosCluster.InfraAsync("stop-" + server);
+        try
+        {
+            await Task.Delay(downFor);
+        }
+        finally
+        {
+            await ChaosCluster.InfraAsync("start-" + server);
+        }
     }
 
     private async Task KillUnderLoadAsync(string resource, string scenario)
