@@ -111,6 +111,14 @@ public sealed class Scenarios(ChaosCluster cluster)
             (await load.SendAsync(cluster.Edges[0], tenants[0], "gpt-5.4", stream: false, abandonAfter: null)).Complete, TimeSpan.FromSeconds(60), "recovery after PostgreSQL");
         await stop.CancelAsync();
         await running;
+        // No service keeps a dead pooled connection to lend later: right after recovery, calls that reach billing (wallet,
+        // credit), key-policy (key) and logging (log list) all succeed, first time.
+        var fresh = await cluster.TenantAsync(1m);
+        using (var admin = cluster.AdminClient())
+        using (var logs = await admin.GetAsync($"/admin/v1/logs?wallet_id={fresh.WalletId}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, logs.StatusCode);
+        }
 
         // While it was down: clear answers (402/503 in the caller's format), never a 500.
         Assert.DoesNotContain(load.Records, r => r.Status >= 500 && r.Status != 503 && r.Status != 502 && r.Status != 504);
