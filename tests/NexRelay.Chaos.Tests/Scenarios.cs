@@ -13,7 +13,7 @@ namespace NexRelay.Chaos.Tests;
 /// </summary>
 [Collection(ChaosCollection.Name)]
 [Trait("Category", "Chaos")]
-public sealed class Scenarios(ChaosCluster cluster)
+public sealed partial class Scenarios(ChaosCluster cluster)
 {
     /// <summary>
     /// Kills per scenario. The issue asks for 10; on two shared cores each restart under load takes 15–30 s, so 10 of each
