@@ -16,6 +16,14 @@ public sealed class BillingOptions
     [Range(1, 3600)]
     public int ExpirySweepSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The sweeper releases nothing for this long after billing starts. While billing was down the edges could not renew,
+    /// so after an outage longer than the hold timeout every reservation looks orphaned; the edges retry their renewals
+    /// every second, and this gives them time to land before anything still needed is released.
+    /// </summary>
+    [Range(0, 3600)]
+    public int ExpiryStartGraceSeconds { get; set; } = 30;
+
     [Range(1, 100_000)]
     public int ExpiryBatchSize { get; set; } = 500;
 

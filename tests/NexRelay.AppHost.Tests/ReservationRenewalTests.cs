@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -26,8 +27,10 @@ public sealed class ShortHoldClusterFixture : ClusterFixture
         $"NexRelay:Databases:Logging={_databases[2]}",
         "Billing:HoldTimeoutSeconds=5",
         "Billing:ExpirySweepSeconds=1",
+        "Billing:ExpiryStartGraceSeconds=0",
         $"Billing:SettlementQueue=settle-short-holds-{_suffix}",
-        "Billing:SettlementQueueTemporary=true",
+        // Durable (not the tests' usual auto-deleted queue): the outage test restarts RabbitMQ, and a queue deleted with it
+        // would drop the settlements the edges publish before billing declares it again.
         $"Logging:IngestQueue=log-short-holds-{_suffix}",
         "Holds:Leases:ReserveSeconds=2",
     ];
@@ -110,5 +113,77 @@ public sealed class ReservationRenewalTests(ShortHoldClusterFixture cluster)
         Assert.Contains("message_stop", await read);
         Assert.True(clock.Elapsed > TimeSpan.FromSeconds(10), $"the stream ran {clock.Elapsed}, not past the hold lifetime");
         return (RequestId(response), minReserved);
+    }
+}
+
+/// <summary>
+/// A finished request's reservation is kept until RabbitMQ confirms its settlement event: a broker outage three times the hold
+/// lifetime releases nothing, and every capture arrives on time (issue 17). Stops the shared RabbitMQ: Category=Outage.
+/// </summary>
+[Collection(ShortHoldCollection.Name)]
+[Trait("Category", "Outage")]
+public sealed class SpooledSettlementTests(ShortHoldClusterFixture cluster)
+{
+    [Fact]
+    public async Task Finished_requests_keep_their_reservations_while_their_settlements_wait_out_a_broker_outage()
+    {
+        // A worst case of 2,000 output tokens: the small wallet holds per request (a lease would need 16 of them), the large
+        // one against a credit lease.
+        var perRequest = await Tenant.CreateAsync(cluster, creditUsd: 1m);
+        var leased = await Tenant.CreateAsync(cluster, creditUsd: 100m);
+        var requestIds = new Dictionary<Tenant, List<string>> { [perRequest] = [], [leased] = [] };
+        await OutageTests.Infra("stop-rabbitmq");
+        try
+        {
+            foreach (var tenant in requestIds.Keys)
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat("gpt-5.4", 2000));
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    requestIds[tenant].Add(RequestId(response));
+                }
+            }
+            // Three hold lifetimes (5 s each): the events wait in the edge's spool, and the money stays reserved for them.
+            using var admin = cluster.AdminClient();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                foreach (var tenant in requestIds.Keys)
+                {
+                    var wallet = (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/wallets/{tenant.WalletId}"))!;
+                    Assert.True(wallet["reserved_usd"]!.GetValue<decimal>() > 0m,
+                        $"wallet {tenant.WalletId}: its finished requests' reservation was released after {clock.Elapsed.TotalSeconds:0.0} s of outage");
+                }
+                await Task.Delay(500);
+            }
+        }
+        finally
+        {
+            await OutageTests.Infra("start-rabbitmq");
+        }
+
+        var brokerBack = DateTimeOffset.UtcNow;
+
+        foreach (var (tenant, ids) in requestIds)
+        {
+            var rows = await Books.RowsAsync(cluster, tenant, ids.Count);
+            foreach (var id in ids)
+            {
+                var capture = await Books.CaptureAsync(cluster, tenant, id);
+                Assert.DoesNotContain("uncollected", Books.Flags(capture));
+                if (tenant == leased) Assert.StartsWith("lease_", capture["reference"]!.GetValue<string>());
+                else Assert.Null(capture["reference"]?.GetValue<string>());
+            }
+            // Nothing was released or written off while the settlements waited. (Once RabbitMQ is back the events are
+            // confirmed and no longer renewed; billing's consumer reconnecting can take longer than this test's 5 s hold
+            // lifetime, so a capture may then be marked late: with the production 900 s it would not be.)
+            var ledger = await Books.LedgerAsync(cluster, tenant.WalletId);
+            var early = ledger.Where(e => Books.Flags(e).Intersect(["expired", "late", "uncollected"]).Any()
+                && e["created_at"]!.GetValue<DateTimeOffset>() < brokerBack).ToList();
+            Assert.True(early.Count == 0, string.Join("\n", early.Select(e => e.ToJsonString())));
+            var credits = await SettledCreditsAsync(cluster.Edge, tenant.Key);
+            Assert.Equal(tenant == perRequest ? 1m : 100m, credits["balance_usd"]!.GetValue<decimal>() + rows.Sum(r => r["cost_usd"]!.GetValue<decimal>()));
+        }
     }
 }

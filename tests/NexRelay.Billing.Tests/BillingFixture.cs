@@ -32,6 +32,9 @@ public class BillingFixture : IAsyncLifetime
     public ServiceFactory<Program> Factory => _factory!;
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Started just before the service was.</summary>
+    public System.Diagnostics.Stopwatch StartedAt { get; private set; } = new();
+
     /// <summary>A plain HttpClient on the real loopback port Kestrel bound, as the edge would reach billing.</summary>
     /// <summary>A client as the edge is one: it carries the internal token (/internal/* needs it; admin calls ignore it).</summary>
     public HttpClient NewClient()
@@ -65,6 +68,7 @@ public class BillingFixture : IAsyncLifetime
             ["Billing:SettlementQueueTemporary"] = "true",
         };
         foreach (var (key, value) in ExtraSettings) settings[key] = value;
+        StartedAt = System.Diagnostics.Stopwatch.StartNew();
         _factory = new ServiceFactory<Program>(settings);
         _factory.StartServer();
         BaseAddress = ServerAddress(_factory);
@@ -451,5 +455,19 @@ public sealed class ShortHoldTimeoutFixture : BillingFixture
     {
         ["Billing:HoldTimeoutSeconds"] = "1",
         ["Billing:ExpirySweepSeconds"] = "1",
+        ["Billing:ExpiryStartGraceSeconds"] = "0",
+    };
+}
+
+/// <summary>Holds expire after one second, but the sweeper releases nothing in billing's first ten seconds.</summary>
+public sealed class StartGraceFixture : BillingFixture
+{
+    public const int GraceSeconds = 10;
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Billing:HoldTimeoutSeconds"] = "1",
+        ["Billing:ExpirySweepSeconds"] = "1",
+        ["Billing:ExpiryStartGraceSeconds"] = GraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

@@ -59,11 +59,12 @@ public sealed class ChaosCluster : IAsyncLifetime
             $"NexRelay:Databases:Billing={BillingDb}",
             $"NexRelay:Databases:KeyPolicy={KeyPolicyDb}",
             $"NexRelay:Databases:Logging={LoggingDb}",
-            // Longer than the longest outage a scenario injects (RabbitMQ for 60 s): a completed request's hold is not renewed
-            // while its settlement waits, so one that expires first is settled late, and a nearly empty wallet may then not
-            // cover it (production waits 900 s; issue 17's note). Short enough to see a killed edge's holds released.
+            // Short enough to see a killed edge's holds released within a scenario; the edges renew every 40 s what is still
+            // needed (running requests, and finished ones whose settlement waits out a broker outage in the spool).
             "Billing:HoldTimeoutSeconds=120",
             "Billing:ExpirySweepSeconds=1",
+            // After a billing kill, the edges' renewals land within a second or two; the chaos suite waits for the sweep.
+            "Billing:ExpiryStartGraceSeconds=5",
             $"Billing:SettlementQueue=settle-chaos-{_suffix}",
             $"Logging:IngestQueue=log-chaos-{_suffix}",
             "NexRelay:Relay:FirstByteTimeout=00:00:05",

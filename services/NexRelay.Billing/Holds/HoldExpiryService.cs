@@ -11,12 +11,22 @@ namespace NexRelay.Billing.Holds;
 /// orphaned credit leases: open ones whose reserve window ended that long ago (their edge died), closed ones whose
 /// settlements are that overdue. Each hold or lease is released in its own short transaction so the sweep never holds many
 /// wallet locks at once; replicas may sweep concurrently, the conditional state change makes each release happen once.
+/// Nothing is released in the first <c>Billing:ExpiryStartGraceSeconds</c> after start (renewals missed while billing was
+/// down land first).
 /// </summary>
 public sealed partial class HoldExpiryService(SettlementStore store, LeaseStore leases, IOptionsMonitor<BillingOptions> options,
     BillingMetrics metrics, TimeProvider clock, ILogger<HoldExpiryService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.CurrentValue.ExpiryStartGraceSeconds), clock, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             var settings = options.CurrentValue;

@@ -69,6 +69,7 @@ public sealed class LeaseStore(NpgsqlDataSource dataSource)
              ORDER BY reserve_until LIMIT $2)
             UNION ALL
             (SELECT lease_id FROM leases WHERE state = 'closed' AND held > captured AND closed_at < now() - make_interval(secs => $1)
+               AND (alive_at IS NULL OR alive_at < now() - make_interval(secs => $1))
              ORDER BY closed_at LIMIT $2)
             LIMIT $2
             """);

@@ -19,7 +19,10 @@ internal static class EventsExtensions
             Path.Combine(sp.GetRequiredService<EventSpool>().Directory, "journal"), sp.GetRequiredService<EventSpool>(),
             sp.GetRequiredService<ILogger<EventJournal>>()));
         builder.Services.AddSingleton<EventMetrics>();
-        builder.Services.AddSingleton<RequestEventPublisher>();
+        builder.Services.AddSingleton(sp => new RequestEventPublisher(sp.GetRequiredService<MassTransit.IBus>(), sp.GetRequiredService<EventSpool>(),
+            sp.GetRequiredService<EventJournal>(), sp.GetService<IEventConfirmations>() ?? NoEventConfirmations.Instance,
+            sp.GetRequiredService<IOptions<EdgeEventsOptions>>(), sp.GetRequiredService<EventMetrics>(),
+            sp.GetRequiredService<ILogger<RequestEventPublisher>>()));
         builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestEventPublisher>());
         return builder;

@@ -26,6 +26,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private readonly IPublishEndpoint _bus;
     private readonly EventSpool _spool;
     private readonly EventJournal _journal;
+    private readonly IEventConfirmations _confirmations;
     private readonly EdgeEventsOptions _options;
     private readonly ILogger<RequestEventPublisher> _logger;
     private readonly EventMetrics _metrics;
@@ -35,9 +36,10 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private volatile bool _stopping;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RequestEventPublisher(IBus bus, EventSpool spool, EventJournal journal, IOptions<EdgeEventsOptions> options, EventMetrics metrics,
-        ILogger<RequestEventPublisher> logger)
+    public RequestEventPublisher(IBus bus, EventSpool spool, EventJournal journal, IEventConfirmations confirmations, IOptions<EdgeEventsOptions> options,
+        EventMetrics metrics, ILogger<RequestEventPublisher> logger)
     {
+        _confirmations = confirmations;
         _metrics = metrics;
         _bus = bus;
         _spool = spool;
@@ -82,6 +84,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        AnnounceSpooled();
         var replay = Task.Run(() => ReplayLoopAsync(stoppingToken), CancellationToken.None);
         try
         {
@@ -133,6 +136,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         {
             _metrics.Published(batch.Count, replay: false);
             Done(batch);
+            _confirmations.Confirmed(batch.ConvertAll(e => e.Message));
             return;
         }
         _brokerDown = true;
@@ -197,6 +201,19 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         }
     }
 
+    /// <summary>What an earlier process left in the spool (and journal, adopted into it) still has reservations to keep alive.</summary>
+    private void AnnounceSpooled()
+    {
+        try
+        {
+            foreach (var segment in _spool.Seal()) _confirmations.Unconfirmed(_spool.Read(segment));
+        }
+        catch (IOException ex)
+        {
+            LogReplayFailed(_logger, ex);
+        }
+    }
+
     private async Task ReplayAsync(CancellationToken stoppingToken)
     {
         var replayed = 0;
@@ -208,6 +225,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
                 if (await TryPublishAsync(chunk))
                 {
                     _metrics.Published(chunk.Length, replay: true);
+                    _confirmations.Confirmed(chunk);
                 }
                 else
                 {

@@ -8,7 +8,6 @@ namespace NexRelay.Edge.Holds;
 public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grantedMicros, string? budgetPeriodKey, long? budgetMicros,
     string budgetPeriod, DateTimeOffset reserveUntil, int holdTimeoutSeconds = 0)
 {
-    private readonly TimeSpan _renewInterval = ReservationKeeper.RenewInterval(holdTimeoutSeconds);
     private long _renewedTicks = DateTimeOffset.UtcNow.UtcTicks;
     private readonly Lock _gate = new();
     private long _reserved;
@@ -25,6 +24,9 @@ public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grant
     public long? BudgetMicros { get; } = budgetMicros;
     public string BudgetPeriod { get; } = budgetPeriod;
     public DateTimeOffset ReserveUntil { get; } = reserveUntil;
+
+    /// <summary>How often billing must hear that the lease is still needed (a third of its hold timeout).</summary>
+    public TimeSpan RenewInterval { get; } = ReservationKeeper.RenewInterval(holdTimeoutSeconds);
 
     /// <summary>True once billing has been told (the lease is done on this replica).</summary>
     public bool Closed { get; set; }
@@ -51,7 +53,7 @@ public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grant
     }
 
     /// <summary>A third of billing's timeout has passed since the lease was opened or last renewed (<see cref="ReservationKeeper"/>).</summary>
-    public bool RenewalDue(long nowTicks) => nowTicks - Interlocked.Read(ref _renewedTicks) >= _renewInterval.Ticks;
+    public bool RenewalDue(long nowTicks) => nowTicks - Interlocked.Read(ref _renewedTicks) >= RenewInterval.Ticks;
 
     public void Renewed(long nowTicks) => Interlocked.Exchange(ref _renewedTicks, nowTicks);
 

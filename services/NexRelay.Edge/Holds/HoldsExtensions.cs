@@ -27,6 +27,7 @@ public static class HoldsExtensions
         builder.Services.AddSingleton<CreditLeases>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditLeases>());
         builder.Services.AddSingleton<ReservationKeeper>();
+        builder.Services.AddSingleton<Events.IEventConfirmations>(sp => sp.GetRequiredService<ReservationKeeper>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReservationKeeper>());
         return builder;
     }

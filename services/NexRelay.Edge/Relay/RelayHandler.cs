@@ -189,9 +189,17 @@ internal sealed partial class RelayHandler(
     private void Finish(HttpContext http, RelayRecord record)
     {
         if (record.Status == 0) record.Status = http.Response.StatusCode;
-        if (record.Lease is { } lease) leases.Complete(lease, record.HeldMicros, record.CostMicros);
-        else if (record.HeldMicros > 0) keeper.Release(record.RequestId);
-        if (!record.KeyPresented) return;
+        // The reservation stays alive until RabbitMQ confirms the event that settles it (ReservationKeeper).
+        if (record.Lease is { } lease)
+        {
+            leases.Complete(lease, record.HeldMicros, record.CostMicros);
+            if (record.KeyPresented) keeper.AwaitSettlement(lease);
+        }
+        if (!record.KeyPresented)
+        {
+            keeper.Release(record.RequestId);
+            return;
+        }
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
     }

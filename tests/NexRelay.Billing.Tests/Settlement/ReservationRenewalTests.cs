@@ -49,6 +49,34 @@ public sealed class ReservationRenewalTests(ShortHoldTimeoutFixture fixture) : I
     }
 
     [Fact]
+    public async Task A_closed_lease_awaiting_its_captures_is_renewed_like_an_open_one_and_expires_once_renewals_stop()
+    {
+        // The edge closed the lease having spent 300,000 of it; the captures are still on their way (a broker outage).
+        var wallet = await fixture.CreateWalletAsync(2_000_000);
+        var lease = BillingFixture.Lease(wallet, target: 500_000, reserveSeconds: 1);
+        await fixture.GrantedLeaseAsync(lease);
+        Assert.Equal(200, (await fixture.CloseLeaseAsync(lease.LeaseId, 300_000)).Status);
+        Assert.Equal("closed", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
+
+        for (var i = 0; i < 13; i++)
+        {
+            Assert.Equal(1, (await RenewAsync([], [lease.LeaseId])).Leases);
+            await Task.Delay(300);
+        }
+        Assert.Equal("closed", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
+        Assert.Equal((2_000_000L, 300_000L), await fixture.WalletAsync(wallet));
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await fixture.LeaseRowAsync(lease.LeaseId)).State != "expired")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the closed lease was not released after renewals stopped");
+            await Task.Delay(200);
+        }
+        Assert.Equal((2_000_000L, 0L), await fixture.WalletAsync(wallet));
+        Assert.Equal(0, (await RenewAsync([], [lease.LeaseId])).Leases);
+    }
+
+    [Fact]
     public async Task A_renewal_of_unknown_ids_renews_nothing_and_bad_bodies_are_refused()
     {
         var renewed = await RenewAsync(["req_unknown"], ["lease_unknown"]);
