@@ -34,6 +34,7 @@ public sealed class ChaosCluster : IAsyncLifetime
     public string LoggingDb { get; private set; } = "";
     public ChaosReport Report { get; } = new();
     public string SpoolRoot { get; private set; } = "";
+    public SecretWatch Secrets { get; private set; } = null!;
 
     public static readonly string[] EdgeNames = [ResourceNames.Edge, ResourceNames.Edge + "-2"];
 
@@ -42,6 +43,9 @@ public sealed class ChaosCluster : IAsyncLifetime
         BillingDb = await TestInfrastructure.CreateDatabaseAsync("chaos_billing");
         KeyPolicyDb = await TestInfrastructure.CreateDatabaseAsync("chaos_keypolicy");
         LoggingDb = await TestInfrastructure.CreateDatabaseAsync("chaos_logging");
+        Secrets = new SecretWatch(FreePort());
+        foreach (var secret in new[] { AdminToken, KeyHashSecret }.Concat(ChaosCatalog.ProviderKeys)) Secrets.Add(secret);
+        Secrets.StartOtlpSink();
         var ports = new[] { FreePort(), FreePort() };
         EdgeUrls = [.. ports.Select(p => new Uri($"http://127.0.0.1:{p}/"))];
         string[] args =
@@ -78,6 +82,7 @@ public sealed class ChaosCluster : IAsyncLifetime
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);
         builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        Secrets.ExportTelemetryFrom(builder);
         App = await builder.BuildAsync();
         SpoolRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".nexrelay", "spool"));
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -87,6 +92,8 @@ public sealed class ChaosCluster : IAsyncLifetime
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
         }
+        Secrets.WatchLogs(App);
+        await Secrets.TapBrokerAsync();
         Edges = [.. EdgeUrls.Select(u => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromSeconds(10) })
         {
             BaseAddress = u,
@@ -99,6 +106,7 @@ public sealed class ChaosCluster : IAsyncLifetime
         Report.Write();
         foreach (var edge in Edges) edge.Dispose();
         if (App is not null) await App.DisposeAsync();
+        if (Secrets is not null) await Secrets.DisposeAsync();
         if (EdgeUrls.Length > 0) KillStragglers();
         foreach (var db in new[] { BillingDb, KeyPolicyDb, LoggingDb }.Where(d => d.Length > 0)) await TestInfrastructure.DropDatabaseAsync(db);
     }
@@ -124,6 +132,7 @@ public sealed class ChaosCluster : IAsyncLifetime
         body["wallet_id"] = walletId.ToString();
         body["name"] ??= "chaos key";
         var key = await PostAsync(admin, "/admin/v1/keys", body);
+        Secrets.Add(key["key"]!.GetValue<string>());
         return new Tenant(walletId, Guid.Parse(key["id"]!.GetValue<string>()), key["key"]!.GetValue<string>(), creditUsd);
     }
 

@@ -104,6 +104,11 @@ public sealed class Truth(ChaosCluster cluster)
         }
 
         if (secrets is not null) violations.AddRange(await SecretsInClearAsync(secrets.ToArray()));
+        violations.AddRange(await cluster.Secrets.DrainAsync());
+        // A watch that saw nothing proves nothing.
+        if (cluster.Secrets.LogLines == 0) violations.Add("no service log line reached the secret watch");
+        if (cluster.Secrets.TelemetryBytes == 0) violations.Add("no exported telemetry reached the secret watch");
+        if (cluster.Secrets.BrokerMessages == 0) violations.Add("no RabbitMQ message reached the secret watch");
 
         var charged = rows.Count(r => r.Cost > 0);
         return new Verdict(records.Count, completed.Count, charged, rows.Count, lost, duplicated, overspend, recovery, violations);
