@@ -35,6 +35,8 @@ public sealed class ChaosCluster : IAsyncLifetime
     public ChaosReport Report { get; } = new();
     public string SpoolRoot { get; private set; } = "";
     public SecretWatch Secrets { get; private set; } = null!;
+    public string SettlementQueue => $"settle-chaos-{_suffix}";
+    public string LogQueue => $"log-chaos-{_suffix}";
 
     public static readonly string[] EdgeNames = [ResourceNames.Edge, ResourceNames.Edge + "-2"];
 
@@ -69,8 +71,8 @@ public sealed class ChaosCluster : IAsyncLifetime
             "Billing:ExpirySweepSeconds=1",
             // After a billing kill, the edges' renewals land within a second or two; the chaos suite waits for the sweep.
             "Billing:ExpiryStartGraceSeconds=5",
-            $"Billing:SettlementQueue=settle-chaos-{_suffix}",
-            $"Logging:IngestQueue=log-chaos-{_suffix}",
+            $"Billing:SettlementQueue={SettlementQueue}",
+            $"Logging:IngestQueue={LogQueue}",
             "NexRelay:Relay:FirstByteTimeout=00:00:05",
             "NexRelay:Relay:IdleTimeout=00:00:02",
             "NexRelay:Relay:RetryBackoff=00:00:00.050",
@@ -160,6 +162,38 @@ public sealed class ChaosCluster : IAsyncLifetime
             }
             await Task.Delay(200);
         }
+        await WaitForHealthAsync(resource);
+    }
+
+    /// <summary>
+    /// SIGKILL, and the orchestrator's replacement stopped as well: the service stays down until <see cref="StartAgainAsync"/>.
+    /// </summary>
+    public async Task KillAndKeepDownAsync(string resource)
+    {
+        foreach (var pid in ProcessesOf(resource))
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: false);
+            await process.WaitForExitAsync();
+        }
+        await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand);
+        var clock = Stopwatch.StartNew();
+        while (ProcessesOf(resource) is { Count: > 0 } left)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{resource} is still running");
+            foreach (var pid in left)
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: false);
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Starts a resource <see cref="KillAndKeepDownAsync"/> left down; returns once it answers /health.</summary>
+    public async Task StartAgainAsync(string resource)
+    {
+        await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
         await WaitForHealthAsync(resource);
     }
 

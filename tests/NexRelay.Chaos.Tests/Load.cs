@@ -49,6 +49,15 @@ public sealed class Load(ChaosCluster cluster, IReadOnlyList<Tenant> tenants, Lo
         await Task.WhenAll(workers);
     }
 
+    /// <summary>One request, kept in <see cref="Records"/> for the checker.</summary>
+    public async Task<ClientRecord> SendRecordedAsync(HttpClient edge, Tenant tenant, string model, bool stream = false)
+    {
+        var record = await SendAsync(edge, tenant, model, stream, abandonAfter: null);
+        _records.Add(record);
+        return record;
+    }
+
+    /// <summary>One request, not kept (a probe).</summary>
     public async Task<ClientRecord> SendAsync(HttpClient edge, Tenant tenant, string model, bool stream, TimeSpan? abandonAfter)
     {
         var format = model.StartsWith("claude", StringComparison.Ordinal) ? "anthropic" : model.StartsWith("gemini", StringComparison.Ordinal) ? "gemini" : "openai";
@@ -85,7 +94,7 @@ public sealed class Load(ChaosCluster cluster, IReadOnlyList<Tenant> tenants, Lo
         _ => text.Contains("\"finishReason\"", StringComparison.Ordinal) && !text.Contains("\"error\"", StringComparison.Ordinal),
     };
 
-    private static string Truncate(string text) => text.Length > 300 ? text[..300] : text;
+    private static string Truncate(string text) => text.Length > 2000 ? text[..2000] : text;
 
     public static (string Path, string Body) Request(string format, string model, int maxTokens, bool stream, string prompt)
     {

@@ -148,7 +148,10 @@ internal sealed partial class KeyResolver : IDisposable
             return await response.Content.ReadFromJsonAsync<KeySnapshot>(KeySnapshotJson.Options, ct)
                 ?? throw new KeyLookupUnavailableException("Key-policy answered a key lookup with an empty body.");
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        // Polly's rejections too: with key-policy down, the client's circuit breaker opens after a few failures and then
+        // answers BrokenCircuitException at once (the chaos suite found these answered 500 instead of 503).
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or Polly.ExecutionRejectedException
+                                   or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw new KeyLookupUnavailableException($"Key-policy could not be asked about a key: {ex.Message}", ex);
         }

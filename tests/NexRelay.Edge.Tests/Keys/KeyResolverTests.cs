@@ -192,6 +192,20 @@ public sealed class KeyResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Key_policy_unreachable_stays_an_outage_once_the_clients_circuit_breaker_opens()
+    {
+        // Enough failures open the HTTP client's breaker, which then rejects calls itself (BrokenCircuitException): still a
+        // clean outage (503 at the edge), never an unexpected failure (500).
+        await using var edge = await EdgeKeysHost.StartAsync(keyPolicyUrl: null);
+        for (var i = 0; i < 150; i++)
+        {
+            var failure = await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(KeyHash.Generate(), CancellationToken.None));
+            if (failure.InnerException is Polly.CircuitBreaker.BrokenCircuitException) return;
+        }
+        Assert.Fail("the breaker never opened, so this test proves nothing");
+    }
+
+    [Fact]
     public async Task A_redis_snapshot_older_than_the_announced_version_is_refused_and_key_policy_answers()
     {
         await using var edge = await EdgeKeysHost.StartAsync(_keyPolicy.Url);
