@@ -148,6 +148,16 @@ public sealed class Truth(ChaosCluster cluster)
         return found;
     }
 
+    /// <summary>The most any of the key's budget buckets has spent and reserved.</summary>
+    public async Task<long> KeyBudgetUseAsync(Guid keyId)
+    {
+        await using var db = Billing();
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(spent + reserved), 0)::bigint FROM key_budgets WHERE key_id = $1", db);
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private async Task<long> ReservedAsync(Guid[] wallets)
     {
         await using var db = Billing();
