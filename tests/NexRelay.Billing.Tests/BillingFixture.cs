@@ -55,6 +55,11 @@ public class BillingFixture : IAsyncLifetime
 
     protected virtual IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
 
+    /// <summary>Registrations that replace the service's own (after them).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         Database = await TestInfrastructure.CreateDatabaseAsync("billing");
@@ -69,7 +74,7 @@ public class BillingFixture : IAsyncLifetime
         };
         foreach (var (key, value) in ExtraSettings) settings[key] = value;
         StartedAt = System.Diagnostics.Stopwatch.StartNew();
-        _factory = new ServiceFactory<Program>(settings);
+        _factory = new ServiceFactory<Program>(settings, ConfigureServices);
         _factory.StartServer();
         BaseAddress = ServerAddress(_factory);
         Client = NewClient();
@@ -470,4 +475,22 @@ public sealed class StartGraceFixture : BillingFixture
         ["Billing:ExpirySweepSeconds"] = "1",
         ["Billing:ExpiryStartGraceSeconds"] = GraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+}
+
+/// <summary>A billing service whose clock the test sets (<see cref="Clock"/>): budget days and months turn when the test says.</summary>
+public sealed class ManualClockFixture : BillingFixture
+{
+    public ManualClock Clock { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+/// <summary>A clock that stands still until set; safe to read from many threads while a test moves it.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private long _ticks = DateTimeOffset.UtcNow.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
 }
