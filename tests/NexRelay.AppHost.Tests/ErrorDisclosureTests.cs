@@ -21,20 +21,23 @@ public sealed class ErrorDisclosureTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task A_hold_billing_refuses_is_a_plain_503_without_billings_answer()
+    public async Task A_worst_case_over_the_largest_hold_is_a_400_before_billing_is_asked()
     {
-        // The worst case ($1.5M) is over the largest hold billing takes: billing answers 400 with its validation problem.
+        // $1 an output token × 1,500,000: over the $1,000,000 any one request may hold. It was billing's validation problem,
+        // seen by the caller as a 503 "billing unavailable"; it is the request's own property, so a 400 in the caller's format.
         var tenant = await Tenant.CreateAsync(cluster);
         using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat(TestCatalog.Priceless, 1_500_000));
         var body = await response.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("billing_unavailable", JsonNode.Parse(body)!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(body)!["error"]!;
+        Assert.Equal("worst_case_too_large", error["code"]!.GetValue<string>());
+        Assert.Contains("$1,500,000", error["message"]!.GetValue<string>());
         AssertNoInternals(body);
 
         using var anthropic = await PostAsync(cluster.Edge, tenant.Key, "/v1/messages", AnthropicBody(TestCatalog.Priceless, 1_500_000));
         var anthropicBody = await anthropic.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, anthropic.StatusCode);
-        Assert.Equal("overloaded_error", JsonNode.Parse(anthropicBody)!["error"]!["type"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, anthropic.StatusCode);
+        Assert.Equal("invalid_request_error", JsonNode.Parse(anthropicBody)!["error"]!["type"]!.GetValue<string>());
         AssertNoInternals(anthropicBody);
     }
 
