@@ -156,6 +156,7 @@ public static class HostileInputs
             (3, id => DeepNesting(id, Pick(random, Surfaces), random, prompt)),
             (6, id => InvalidUtf8(id, Pick(random, Surfaces), random, prompt)),
             (4, id => ControlCharacters(id, Pick(random, Surfaces), random, prompt)),
+            (3, id => LoneSurrogates(id, Pick(random, Surfaces), random, prompt)),
             (5, id => DuplicateKeys(id, Pick(random, Surfaces), random, prompt)),
             (4, id => WrongContentType(id, Pick(random, Surfaces), random, prompt)),
             (6, id => UnknownRoute(id, random)),
@@ -296,6 +297,24 @@ public static class HostileInputs
                 : valid.Replace("\"model\":\"", "\"model\":\"\\u0000", StringComparison.Ordinal),
         };
         return Post(id, "NUL and control characters", s, Utf8(body));
+    }
+
+    /// <summary>
+    /// Escaped UTF-16 surrogates without their pair (<c>\ud800</c>): valid JSON syntax, but no Unicode text (RFC 8259 §8.2),
+    /// so no upstream could read the same string the edge counted.
+    /// </summary>
+    private static HostileCase LoneSurrogates(int id, Surface s, Random random, string prompt)
+    {
+        var lone = Pick(random, new[] { "\\ud800", "\\udfff", "\\udc00\\ud800", "x\\ud83d" });
+        var valid = s.Body(prompt).ToJsonString();
+        var body = random.Next(3) switch
+        {
+            0 when s.Envelope != Envelope.Gemini => valid.Replace("\"model\":\"", "\"model\":\"" + lone, StringComparison.Ordinal),
+            1 => valid.Replace("\"user\"", "\"user" + lone + "\"", StringComparison.Ordinal),
+            _ => valid,
+        };
+        if (body == valid) body = valid.Replace("Say hi.", "Say " + lone + " hi.", StringComparison.Ordinal);
+        return Post(id, "unpaired surrogates", s, Utf8(body));
     }
 
     /// <summary>A key given twice: a parser that keeps the first and one that keeps the last would read different requests.</summary>
