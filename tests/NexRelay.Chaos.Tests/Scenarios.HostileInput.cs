@@ -25,6 +25,7 @@ public sealed partial class Scenarios
         var cases = HostileInputs.Generate(seed: 1714, HostileCases, tag, EdgeBodyLimit);
         using var sim = new HttpClient { BaseAddress = cluster.App.GetEndpoint(ResourceNames.SimulatedProvider, "http") };
         var upstreamBefore = await UpstreamTotalAsync(sim);
+        var deadLettersBefore = await NewestDeadLettersAsync();
         await using var sampler = new BalanceSampler(_truth).Start();
 
         // Own clients: a 10 s limit per request (a hang is a failure), and connections Kestrel closes after a 431 stay theirs.
@@ -71,6 +72,9 @@ public sealed partial class Scenarios
                      $"{wrong.Count} wrong answers, {holds} holds, {upstreamCalls} upstream calls";
         await ReportAsync("14. Hostile input (bodies, nesting, UTF-8, limits, types, keys, headers, routes)", faults, new HandMade(records), [tenant, probe], sampler);
 
+        // Every refusal with a key is logged: hostile text (NULs, 100,000-character models) must be stored, not dead-lettered.
+        await UntilStableAsync(() => _truth.LoggedAsync(tenant.WalletId));
+        Assert.Equal(deadLettersBefore, await NewestDeadLettersAsync());
         Assert.True(wrong.Count == 0, $"{wrong.Count} wrong answers, e.g.\n" + string.Join("\n", wrong.Take(20).Select(w => $"{w.Answer.Case}: {w.Why}")));
         Assert.Equal(0, holds);
         Assert.Equal(0, upstreamCalls);
@@ -139,6 +143,33 @@ public sealed partial class Scenarios
             default:
                 request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + presented);
                 break;
+        }
+    }
+
+    /// <summary>The newest dead letter's id in billing's and logging's stores ("" when none): unchanged means none was added.</summary>
+    private async Task<string> NewestDeadLettersAsync()
+    {
+        using var admin = cluster.AdminClient();
+        var newest = new List<string>();
+        foreach (var store in new[] { "settlements", "logs" })
+        {
+            var page = (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/dead-letters/{store}?limit=1"))!;
+            newest.Add(page["data"] is JsonArray { Count: > 0 } data ? data[0]!["id"]!.ToJsonString() : "");
+        }
+        return string.Join(",", newest);
+    }
+
+    /// <summary>Waits until a count has not changed for two seconds (at most a minute).</summary>
+    private static async Task UntilStableAsync(Func<Task<long>> count)
+    {
+        var last = await count();
+        var clock = Stopwatch.StartNew();
+        for (var quiet = 0; quiet < 8 && clock.Elapsed < TimeSpan.FromMinutes(1); quiet++)
+        {
+            await Task.Delay(250);
+            var now = await count();
+            if (now != last) quiet = -1;
+            last = now;
         }
     }
 

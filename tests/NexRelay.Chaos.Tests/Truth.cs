@@ -40,6 +40,16 @@ public sealed class Truth(ChaosCluster cluster)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Log rows of a wallet so far.</summary>
+    public async Task<long> LoggedAsync(Guid wallet)
+    {
+        await using var db = Logging();
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM request_logs WHERE wallet_id = $1", db);
+        command.Parameters.Add(new NpgsqlParameter { Value = wallet });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>
     /// Waits until the scenario's wallets hold nothing reserved and every request a client saw complete has its log row, then
     /// checks every invariant. Returns the verdict (the caller asserts no violations, after reporting).
