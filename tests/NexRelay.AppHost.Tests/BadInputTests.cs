@@ -61,6 +61,41 @@ public sealed class BadInputTests(ClusterFixture cluster)
         Assert.True(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["input_tokens"]!.GetValue<long>() > 256 * 1024);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/v1/embeddings", 404, "unknown_url")]
+    [InlineData("GET", "/api/v1/chat/completions", 405, "method_not_allowed")]
+    public async Task Unknown_urls_and_methods_answer_in_openai_shape(string method, string path, int status, string code)
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tenant.Key);
+        using var response = await cluster.Edge.SendAsync(request);
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(code, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_unknown_messages_route_answers_in_anthropic_shape_and_a_gemini_one_in_googles()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var anthropic = await PostAsync(cluster.Edge, tenant.Key, "/v1/messages/batches", "{}");
+        Assert.Equal(HttpStatusCode.NotFound, anthropic.StatusCode);
+        Assert.Equal("not_found_error", JsonNode.Parse(await anthropic.Content.ReadAsStringAsync())!["error"]!["type"]!.GetValue<string>());
+        using var gemini = await PostAsync(cluster.Edge, tenant.Key, "/v1beta/files", "{}");
+        Assert.Equal(HttpStatusCode.NotFound, gemini.StatusCode);
+        Assert.Equal("NOT_FOUND", JsonNode.Parse(await gemini.Content.ReadAsStringAsync())!["error"]!["status"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/v1/messages/count_tokens", """{"model":"claude-sonnet-4-6","model":"claude-sonnet-4-6","messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData("/v1beta/models/gemini-2.5-flash:countTokens", """{"contents":[{"role":"user","parts":[{"text":"x"}]}],"contents":[]}""")]
+    public async Task A_key_given_twice_is_a_400_not_a_500(string path, string body)
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var response = await PostAsync(cluster.Edge, tenant.Key, path, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task Gemini_count_tokens_refuses_malformed_json_in_google_shape()
     {

@@ -27,6 +27,29 @@ public sealed class Truth(ChaosCluster cluster)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Holds, credit leases and hold entries ever placed against a wallet: none for a wallet whose requests were all refused.</summary>
+    public async Task<long> HoldsPlacedAsync(Guid wallet)
+    {
+        await using var db = Billing();
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM holds WHERE wallet_id = $1) + (SELECT count(*) FROM leases WHERE wallet_id = $1)
+                 + (SELECT count(*) FROM ledger_entries WHERE wallet_id = $1 AND kind = 'hold')
+            """, db);
+        command.Parameters.Add(new NpgsqlParameter { Value = wallet });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Log rows of a wallet so far.</summary>
+    public async Task<long> LoggedAsync(Guid wallet)
+    {
+        await using var db = Logging();
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM request_logs WHERE wallet_id = $1", db);
+        command.Parameters.Add(new NpgsqlParameter { Value = wallet });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>
     /// Waits until the scenario's wallets hold nothing reserved and every request a client saw complete has its log row, then
     /// checks every invariant. Returns the verdict (the caller asserts no violations, after reporting).

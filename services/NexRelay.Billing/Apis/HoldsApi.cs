@@ -10,8 +10,7 @@ namespace NexRelay.Billing.Apis;
 /// <summary>POST /internal/holds: the edge's one synchronous billing call per request. JSON is camelCase, as the contract records are.</summary>
 public static partial class HoldsApi
 {
-    /// <summary>1,000,000 USD: no single request can sensibly need more.</summary>
-    internal const long MaxHoldMicros = 1_000_000L * 1_000_000L;
+    internal const long MaxHoldMicros = HoldRequest.MaxAmountMicros;
 
     public static RouteGroupBuilder MapHoldsApi(this IEndpointRouteBuilder app)
     {

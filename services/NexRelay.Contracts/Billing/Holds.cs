@@ -3,6 +3,9 @@ namespace NexRelay.Contracts.Billing;
 /// <summary>POST /internal/holds: reserve the worst-case cost of one request against wallet and key budget at once.</summary>
 public sealed record HoldRequest
 {
+    /// <summary>1,000,000 USD: no single request can sensibly need more. Billing refuses a larger hold; the edge refuses such a request first.</summary>
+    public const long MaxAmountMicros = 1_000_000L * 1_000_000L;
+
     public required string RequestId { get; init; }
     public required Guid WalletId { get; init; }
     public required Guid KeyId { get; init; }

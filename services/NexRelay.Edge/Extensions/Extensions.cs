@@ -3,6 +3,7 @@ using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Charging;
 using NexRelay.Edge.Docs;
+using NexRelay.Edge.Errors;
 using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
 using NexRelay.Edge.Keys;
@@ -48,6 +49,7 @@ internal static class Extensions
 
     public static WebApplication MapEdgeApi(this WebApplication app)
     {
+        app.UseUnmatchedRouteErrors();
         app.MapOpenAIApi();
         app.MapAnthropicApi();
         app.MapGeminiApi();

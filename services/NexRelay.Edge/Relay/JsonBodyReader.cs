@@ -68,13 +68,43 @@ internal static class JsonBodyReader
             var node = JsonNode.Parse(ref reader);
             // Anything but whitespace after the value (a second value, stray characters) makes Read throw.
             if (reader.Read()) throw new JsonException("More than one JSON value in the body.");
-            return node is JsonObject obj
-                ? (obj, null)
-                : (null, EdgeError.BadRequest("The request body must be a JSON object."));
+            if (node is not JsonObject obj) return (null, EdgeError.BadRequest("The request body must be a JSON object."));
+            RefuseDuplicateKeys(obj);
+            return (obj, null);
         }
         catch (JsonException ex)
         {
             return (null, EdgeError.BadRequest($"The request body is not valid JSON: {ex.Message}", code: "invalid_json"));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A property name that is not UTF-8 (the reader checks values, not names), found by RefuseDuplicateKeys.
+            return (null, EdgeError.BadRequest($"The request body is not valid JSON: {ex.Message}", code: "invalid_json"));
+        }
+        catch (ArgumentException)
+        {
+            return (null, EdgeError.BadRequest(
+                "The request body has the same key twice in one object: which one counts is ambiguous, so neither does. Send each key once.",
+                code: "invalid_json"));
+        }
+    }
+
+    /// <summary>
+    /// Reads every object once, while a refusal is still a clean 400: JsonObject decodes its keys only when first read, which
+    /// could be anywhere later (count_tokens and Gemini answered 500). A key given twice throws ArgumentException (a duplicate
+    /// is ambiguous: parsers keep the first or the last); a key that is not UTF-8 throws InvalidOperationException (the reader
+    /// validates string values, not property names). Depth is bounded by the reader's (64).
+    /// </summary>
+    private static void RefuseDuplicateKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, value) in o) RefuseDuplicateKeys(value);
+                break;
+            case JsonArray a:
+                foreach (var value in a) RefuseDuplicateKeys(value);
+                break;
         }
     }
 

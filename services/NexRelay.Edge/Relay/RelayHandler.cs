@@ -116,6 +116,7 @@ internal sealed partial class RelayHandler(
         // 4. Price the worst case and hold it: in memory against a credit lease, or (no lease) one call to billing.
         var inputUpperBound = tokens.UpperBoundInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
         var worstCase = Micros.CeilFromPicos(Micros.Picos(inputUpperBound, model.Prices.InputMicrosPerM) + Micros.Picos(maxOutput, model.Prices.OutputMicrosPerM));
+        if (worstCase > HoldRequest.MaxAmountMicros) return WorstCaseTooLarge(worstCase);
         if (worstCase == 0)
         {
             // A free model: nothing to hold, and its requests are logged at $0.
@@ -169,6 +170,14 @@ internal sealed partial class RelayHandler(
         record.ErrorCode ??= "client_closed_request";
         if (record.Status == 0) record.Status = 499;
     }
+
+    /// <summary>
+    /// Above the largest hold billing takes, whatever the wallet: a property of the request (its input and output limit at
+    /// this model's prices), so a 400 the caller can act on, not billing's refusal seen as an outage (it was a 503).
+    /// </summary>
+    private static EdgeError WorstCaseTooLarge(long worstCase) => new(ErrorKind.InvalidRequest, string.Create(CultureInfo.InvariantCulture,
+        $"This request could cost up to ${Micros.ToUsd(worstCase):#,0.##} (its input and output limit at this model's prices), above the " +
+        $"${Micros.ToUsd(HoldRequest.MaxAmountMicros):#,0} one request may hold. Send less input or a lower output limit."), "worst_case_too_large");
 
     private static EdgeError InsufficientQuota(HoldResponse hold)
     {

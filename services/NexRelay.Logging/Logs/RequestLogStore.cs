@@ -91,7 +91,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         {
             sql.Append(" AND (created_at, request_id) < (@cursor_at, @cursor_id)");
             command.Parameters.Add(new NpgsqlParameter<DateTime>("cursor_at", NpgsqlDbType.TimestampTz) { TypedValue = cursor.CreatedAt });
-            command.Parameters.Add(new NpgsqlParameter<string>("cursor_id", NpgsqlDbType.Text) { TypedValue = cursor.RequestId });
+            command.Parameters.Add(Text("cursor_id", cursor.RequestId));
         }
         sql.Append(" ORDER BY created_at DESC, request_id DESC");
         if (limit is { } n)
@@ -107,7 +107,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
     public async Task<LogEntry?> GetAsync(string requestId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM request_logs WHERE request_id = @id");
-        command.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = requestId });
+        command.Parameters.Add(Text("id", requestId));
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? await ReadEntryAsync(reader, cancellationToken) : null;
     }
@@ -176,7 +176,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         if (filter.Model is { } model)
         {
             sql.Append(" AND model = @model");
-            parameters.Add(new NpgsqlParameter<string>("model", NpgsqlDbType.Text) { TypedValue = model });
+            parameters.Add(Text("model", model));
         }
         if (filter.Status is { } status)
         {
@@ -198,12 +198,17 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
     private static void Add<T>(NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IEnumerable<T> values) =>
         parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values.ToArray() });
 
-    // PostgreSQL text cannot hold NUL; one such character in a body must not fail the whole batch.
     private static void Add(NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IEnumerable<string?> values) =>
-        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type)
-        {
-            Value = values.Select(v => v is not null && v.Contains('\0') ? v.Replace('\0', '\uFFFD') : v).ToArray(),
-        });
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values.Select(Storable).ToArray() });
+
+    /// <summary>A text filter, spelled as the rows were stored.</summary>
+    private static NpgsqlParameter<string> Text(string name, string value) => new(name, NpgsqlDbType.Text) { TypedValue = Storable(value) };
+
+    /// <summary>
+    /// PostgreSQL text cannot hold NUL: every text written or compared goes through here, so one NUL in a body does not fail
+    /// a whole batch, and a filter (a model, a request id) with a NUL finds what was stored instead of failing the query.
+    /// </summary>
+    internal static string? Storable(string? text) => text is not null && text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
 
     private static async Task<LogEntry> ReadEntryAsync(NpgsqlDataReader r, CancellationToken ct)
     {

@@ -3,12 +3,13 @@ using NexRelay.SimulatedProvider.Simulation;
 
 namespace NexRelay.SimulatedProvider.Apis;
 
-/// <summary>The simulator's own test API: <c>GET /sim/requests/{tag}</c>. No API key, like the other test aids.</summary>
+/// <summary>The simulator's own test API: <c>GET /sim/requests</c> and <c>/sim/requests/{tag}</c>. No API key, like the other test aids.</summary>
 internal static class SimApi
 {
     public static RouteGroupBuilder MapSimApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/sim").WithTags("Simulator");
+        group.MapGet("/requests", (RequestTotal total) => TypedResults.Ok(new RequestCount(total.Count))).WithName("GetRequestTotal");
         group.MapGet("/requests/{tag}", GetRequestCount).WithName("GetRequestCount");
         return group;
     }
@@ -23,3 +24,5 @@ internal static class SimApi
 }
 
 internal sealed record TagCount(string Tag, long Count);
+
+internal sealed record RequestCount(long Count);

@@ -11,6 +11,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<Simulation.TagCounts>();
+        builder.Services.AddSingleton<Simulation.RequestTotal>();
         // The simulator answers any size of request the gateway may relay.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
         return builder;
@@ -18,6 +19,7 @@ internal static class Extensions
 
     public static WebApplication MapSimulatorApi(this WebApplication app)
     {
+        app.Use(app.Services.GetRequiredService<Simulation.RequestTotal>().CountAsync);
         // Knobs given in the path are read before routing, which therefore runs after the rewrite.
         app.Use(Simulation.KnobPath.RewriteAsync);
         app.UseRouting();

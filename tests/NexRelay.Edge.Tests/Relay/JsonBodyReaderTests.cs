@@ -47,6 +47,37 @@ public sealed class JsonBodyReaderTests
         Assert.Equal(("invalid_json", 400), (error!.Code, error.Status));
     }
 
+    [Theory]
+    [InlineData("""{"model":"a","model":"b"}""")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x","role":"system"}]}""")]
+    [InlineData("""{"model":"m","generationConfig":{"maxOutputTokens":1,"x":{"a":1,"a":1}}}""")]
+    public async Task A_key_given_twice_in_any_object_is_invalid_json(string json)
+    {
+        var (body, error) = await ReadAsync(json, 4);
+        Assert.Null(body);
+        Assert.Equal(("invalid_json", 400), (error!.Code, error.Status));
+        Assert.Contains("same key twice", error.Message);
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_utf8_is_invalid_json()
+    {
+        byte[] json = [.. Encoding.UTF8.GetBytes("{\"mo"), 0xFF, .. Encoding.UTF8.GetBytes("del\":\"m\",\"x\":{\"a"), 0xC0, 0xAF, .. Encoding.UTF8.GetBytes("\":1}}")];
+        var (body, error) = await ReadAsync(json, 5);
+        Assert.Null(body);
+        Assert.Equal(("invalid_json", 400), (error!.Code, error.Status));
+    }
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(100_000)]
+    public async Task Deep_nesting_is_invalid_json_not_a_stack_overflow(int depth)
+    {
+        var (body, error) = await ReadAsync("{\"x\":" + new string('[', depth) + new string(']', depth) + "}", 4096);
+        Assert.Null(body);
+        Assert.Equal(("invalid_json", 400), (error!.Code, error.Status));
+    }
+
     [Fact]
     public async Task Trailing_whitespace_is_allowed()
     {
@@ -90,10 +121,13 @@ public sealed class JsonBodyReaderTests
         Assert.Equal(0, stream.Reads);
     }
 
-    private static Task<(System.Text.Json.Nodes.JsonObject? Body, EdgeError? Error)> ReadAsync(string json, int piece, long limit = Limit)
+    private static Task<(System.Text.Json.Nodes.JsonObject? Body, EdgeError? Error)> ReadAsync(string json, int piece, long limit = Limit) =>
+        ReadAsync(Encoding.UTF8.GetBytes(json), piece, limit);
+
+    private static Task<(System.Text.Json.Nodes.JsonObject? Body, EdgeError? Error)> ReadAsync(byte[] json, int piece, long limit = Limit)
     {
         var context = new DefaultHttpContext();
-        context.Request.Body = new PiecewiseStream(Encoding.UTF8.GetBytes(json), piece);
+        context.Request.Body = new PiecewiseStream(json, piece);
         return JsonBodyReader.ReadAsync(context.Request, limit, CancellationToken.None);
     }
 

@@ -77,6 +77,26 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
     }
 
     [Fact]
+    public async Task Filters_with_a_nul_character_find_what_was_stored_instead_of_failing()
+    {
+        // PostgreSQL text cannot hold NUL: a model or cursor with one was a 500 (the edge's self-service: a 503). (A NUL in the
+        // path, a request id, never gets here: Kestrel refuses it.)
+        var wallet = Guid.NewGuid();
+        var e = Events.Make(wallet, model: "gpt\0x", requestId: $"req_{Guid.NewGuid():N}\0");
+        await fixture.SendAsync(e);
+        await fixture.WaitForWalletRowsAsync(wallet, 1);
+
+        using var byModel = await fixture.Client.GetAsync($"/admin/v1/logs?wallet_id={wallet}&model={Uri.EscapeDataString("gpt\0x")}");
+        Assert.Equal(HttpStatusCode.OK, byModel.StatusCode);
+        Assert.Equal(1, JsonDocument.Parse(await byModel.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetArrayLength());
+        using var usage = await fixture.Client.GetAsync($"/admin/v1/usage?wallet_id={wallet}&model=%00");
+        Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+        var cursor = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("1700000000000000:\0")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using var paged = await fixture.Client.GetAsync($"/admin/v1/logs?wallet_id={wallet}&cursor={cursor}");
+        Assert.Equal(HttpStatusCode.OK, paged.StatusCode);
+    }
+
+    [Fact]
     public async Task Bodies_are_absent_from_the_json_when_not_kept()
     {
         var wallet = Guid.NewGuid();

@@ -55,6 +55,26 @@ public sealed class TagTests(SimulatorFixture sim) : IClassFixture<SimulatorFixt
     }
 
     [Fact]
+    public async Task Every_provider_request_counts_in_the_total_and_the_test_api_does_not()
+    {
+        var wire = WireCase.Get("openai-chat");
+        var before = await TotalAsync();
+        await sim.PostAsync(wire.Path, wire.Body(3, false), null, wire.Key);
+        await sim.PostAsync(wire.Path, "{not json", null, wire.Key);
+        await sim.PostAsync($"/knobs/fail-status=503{wire.Path}", wire.Body(3, false), null, wire.Key);
+        await CountAsync(NewTag());
+        // Other tests share the simulator: at least these three, and no more were subtracted.
+        Assert.True(await TotalAsync() - before >= 3);
+    }
+
+    private async Task<long> TotalAsync()
+    {
+        using var response = await sim.Client.GetAsync("/sim/requests");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await SimulatorFixture.ReadJsonAsync(response)).GetProperty("count").GetInt64();
+    }
+
+    [Fact]
     public async Task A_request_is_counted_only_once_its_body_has_been_read()
     {
         var tag = NewTag();

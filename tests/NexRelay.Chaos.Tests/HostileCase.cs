@@ -1,0 +1,20 @@
+namespace NexRelay.Chaos.Tests;
+
+/// <summary>The error envelope an answer must come in: the wire format of the API the path belongs to.</summary>
+public enum Envelope { OpenAI, Anthropic, Gemini }
+
+/// <summary>How a case presents its key: the hostile part is usually the input, not the authentication.</summary>
+public enum HostileAuth { Valid, Missing, Malformed, Unknown, WrongScheme }
+
+/// <summary>One hostile request. <see cref="Body"/> null: no body at all.</summary>
+public sealed record HostileCase(int Id, string Family, HttpMethod Method, string Path, Envelope Envelope, byte[]? Body)
+{
+    public string? ContentType { get; init; } = "application/json";
+    public HostileAuth Auth { get; init; } = HostileAuth.Valid;
+    public bool Chunked { get; init; }
+    public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
+    /// <summary>A query the logging service must answer without failing: an empty page (200) is as right as a 400.</summary>
+    public bool MayAnswer { get; init; }
+
+    public override string ToString() => $"#{Id} {Family}: {Method} {(Path.Length > 120 ? Path[..120] + "…" : Path)}";
+}
