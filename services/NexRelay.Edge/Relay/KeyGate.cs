@@ -13,8 +13,8 @@ internal readonly record struct Admission(KeySnapshot? Key, EdgeError? Error, bo
 internal readonly record struct PolicyDecision(EdgeError? Error, int MaxOutputTokens, bool Clamped);
 
 /// <summary>
-/// The edge's key checks on the hot path: authenticate (in-process cache first), police the model and output cap, and
-/// apply the per-key rate limits shared by every edge replica through Redis.
+/// The edge's key checks on the hot path: authenticate (in-process cache first, guessing clients cut off), police the
+/// model and output cap, and apply the per-key rate limits shared by every edge replica through Redis.
 /// </summary>
 internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth, KeyMetrics metrics, RateLimiter rateLimiter, TimeProvider time)
 {
@@ -25,7 +25,7 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
     /// request still costs is the HMAC (~1 µs), because it is how a real key is recognised: a client over the limit keeps using
     /// any key this replica knows as real — fresh in memory, or known from the last hour — so the users behind one NAT address
     /// are not locked out by a neighbour's guessing. A real key refused for its state (revoked, expired) is not charged: it names
-    /// its owner, and the 401 tells them more than a 429 would.
+    /// its owner, and the 401 tells them more than a 429 would. Nor is a request without any key: it guesses nothing, costs nothing.
     /// </summary>
     public async ValueTask<Admission> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
