@@ -39,7 +39,7 @@ internal sealed partial class KeyResolver : IDisposable
 
     private static readonly object NoSuchKey = new();
 
-    // Real keys (any state), each with the moment its snapshot stops being fresh.
+    // Real keys (any state), each with the moment its snapshot stops being fresh; kept when rotated away (see IsKnownKey).
     private readonly MemoryCache _known;
     // Hashes no key has, briefly.
     private readonly MemoryCache _unknown;
@@ -112,7 +112,10 @@ internal sealed partial class KeyResolver : IDisposable
         return _unknown.TryGetValue(hash, out _);
     }
 
-    /// <summary>True when <paramref name="hash"/> was a real key (any state) lately on this replica, even if its snapshot is stale.</summary>
+    /// <summary>
+    /// True when <paramref name="hash"/> was a real key (any state) on this replica within <see cref="EdgeKeyOptions.KnownKeyRetention"/>,
+    /// even if its snapshot is stale or its secret has been rotated away since.
+    /// </summary>
     public bool IsKnownKey(string hash) => _known.TryGetValue(hash, out _);
 
     /// <summary>
@@ -184,11 +187,8 @@ internal sealed partial class KeyResolver : IDisposable
         }
         if (Interlocked.Read(ref _generation) != generation) return snapshot;
 
-        if (snapshot is null)
-        {
-            _known.Remove(hash);
-            _unknown.Set(hash, NoSuchKey, _unknownEntry);
-        }
+        // A known hash that no key has any more (its secret was rotated away) stays known: a client still using it is not guessing.
+        if (snapshot is null) _unknown.Set(hash, NoSuchKey, _unknownEntry);
         else _known.Set(hash, new KnownKey(snapshot, _time.GetTimestamp() + (long)(ttl.TotalSeconds * _time.TimestampFrequency), epoch), _knownEntry);
         // An eviction may have slipped in between the check and the Set: then drop what was just stored.
         if (Interlocked.Read(ref _generation) != generation) Forget(hash);

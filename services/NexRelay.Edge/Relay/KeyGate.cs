@@ -25,7 +25,8 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
     /// request still costs is the HMAC (~1 µs), because it is how a real key is recognised: a client over the limit keeps using
     /// any key this replica knows as real — fresh in memory, or known from the last hour — so the users behind one NAT address
     /// are not locked out by a neighbour's guessing. A real key refused for its state (revoked, expired) is not charged: it names
-    /// its owner, and the 401 tells them more than a 429 would. Nor is a request without any key: it guesses nothing, costs nothing.
+    /// its owner, and the 401 tells them more than a 429 would; nor is a secret that was real here lately and has been rotated
+    /// away (a client not yet updated is not guessing), nor a request without any key: it guesses nothing, costs nothing.
     /// </summary>
     public async ValueTask<Admission> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
@@ -34,7 +35,11 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
         // Malformed keys are refused without a lookup and are not logged: they belong to nobody.
         if (!KeyHash.LooksLikeKey(presented.Key)) return NotAKey(client, presented.Source);
         var hash = resolver.HashOf(presented.Key);
-        if (resolver.TryGetCached(hash, out var cached)) return cached is null ? NotAKey(client, presented.Source) : Admit(cached, presented.Source);
+        if (resolver.TryGetCached(hash, out var cached))
+        {
+            if (cached is not null) return Admit(cached, presented.Source);
+            return resolver.IsKnownKey(hash) ? new(null, EdgeError.InvalidKey(), false, presented.Source) : NotAKey(client, presented.Source);
+        }
 
         // A lookup: charged up front, so a client's concurrent guesses cannot overshoot its limit; given back if the key is real.
         var charged = !resolver.IsKnownKey(hash);

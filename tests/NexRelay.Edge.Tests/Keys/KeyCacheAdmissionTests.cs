@@ -4,6 +4,7 @@ using NexRelay.Edge.Keys;
 namespace NexRelay.Edge.Tests.Keys;
 
 /// <summary>What unknown keys may cost and displace (issue 17, scenario 15): the resolver with key-policy in process, no Redis.</summary>
+[Collection(AloneCollection.Name)]
 public sealed class KeyCacheAdmissionTests
 {
     [Fact]

@@ -66,6 +66,20 @@ public sealed class KeyGateTests : IDisposable
         Assert.Equal(401, (await AuthenticateAsync(KeyHash.Generate(), Flooder)).Error!.Status);
     }
 
+    [Fact]
+    public async Task A_secret_rotated_away_stays_a_401_and_is_not_charged()
+    {
+        var old = _keys.RealKey();
+        Assert.Null((await AuthenticateAsync(old, Flooder)).Error);
+        // Rotation: key-policy no longer knows the old hash, and KeyChanged evicts it.
+        _keys.KeyPolicy.Keys.TryRemove(KeyResolverTests.Hash(old), out _);
+        _keys.Resolver.Evict(KeyResolverTests.Hash(old));
+
+        for (var i = 0; i < 30; i++) Assert.Equal(401, (await AuthenticateAsync(old, Flooder)).Error!.Status);
+        Assert.Equal(2, _keys.KeyPolicy.Calls);
+        Assert.Equal(401, (await AuthenticateAsync(KeyHash.Generate(), Flooder)).Error!.Status); // the allowance is untouched
+    }
+
     [Theory]
     [InlineData(ClientFormat.OpenAIChat, "$.error.type", "rate_limit_error")]
     [InlineData(ClientFormat.Anthropic, "$.error.type", "rate_limit_error")]
