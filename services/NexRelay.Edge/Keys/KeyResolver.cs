@@ -118,6 +118,9 @@ internal sealed partial class KeyResolver : IDisposable
     /// </summary>
     public bool IsKnownKey(string hash) => _known.TryGetValue(hash, out _);
 
+    /// <summary>True while a lookup of <paramref name="hash"/> is under way: a resolve now joins it and costs nothing more.</summary>
+    public bool IsLoading(string hash) => _loading.ContainsKey(hash);
+
     /// <summary>
     /// Makes the entry for <paramref name="hash"/> stale on this replica; from now on no snapshot of it older than
     /// <paramref name="version"/> (the version a <c>KeyChanged</c> announced; 0 for none) is used.

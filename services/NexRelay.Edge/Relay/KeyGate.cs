@@ -42,7 +42,9 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
         }
 
         // A lookup: charged up front, so a client's concurrent guesses cannot overshoot its limit; given back if the key is real.
-        var charged = !resolver.IsKnownKey(hash);
+        // Joining a lookup already under way costs nothing more, so it is not charged: a brand-new key's first burst of concurrent
+        // requests (one client, many connections) must not spend the allowance before the one lookup says the key is real.
+        var charged = !resolver.IsKnownKey(hash) && !resolver.IsLoading(hash);
         if (charged && failedAuth.TryCharge(client) is { } retryAfter) return Refused(retryAfter, presented.Source);
         KeySnapshot? key;
         try

@@ -67,6 +67,20 @@ public sealed class KeyGateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_brand_new_keys_first_concurrent_burst_does_not_spend_its_clients_allowance()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _keys.KeyPolicy.Hold = hold;
+        var fresh = _keys.RealKey();
+        var burst = Enumerable.Range(0, 30).Select(_ => AuthenticateAsync(fresh, Flooder).AsTask()).ToArray();
+        hold.SetResult();
+
+        Assert.All(await Task.WhenAll(burst), a => Assert.Null(a.Error));
+        Assert.Equal(1, _keys.KeyPolicy.Calls);
+        for (var i = 0; i < 5; i++) Assert.Equal(401, (await AuthenticateAsync(KeyHash.Generate(), Flooder)).Error!.Status);
+    }
+
+    [Fact]
     public async Task A_secret_rotated_away_stays_a_401_and_is_not_charged()
     {
         var old = _keys.RealKey();
