@@ -188,7 +188,13 @@ internal sealed partial class KeyResolver : IDisposable
             snapshot = await FromKeyPolicyAsync(hash);
             if (snapshot is not null && snapshot.Version < (floor ?? 0)) ttl = BehindCacheTtl;
         }
-        if (Interlocked.Read(ref _generation) != generation) return snapshot;
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            // An eviction raced this load, so its snapshot is not to be used; that the key is real still holds (a new key's
+            // "created" event often lands just so). Remembered as known, never as fresh.
+            if (snapshot is not null && !_known.TryGetValue(hash, out _)) _known.Set(hash, KnownKey.Stale(snapshot), _knownEntry);
+            return snapshot;
+        }
 
         // A known hash that no key has any more (its secret was rotated away) stays known: a client still using it is not guessing.
         if (snapshot is null) _unknown.Set(hash, NoSuchKey, _unknownEntry);
@@ -272,6 +278,8 @@ internal sealed partial class KeyResolver : IDisposable
         public bool IsFresh(long now, long currentEpoch) => epoch == currentEpoch && now < Volatile.Read(ref _freshUntil);
 
         public void MakeStale() => Volatile.Write(ref _freshUntil, long.MinValue);
+
+        public static KnownKey Stale(KeySnapshot snapshot) => new(snapshot, long.MinValue, long.MinValue);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key lookup in Redis failed, asking key-policy: {Error}")]

@@ -97,6 +97,23 @@ public sealed class KeyCacheAdmissionTests
     }
 
     [Fact]
+    public async Task A_key_whose_load_an_eviction_raced_is_known_though_not_cached()
+    {
+        using var keys = new OfflineKeys();
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        keys.KeyPolicy.Hold = hold;
+        var real = keys.RealKey();
+        var hash = KeyResolverTests.Hash(real);
+        var resolving = keys.Resolver.ResolveAsync(real, CancellationToken.None);
+        keys.Resolver.Evict(hash); // a new key's "created" event, landing while its first lookup runs
+        hold.SetResult();
+
+        Assert.Equal("real", (await resolving)!.Name);
+        Assert.False(keys.Resolver.IsCached(hash));
+        Assert.True(keys.Resolver.IsKnownKey(hash));
+    }
+
+    [Fact]
     public async Task Clearing_makes_snapshots_stale_but_keeps_real_keys_known()
     {
         using var keys = new OfflineKeys();
