@@ -62,7 +62,12 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
             // Not in Redis, not known here, and many such at once: most likely a guess, so the charge stands.
             return new(null, EdgeError.KeyLookupBusy(), false, presented.Source);
         }
-        if (key is null) return new(null, EdgeError.InvalidKey(), false, presented.Source);
+        if (key is null)
+        {
+            // One that joined a lookup uncharged still presented a key that does not exist: it counts now, its 401 unchanged.
+            if (!charged) failedAuth.TryCharge(client);
+            return new(null, EdgeError.InvalidKey(), false, presented.Source);
+        }
         if (charged) failedAuth.Refund(client);
         return Admit(key, presented.Source);
     }

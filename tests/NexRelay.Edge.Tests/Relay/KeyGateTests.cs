@@ -81,6 +81,20 @@ public sealed class KeyGateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_burst_of_one_unknown_key_is_charged_in_full_once_its_lookup_says_so()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _keys.KeyPolicy.Hold = hold;
+        var unknown = KeyHash.Generate();
+        var burst = Enumerable.Range(0, 5).Select(_ => AuthenticateAsync(unknown, Flooder).AsTask()).ToArray();
+        hold.SetResult();
+
+        Assert.All(await Task.WhenAll(burst), a => Assert.Equal(401, a.Error!.Status));
+        Assert.Equal(1, _keys.KeyPolicy.Calls);
+        Assert.Equal(429, (await AuthenticateAsync(KeyHash.Generate(), Flooder)).Error!.Status);
+    }
+
+    [Fact]
     public async Task A_secret_rotated_away_stays_a_401_and_is_not_charged()
     {
         var old = _keys.RealKey();
