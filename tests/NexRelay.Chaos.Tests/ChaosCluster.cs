@@ -40,6 +40,10 @@ public sealed class ChaosCluster : IAsyncLifetime
 
     public static readonly string[] EdgeNames = [ResourceNames.Edge, ResourceNames.Edge + "-2"];
 
+    /// <summary>The edges' failed-auth limit, set explicitly so scenario 15 computes its bound from the values in force.</summary>
+    public const int FailedAuthLimit = 20;
+    public static readonly TimeSpan FailedAuthWindow = TimeSpan.FromSeconds(10);
+
     public async Task InitializeAsync()
     {
         BillingDb = await TestInfrastructure.CreateDatabaseAsync("chaos_billing");
@@ -80,6 +84,8 @@ public sealed class ChaosCluster : IAsyncLifetime
             // A killed edge's leases are released 5 s + the hold timeout after their window.
             "Holds:Leases:ReserveSeconds=5",
             "NexRelay:Relay:BreakerBreakDuration=00:00:02",
+            $"NexRelay:Keys:FailedAuth:Limit={FailedAuthLimit}",
+            $"NexRelay:Keys:FailedAuth:Window={FailedAuthWindow:c}",
             .. ChaosCatalog.Settings,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);

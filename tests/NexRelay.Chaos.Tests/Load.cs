@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 
 namespace NexRelay.Chaos.Tests;
 
-/// <summary>What one client saw of one request.</summary>
-public sealed record ClientRecord(string? RequestId, Tenant Tenant, string Model, bool Stream, int Status, bool Complete, bool Abandoned, string? Error);
+/// <summary>What one client saw of one request, and how long it took from sending to the last byte (or giving up).</summary>
+public sealed record ClientRecord(string? RequestId, Tenant Tenant, string Model, bool Stream, int Status, bool Complete, bool Abandoned, string? Error,
+    TimeSpan Latency = default);
 
 /// <summary>How the load behaves: which models, how often it streams, how often a client leaves early.</summary>
 public sealed record LoadShape
@@ -17,6 +18,10 @@ public sealed record LoadShape
     public int MaxTokens { get; init; } = 12;
     public int Concurrency { get; init; } = 12;
     public string PromptExtra { get; init; } = "";
+
+    /// <summary>When set, requests start at this rate (the workers take the next slot in turn) instead of back to back, so a
+    /// latency measured under some disturbance is not also a measure of how much less load was offered.</summary>
+    public double? RequestsPerSecond { get; init; }
 }
 
 /// <summary>
@@ -33,11 +38,13 @@ public sealed class Load(ChaosCluster cluster, IReadOnlyList<Tenant> tenants, Lo
     public async Task RunAsync(CancellationToken stop, int? requests = null)
     {
         var sent = 0;
+        var pacer = shape.RequestsPerSecond is { } rate ? new Pacer(rate) : null;
         var workers = Enumerable.Range(0, shape.Concurrency).Select(async worker =>
         {
             var random = new Random(worker * 7919 + Environment.TickCount);
             while (!stop.IsCancellationRequested && (requests is null || Interlocked.Increment(ref sent) <= requests))
             {
+                if (pacer is not null && !await pacer.WaitAsync(stop)) break;
                 var tenant = tenants[random.Next(tenants.Count)];
                 var edge = cluster.Edges[random.Next(cluster.Edges.Length)];
                 var model = shape.Models[random.Next(shape.Models.Length)];
@@ -67,6 +74,7 @@ public sealed class Load(ChaosCluster cluster, IReadOnlyList<Tenant> tenants, Lo
         using var leave = abandonAfter is { } after ? new CancellationTokenSource(after) : new CancellationTokenSource();
         string? requestId = null;
         var status = 0;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var response = await edge.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
@@ -74,15 +82,15 @@ public sealed class Load(ChaosCluster cluster, IReadOnlyList<Tenant> tenants, Lo
             requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.First() : null;
             var text = await response.Content.ReadAsStringAsync(leave.Token);
             var complete = status == 200 && (!stream || Finished(format, text));
-            return new ClientRecord(requestId, tenant, model, stream, status, complete, false, complete ? null : Truncate(text));
+            return new ClientRecord(requestId, tenant, model, stream, status, complete, false, complete ? null : Truncate(text), Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (leave.IsCancellationRequested)
         {
-            return new ClientRecord(requestId, tenant, model, stream, status, false, true, "left");
+            return new ClientRecord(requestId, tenant, model, stream, status, false, true, "left", Stopwatch.GetElapsedTime(started));
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
         {
-            return new ClientRecord(requestId, tenant, model, stream, status, false, false, ex.GetType().Name + ": " + ex.Message);
+            return new ClientRecord(requestId, tenant, model, stream, status, false, false, ex.GetType().Name + ": " + ex.Message, Stopwatch.GetElapsedTime(started));
         }
     }
 
@@ -145,6 +153,30 @@ public sealed class BalanceSampler(Truth truth) : IAsyncDisposable
         await _stop.CancelAsync();
         if (_loop is not null) await _loop;
         _stop.Dispose();
+    }
+}
+
+/// <summary>Open-loop pacing shared by the workers of one run: slot n starts n ÷ rate after the first.</summary>
+internal sealed class Pacer(double rate)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _next;
+
+    /// <summary>Waits for the next slot; false when <paramref name="stop"/> came first.</summary>
+    public async Task<bool> WaitAsync(CancellationToken stop)
+    {
+        var slot = Interlocked.Increment(ref _next) - 1;
+        var wait = TimeSpan.FromSeconds(slot / rate) - _clock.Elapsed;
+        if (wait <= TimeSpan.Zero) return !stop.IsCancellationRequested;
+        try
+        {
+            await Task.Delay(wait, stop);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 }
 

@@ -29,7 +29,9 @@ public sealed partial class Scenarios
         await using var sampler = new BalanceSampler(_truth).Start();
 
         // Own clients: a 10 s limit per request (a hang is a failure), and connections Kestrel closes after a 431 stay theirs.
-        var edges = cluster.EdgeUrls.Select(u => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 })
+        // From an address of their own: the bad-key cases put it over the edges' failed-auth limit, which must not refuse
+        // the next scenario's new keys from 127.0.0.1.
+        var edges = cluster.EdgeUrls.Select(u => new HttpClient(LoopbackClient.Handler(LoopbackClient.Hostile, connections: 16))
         {
             BaseAddress = u,
             Timeout = Timeout.InfiniteTimeSpan,

@@ -104,7 +104,7 @@ internal static class LlmsWriter
         | 403 | model not allowed for the key | permission_error | permission_error | PERMISSION_DENIED |
         | 404 | unknown model or resource | invalid_request_error | not_found_error | NOT_FOUND |
         | 413 | body too large, or output limit over the key's cap in reject mode | invalid_request_error | request_too_large | INVALID_ARGUMENT |
-        | 429 | key rate limit (rpm/tpm); see Retry-After | rate_limit_error | rate_limit_error | RESOURCE_EXHAUSTED |
+        | 429 | key rate limit (rpm/tpm), or too many invalid keys from your address; see Retry-After | rate_limit_error | rate_limit_error | RESOURCE_EXHAUSTED |
         | 502 | upstream failed before the answer started | server_error | api_error | INTERNAL |
         | 503 | a NexRelay service or every upstream unavailable | server_error | overloaded_error | UNAVAILABLE |
         | 504 | upstream timed out before the answer started | server_error | timeout_error | DEADLINE_EXCEEDED |

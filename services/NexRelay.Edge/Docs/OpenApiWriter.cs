@@ -174,7 +174,7 @@ internal static class OpenApiWriter
         404 => "Unknown model or resource.",
         409 => "Conflict: the resource is revoked or kept changing.",
         413 => "Request body too large, or the output limit exceeds the key's cap in reject mode.",
-        429 => "Rate limited (rpm or tpm of the key); see Retry-After.",
+        429 => "Rate limited (rpm or tpm of the key, or too many invalid keys from the caller's address); see Retry-After.",
         502 => "The upstream failed before the answer started.",
         503 => "A NexRelay service or every upstream is unavailable.",
         504 => "The upstream timed out before the answer started.",

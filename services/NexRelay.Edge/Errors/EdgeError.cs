@@ -18,6 +18,9 @@ public enum ErrorKind
 /// <param name="Code">NexRelay's stable error code, also recorded in the request log (e.g. invalid_api_key, model_not_found).</param>
 public sealed record EdgeError(ErrorKind Kind, string Message, string Code, string? Param = null, int? StatusOverride = null)
 {
+    /// <summary>Sent as <c>Retry-After</c> (whole seconds, at least 1) when set.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public int Status => StatusOverride ?? Kind switch
     {
         ErrorKind.InvalidRequest => 400,
@@ -39,6 +42,18 @@ public sealed record EdgeError(ErrorKind Kind, string Message, string Code, stri
     /// <summary>The same words for a missing, unknown, expired, disabled or revoked key: the error never says whether a key exists.</summary>
     public static EdgeError InvalidKey() =>
         new(ErrorKind.Authentication, "Invalid API key. Pass a valid NexRelay key in the Authorization: Bearer or x-api-key header.", "invalid_api_key");
+
+    /// <summary>The caller's address presented too many keys that do not exist: refused before any lookup (Keys/FailedAuthLimiter.cs).</summary>
+    public static EdgeError TooManyFailedAuthentications(TimeSpan retryAfter) =>
+        new(ErrorKind.RateLimited, $"Too many requests with invalid API keys from this address. Retry after {RetrySeconds(retryAfter)} s.",
+            "too_many_failed_authentications") { RetryAfter = retryAfter };
+
+    /// <summary>The key is not cached and the cap on lookups of unknown keys is reached (Keys/UnknownKeyLookups.cs): brief, retryable.</summary>
+    public static EdgeError KeyLookupBusy() =>
+        new(ErrorKind.Unavailable, "API keys cannot be checked right now; try again shortly.", "key_lookup_busy") { RetryAfter = TimeSpan.FromSeconds(1) };
+
+    /// <summary>Whole seconds for <c>Retry-After</c>: rounded up, at least 1.</summary>
+    public static int RetrySeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     public static EdgeError MissingKey() =>
         new(ErrorKind.Authentication, "Missing API key. Pass your NexRelay key in the Authorization: Bearer or x-api-key header.", "missing_api_key");

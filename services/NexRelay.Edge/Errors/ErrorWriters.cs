@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using NexRelay.Edge.Translation;
 
@@ -27,6 +28,7 @@ public static class ErrorWriters
         var response = context.Response;
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
+        if (error.RetryAfter is { } wait) response.Headers.RetryAfter = EdgeError.RetrySeconds(wait).ToString(CultureInfo.InvariantCulture);
         await response.Body.WriteAsync(Render(format, error), context.RequestAborted);
     }
 

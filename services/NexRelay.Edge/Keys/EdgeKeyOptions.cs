@@ -11,11 +11,21 @@ internal sealed class EdgeKeyOptions
     /// <summary>Hard TTL of a cached key: bounds staleness if a <c>KeyChanged</c> event is lost.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an unknown key is remembered as unknown, so a flood of bad keys does not reach Redis or key-policy.</summary>
+    /// <summary>How long an unknown key is remembered as unknown, so one bad key repeated does not reach Redis or key-policy.</summary>
     public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most entries the in-process cache holds (positive and negative together).</summary>
+    /// <summary>Most real keys the in-process cache holds. Unknown keys have a cache of their own, so they never push these out.</summary>
     public int CacheSizeLimit { get; set; } = 100_000;
+
+    /// <summary>Most unknown keys remembered (<see cref="NegativeCacheTtl"/>); past it more are simply not remembered.</summary>
+    public int NegativeCacheSizeLimit { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long a real key is still known as real after its snapshot stopped being fresh (<see cref="CacheTtl"/>, an eviction):
+    /// its next lookup then counts neither against its client's failed-auth limit nor against the cap on unknown-key lookups.
+    /// At least <see cref="CacheTtl"/>.
+    /// </summary>
+    public TimeSpan KnownKeyRetention { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
     /// How long the version a <c>KeyChanged</c> announced is remembered for its hashes (Redis snapshots older than it are

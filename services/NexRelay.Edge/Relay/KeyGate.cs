@@ -1,3 +1,4 @@
+using System.Net;
 using NexRelay.Contracts.Keys;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Errors;
@@ -12,29 +13,76 @@ internal readonly record struct Admission(KeySnapshot? Key, EdgeError? Error, bo
 internal readonly record struct PolicyDecision(EdgeError? Error, int MaxOutputTokens, bool Clamped);
 
 /// <summary>
-/// The edge's key checks on the hot path: authenticate (in-process cache first), police the model and output cap, and
-/// apply the per-key rate limits shared by every edge replica through Redis.
+/// The edge's key checks on the hot path: authenticate (in-process cache first, guessing clients cut off), police the
+/// model and output cap, and apply the per-key rate limits shared by every edge replica through Redis.
 /// </summary>
-internal sealed class KeyGate(KeyResolver resolver, RateLimiter rateLimiter, TimeProvider time)
+internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth, KeyMetrics metrics, RateLimiter rateLimiter, TimeProvider time)
 {
+    /// <summary>
+    /// Authenticates the presented key. Every presented key that is not a real one (malformed, unknown — also when memory already
+    /// says so) is charged to its client (<see cref="FailedAuthLimiter"/>: remote address, IPv6 by /64; the edge trusts no
+    /// forwarded-for header); over the limit it is answered 429 with no Redis read or key-policy call. The one thing such a
+    /// request still costs is the HMAC (~1 µs), because it is how a real key is recognised: a client over the limit keeps using
+    /// any key this replica knows as real — fresh in memory, or known from the last hour — so the users behind one NAT address
+    /// are not locked out by a neighbour's guessing. A real key refused for its state (revoked, expired) is not charged: it names
+    /// its owner, and the 401 tells them more than a 429 would; nor is a secret that was real here lately and has been rotated
+    /// away (a client not yet updated is not guessing), nor a request without any key: it guesses nothing, costs nothing.
+    /// </summary>
     public async ValueTask<Admission> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
         if (KeyExtraction.Extract(request) is not { } presented) return new(null, EdgeError.MissingKey(), false, null);
+        var client = request.HttpContext.Connection.RemoteIpAddress;
         // Malformed keys are refused without a lookup and are not logged: they belong to nobody.
-        if (!KeyHash.LooksLikeKey(presented.Key)) return new(null, EdgeError.InvalidKey(), false, presented.Source);
+        if (!KeyHash.LooksLikeKey(presented.Key)) return NotAKey(client, presented.Source);
+        var hash = resolver.HashOf(presented.Key);
+        if (resolver.TryGetCached(hash, out var cached))
+        {
+            if (cached is not null) return Admit(cached, presented.Source);
+            return resolver.IsKnownKey(hash) ? new(null, EdgeError.InvalidKey(), false, presented.Source) : NotAKey(client, presented.Source);
+        }
+
+        // A lookup: charged up front, so a client's concurrent guesses cannot overshoot its limit; given back if the key is real.
+        // Joining a lookup already under way costs nothing more, so it is not charged: a brand-new key's first burst of concurrent
+        // requests (one client, many connections) must not spend the allowance before the one lookup says the key is real.
+        var charged = !resolver.IsKnownKey(hash) && !resolver.IsLoading(hash);
+        if (charged && failedAuth.TryCharge(client) is { } retryAfter) return Refused(retryAfter, presented.Source);
         KeySnapshot? key;
         try
         {
-            key = await resolver.ResolveAsync(presented.Key, ct);
+            key = await resolver.ResolveHashAsync(hash, ct);
         }
         catch (KeyLookupUnavailableException)
         {
-            // Neither the cache, Redis nor key-policy could say: an outage (503), never a wrong "invalid key".
+            // Neither the cache, Redis nor key-policy could say: an outage (503), never a wrong "invalid key", nor the client's failure.
+            if (charged) failedAuth.Refund(client);
             return new(null, new EdgeError(ErrorKind.Unavailable, "API keys cannot be checked right now; try again shortly.", "key_lookup_unavailable"), false, presented.Source);
         }
-        return KeyValidity.IsUsable(key, time.GetUtcNow())
-            ? new(key, null, true, presented.Source)
-            : new(key, EdgeError.InvalidKey(), true, presented.Source);
+        catch (KeyLookupCappedException)
+        {
+            // Not in Redis, not known here, and many such at once: most likely a guess, so the charge stands.
+            return new(null, EdgeError.KeyLookupBusy(), false, presented.Source);
+        }
+        if (key is null)
+        {
+            // One that joined a lookup uncharged still presented a key that does not exist: it counts now, its 401 unchanged.
+            if (!charged) failedAuth.TryCharge(client);
+            return new(null, EdgeError.InvalidKey(), false, presented.Source);
+        }
+        if (charged) failedAuth.Refund(client);
+        return Admit(key, presented.Source);
+    }
+
+    private Admission Admit(KeySnapshot key, KeySource source) =>
+        KeyValidity.IsUsable(key, time.GetUtcNow()) ? new(key, null, true, source) : new(key, EdgeError.InvalidKey(), true, source);
+
+    /// <summary>A presented string that is no key: 401, or 429 once its client has had too many.</summary>
+    private Admission NotAKey(IPAddress? client, KeySource source) =>
+        failedAuth.TryCharge(client) is { } retryAfter ? Refused(retryAfter, source) : new(null, EdgeError.InvalidKey(), false, source);
+
+    private Admission Refused(TimeSpan retryAfter, KeySource source)
+    {
+        metrics.FailedAuthRefused();
+        return new(null, EdgeError.TooManyFailedAuthentications(retryAfter), false, source);
     }
 
     public bool ModelAllowed(KeySnapshot key, string model) => PolicyEvaluator.IsModelAllowed(key.Policy, model);

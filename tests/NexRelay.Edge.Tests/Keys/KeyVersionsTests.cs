@@ -72,13 +72,4 @@ public sealed class KeyVersionsTests
         Assert.Equal(0, versions.Floor("a"));
         Assert.Equal(0, versions.Floor("never"));
     }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

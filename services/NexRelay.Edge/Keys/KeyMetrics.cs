@@ -1,0 +1,30 @@
+using System.Diagnostics.Metrics;
+
+namespace NexRelay.Edge.Keys;
+
+/// <summary>Authentication counters on the shared NexRelay meter: what the failed-auth limit refused and what reached key-policy.</summary>
+internal sealed class KeyMetrics
+{
+    private readonly Counter<long> _failedAuthRefused;
+    private readonly Counter<long> _keyPolicyLookups;
+    private readonly Counter<long> _lookupsCapped;
+
+    public KeyMetrics(IMeterFactory meterFactory, FailedAuthLimiter limiter)
+    {
+        var meter = meterFactory.Create(NexRelayTelemetry.MeterName);
+        _failedAuthRefused = meter.CreateCounter<long>("nexrelay.edge.keys.failed_auth_refused",
+            description: "Requests answered 429 without any lookup because their client had too many failed authentications");
+        _keyPolicyLookups = meter.CreateCounter<long>("nexrelay.edge.keys.keypolicy_lookups",
+            description: "Key lookups sent to key-policy, by result (found, not_found, failed)");
+        _lookupsCapped = meter.CreateCounter<long>("nexrelay.edge.keys.keypolicy_lookups_capped",
+            description: "Lookups of unknown keys not sent to key-policy because the global cap was reached (answered 503)");
+        meter.CreateObservableGauge("nexrelay.edge.keys.failed_auth_clients", () => limiter.Count,
+            description: "Clients the failed-auth limit remembers");
+    }
+
+    public void FailedAuthRefused() => _failedAuthRefused.Add(1);
+
+    public void KeyPolicyLookup(string result) => _keyPolicyLookups.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void LookupCapped() => _lookupsCapped.Add(1);
+}
