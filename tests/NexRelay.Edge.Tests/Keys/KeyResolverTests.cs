@@ -195,8 +195,10 @@ public sealed class KeyResolverTests : IAsyncLifetime
     public async Task Key_policy_unreachable_stays_an_outage_once_the_clients_circuit_breaker_opens()
     {
         // Enough failures open the HTTP client's breaker, which then rejects calls itself (BrokenCircuitException): still a
-        // clean outage (503 at the edge), never an unexpected failure (500).
-        await using var edge = await EdgeKeysHost.StartAsync(keyPolicyUrl: null);
+        // clean outage (503 at the edge), never an unexpected failure (500). (The cap on unknown-key lookups is lifted: it
+        // would refuse these first.)
+        await using var edge = await EdgeKeysHost.StartAsync(keyPolicyUrl: null,
+            extra: new() { ["NexRelay:Keys:Lookups:UnknownPerSecond"] = "100000", ["NexRelay:Keys:Lookups:MaxConcurrentUnknown"] = "1000" });
         for (var i = 0; i < 150; i++)
         {
             var failure = await Assert.ThrowsAsync<KeyLookupUnavailableException>(async () => await edge.Resolver.ResolveAsync(KeyHash.Generate(), CancellationToken.None));
