@@ -42,6 +42,7 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     [InlineData("edge", "services__keypolicy__http__0")]
     [InlineData("edge", "services__logging__http__0")]
     [InlineData("edge", "Edge__SpoolPath")]
+    [InlineData("edge", "Edge__SpoolHandoffUrl")]
     [InlineData("billing", "ConnectionStrings__billingdb")]
     [InlineData("billing", "ConnectionStrings__messaging")]
     [InlineData("billing", "NexRelay__AdminToken")]

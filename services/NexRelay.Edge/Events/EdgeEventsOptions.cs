@@ -29,4 +29,11 @@ public sealed class EdgeEventsOptions
     /// <summary>Time between attempts to replay the spool to RabbitMQ (<c>Edge:SpoolReplayInterval</c>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00", ErrorMessage = "Edge:SpoolReplayInterval must be between 50 ms and 1 hour.")]
     public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Another edge that takes over this replica's spool when it stops with events RabbitMQ has not confirmed
+    /// (<c>Edge:SpoolHandoffUrl</c>; in Kubernetes the edge Service, whose endpoints no longer include a stopping pod). Empty:
+    /// the spool stays on this replica's disk for its next start.
+    /// </summary>
+    public string? SpoolHandoffUrl { get; set; }
 }

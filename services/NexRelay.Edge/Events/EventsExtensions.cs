@@ -1,3 +1,4 @@
+using NexRelay.ServiceDefaults.Internal;
 using Microsoft.Extensions.Options;
 
 namespace NexRelay.Edge.Events;
@@ -19,8 +20,15 @@ internal static class EventsExtensions
             Path.Combine(sp.GetRequiredService<EventSpool>().Directory, "journal"), sp.GetRequiredService<EventSpool>(),
             sp.GetRequiredService<ILogger<EventJournal>>()));
         builder.Services.AddSingleton<EventMetrics>();
+        builder.Services.AddHttpClient();
+        builder.Services.AddSingleton<SpoolHandoff>();
+        if (builder.Configuration[$"{EdgeEventsOptions.Section}:{nameof(EdgeEventsOptions.SpoolHandoffUrl)}"] is { Length: > 0 } peer)
+        {
+            builder.Services.AddInternalAuth();
+            builder.Services.AddHttpClient(SpoolHandoff.HttpClientName, c => c.BaseAddress = new Uri(peer)).AddInternalToken();
+        }
         builder.Services.AddSingleton(sp => new RequestEventPublisher(sp.GetRequiredService<MassTransit.IBus>(), sp.GetRequiredService<EventSpool>(),
-            sp.GetRequiredService<EventJournal>(), sp.GetService<IEventConfirmations>() ?? NoEventConfirmations.Instance,
+            sp.GetRequiredService<EventJournal>(), sp.GetService<IEventConfirmations>() ?? NoEventConfirmations.Instance, sp.GetRequiredService<SpoolHandoff>(),
             sp.GetRequiredService<IOptions<EdgeEventsOptions>>(), sp.GetRequiredService<EventMetrics>(),
             sp.GetRequiredService<ILogger<RequestEventPublisher>>()));
         builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());

@@ -27,6 +27,7 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private readonly EventSpool _spool;
     private readonly EventJournal _journal;
     private readonly IEventConfirmations _confirmations;
+    private readonly SpoolHandoff _handoff;
     private readonly EdgeEventsOptions _options;
     private readonly ILogger<RequestEventPublisher> _logger;
     private readonly EventMetrics _metrics;
@@ -36,10 +37,11 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
     private volatile bool _stopping;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RequestEventPublisher(IBus bus, EventSpool spool, EventJournal journal, IEventConfirmations confirmations, IOptions<EdgeEventsOptions> options,
-        EventMetrics metrics, ILogger<RequestEventPublisher> logger)
+    public RequestEventPublisher(IBus bus, EventSpool spool, EventJournal journal, IEventConfirmations confirmations, SpoolHandoff handoff,
+        IOptions<EdgeEventsOptions> options, EventMetrics metrics, ILogger<RequestEventPublisher> logger)
     {
         _confirmations = confirmations;
+        _handoff = handoff;
         _metrics = metrics;
         _bus = bus;
         _spool = spool;
@@ -128,6 +130,18 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         while (_channel.Reader.TryRead(out var message)) rest.Add(message);
         if (rest.Count > 0) Spool(rest);
         _spool.FlushToDisk();
+        // Still unconfirmed (RabbitMQ is down): to another edge, if one is configured, rather than a disk that may go with us.
+        if (_handoff.Enabled && _spool.HasPending)
+        {
+            try
+            {
+                await _handoff.HandOffAsync(_spool, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                LogSpoolWriteFailed(_logger, 0, ex);
+            }
+        }
     }
 
     private async Task PublishOrSpoolAsync(List<Journaled> batch)

@@ -1,3 +1,4 @@
+using NexRelay.ServiceDefaults.Internal;
 using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
@@ -50,6 +51,7 @@ internal static class Extensions
     public static WebApplication MapEdgeApi(this WebApplication app)
     {
         app.UseUnmatchedRouteErrors();
+        app.UseInternalToken();
         app.MapOpenAIApi();
         app.MapAnthropicApi();
         app.MapGeminiApi();
@@ -57,6 +59,7 @@ internal static class Extensions
         app.MapSelfServiceApi();
         app.MapAdminApi();
         app.MapDocsApi();
+        app.MapSpoolHandoffApi();
         return app;
     }
 }

@@ -103,7 +103,8 @@ internal static class EventHosts
     }
 
     /// <summary>A host with only the edge's event publisher, talking to <paramref name="amqp"/>, spooling under <paramref name="spoolPath"/>.</summary>
-    public static async Task<IHost> StartPublisherAsync(string amqp, string spoolPath, int bufferCapacity = 10_000)
+    public static async Task<IHost> StartPublisherAsync(string amqp, string spoolPath, int bufferCapacity = 10_000,
+        Dictionary<string, string?>? extra = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -115,6 +116,7 @@ internal static class EventHosts
             ["Edge:SpoolReplayInterval"] = "00:00:00.500",
             ["Edge:EventBufferCapacity"] = bufferCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        builder.Configuration.AddInMemoryCollection(extra ?? []);
         builder.AddNexRelayMessaging();
         builder.AddEdgeEvents();
         builder.Services.Configure<MassTransitHostOptions>(o => o.StopTimeout = TimeSpan.FromSeconds(5));
