@@ -247,11 +247,11 @@ internal static class ApiDocTransformers
         document.Servers = [];
         if (admin)
         {
-            document.AddComponent<IOpenApiSecurityScheme>("adminToken", Scheme("http", "bearer", "The operator's admin token (NEXRELAY_ADMIN_TOKEN)."));
+            document.AddComponent<IOpenApiSecurityScheme>("adminToken", Bearer("The operator's admin token (NEXRELAY_ADMIN_TOKEN)."));
         }
         else
         {
-            document.AddComponent<IOpenApiSecurityScheme>("bearerAuth", Scheme("http", "bearer", "A NexRelay key (nrk_…) as Authorization: Bearer."));
+            document.AddComponent<IOpenApiSecurityScheme>("bearerAuth", Bearer("A NexRelay key (nrk_…) as Authorization: Bearer."));
             document.AddComponent<IOpenApiSecurityScheme>("apiKeyHeader", ApiKey(ParameterLocation.Header, "x-api-key", "A NexRelay key in x-api-key (what Anthropic SDKs send)."));
             document.AddComponent<IOpenApiSecurityScheme>("googApiKeyHeader", ApiKey(ParameterLocation.Header, "x-goog-api-key", "A NexRelay key in x-goog-api-key (Gemini routes)."));
             document.AddComponent<IOpenApiSecurityScheme>("googApiKeyQuery", ApiKey(ParameterLocation.Query, "key", "A NexRelay key in ?key= (Gemini routes)."));
@@ -280,8 +280,8 @@ internal static class ApiDocTransformers
 
     private static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument? document) => new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
 
-    private static OpenApiSecurityScheme Scheme(string type, string scheme, string description) =>
-        new() { Type = type == "http" ? SecuritySchemeType.Http : SecuritySchemeType.ApiKey, Scheme = scheme, Description = description };
+    private static OpenApiSecurityScheme Bearer(string description) =>
+        new() { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = description };
 
     private static OpenApiSecurityScheme ApiKey(ParameterLocation location, string name, string description) =>
         new() { Type = SecuritySchemeType.ApiKey, In = location, Name = name, Description = description };
