@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NexRelay.Edge.Admin;
+using NexRelay.Edge.Docs;
 
 namespace NexRelay.Edge.Apis;
 
@@ -14,7 +15,8 @@ internal static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        app.Map("/admin/v1/{resource}/{**rest}", ForwardAsync).WithTags("Admin").WithName("Admin").ExcludeFromDescription();
+        app.Map("/admin/v1/{resource}/{**rest}", ForwardAsync).WithTags("Admin").WithName("Admin").ExcludeFromDescription()
+            .WithForwardedApiDocs([.. AdminApiDocs.All]);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Translation;
 
@@ -12,9 +13,11 @@ internal static class AnthropicApi
         {
             var group = app.MapGroup(prefix).WithTags("Anthropic");
             group.MapPost("/messages", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.Anthropic, null, null))
-                .WithName($"Messages{OpenAIApi.Suffix(prefix)}");
+                .WithName($"Messages{OpenAIApi.Suffix(prefix)}")
+                .WithApiDoc(PublicApiDocs.Message, prefix == "/api/v1" ? "Api" : "");
             group.MapPost("/messages/count_tokens", (HttpContext http, TokenCountHandler counter) => counter.HandleAsync(http, ClientFormat.Anthropic, null))
-                .WithName($"CountTokens{OpenAIApi.Suffix(prefix)}");
+                .WithName($"CountTokens{OpenAIApi.Suffix(prefix)}")
+                .WithApiDoc(PublicApiDocs.CountMessageTokens, prefix == "/api/v1" ? "Api" : "");
         }
         return app;
     }

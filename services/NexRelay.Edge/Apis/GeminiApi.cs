@@ -1,3 +1,4 @@
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Translation;
 
@@ -26,7 +27,8 @@ internal static class GeminiApi
                         $"Unknown method '{method}': use generateContent, streamGenerateContent or countTokens.", code: "unknown_method")
                         with { Kind = Errors.ErrorKind.NotFound }),
                 };
-            }).WithTags("Gemini").WithName($"GenerateContent{OpenAIApi.Suffix(prefix)}");
+            }).WithTags("Gemini").WithName($"GenerateContent{OpenAIApi.Suffix(prefix)}")
+            .WithApiDocs(prefix == "/v1" ? "V1" : "", PublicApiDocs.GenerateContent, PublicApiDocs.StreamGenerateContent, PublicApiDocs.CountGeminiTokens);
         }
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Translation;
@@ -18,17 +19,23 @@ internal static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/models", (HttpContext http, KeyGate gate, ModelCatalog catalog) => ListAsync(http, gate, catalog, ClientFormat.OpenAIChat))
-            .WithTags("OpenAI").WithName("ListModels");
+            .WithTags("OpenAI").WithName("ListModels")
+            .WithApiDoc(PublicApiDocs.ListModels);
         app.MapGet("/api/v1/models/{id}", (HttpContext http, string id, KeyGate gate, ModelCatalog catalog) => GetAsync(http, gate, catalog, id, ClientFormat.OpenAIChat))
-            .WithTags("OpenAI").WithName("GetModel");
+            .WithTags("OpenAI").WithName("GetModel")
+            .WithApiDoc(PublicApiDocs.GetModel);
         app.MapGet("/v1/models", (HttpContext http, KeyGate gate, ModelCatalog catalog) => ListAsync(http, gate, catalog, SharedFormat(http)))
-            .WithTags("OpenAI", "Gemini").WithName("ListModels_v1");
+            .WithTags("OpenAI", "Gemini").WithName("ListModels_v1")
+            .WithApiDoc(PublicApiDocs.ListModelsAnyShape);
         app.MapGet("/v1/models/{id}", (HttpContext http, string id, KeyGate gate, ModelCatalog catalog) => GetAsync(http, gate, catalog, id, SharedFormat(http)))
-            .WithTags("OpenAI", "Gemini").WithName("GetModel_v1");
+            .WithTags("OpenAI", "Gemini").WithName("GetModel_v1")
+            .WithApiDoc(PublicApiDocs.GetModelAnyShape);
         app.MapGet("/v1beta/models", (HttpContext http, KeyGate gate, ModelCatalog catalog) => ListAsync(http, gate, catalog, ClientFormat.Gemini))
-            .WithTags("Gemini").WithName("ListModels_v1beta");
+            .WithTags("Gemini").WithName("ListModels_v1beta")
+            .WithApiDoc(PublicApiDocs.ListGeminiModels);
         app.MapGet("/v1beta/models/{id}", (HttpContext http, string id, KeyGate gate, ModelCatalog catalog) => GetAsync(http, gate, catalog, id, ClientFormat.Gemini))
-            .WithTags("Gemini").WithName("GetModel_v1beta");
+            .WithTags("Gemini").WithName("GetModel_v1beta")
+            .WithApiDoc(PublicApiDocs.GetGeminiModel);
         return app;
     }
 

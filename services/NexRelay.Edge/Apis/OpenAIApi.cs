@@ -1,3 +1,4 @@
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Translation;
 
@@ -12,9 +13,11 @@ internal static class OpenAIApi
         {
             var group = app.MapGroup(prefix).WithTags("OpenAI");
             group.MapPost("/chat/completions", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.OpenAIChat, null, null))
-                .WithName($"ChatCompletions{Suffix(prefix)}");
+                .WithName($"ChatCompletions{Suffix(prefix)}")
+                .WithApiDoc(PublicApiDocs.ChatCompletion, prefix == "/v1" ? "V1" : "");
             group.MapPost("/responses", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.OpenAIResponses, null, null))
-                .WithName($"Responses{Suffix(prefix)}");
+                .WithName($"Responses{Suffix(prefix)}")
+                .WithApiDoc(PublicApiDocs.Response, prefix == "/v1" ? "V1" : "");
         }
         // GET /api/v1/models is OpenAI-only; GET /v1/models is shared with Gemini and answered by ModelsApi.
         return app;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Money;
 using NexRelay.Edge.Admin;
+using NexRelay.Edge.Docs;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Translation;
@@ -22,15 +23,20 @@ internal static class SelfServiceApi
     public static IEndpointRouteBuilder MapSelfServiceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("Self-service");
-        group.MapGet("/key", GetKeyAsync).WithName("GetKey");
-        group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits");
+        group.MapGet("/key", GetKeyAsync).WithName("GetKey")
+            .WithApiDoc(PublicApiDocs.GetKey);
+        group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits")
+            .WithApiDoc(PublicApiDocs.GetCredits);
         group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs");
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs")
+            .WithApiDoc(PublicApiDocs.ListLogs);
         group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
             ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog");
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog")
+            .WithApiDoc(PublicApiDocs.GetLog);
         group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage");
+            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage")
+            .WithApiDoc(PublicApiDocs.GetUsage);
         return app;
     }
 

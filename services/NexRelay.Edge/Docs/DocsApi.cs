@@ -12,12 +12,16 @@ namespace NexRelay.Edge.Docs;
 /// <summary>
 /// The published machine-readable assets: <c>/openapi.json</c>, <c>/admin/openapi.json</c> (admin token), <c>/postman-collection.json</c>,
 /// <c>/.well-known/ai-plugin.json</c>, <c>/llms.txt</c>, <c>/llms-full.txt</c> and <c>/docs</c> (Scalar). No customer key needed.
+/// All are rendered from the OpenAPI documents generated from the mapped endpoints (<see cref="PublishedDocs"/>).
 /// </summary>
 internal static class DocsApi
 {
     public static IServiceCollection AddEdgeDocs(this IServiceCollection services)
     {
         services.AddOptions<DocsOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOpenApi(ApiDocTransformers.PublicDocument, o => ApiDocTransformers.Configure(o, admin: false));
+        services.AddOpenApi(ApiDocTransformers.AdminDocument, o => ApiDocTransformers.Configure(o, admin: true));
+        services.AddSingleton<PublishedDocs>();
         services.AddSingleton<DocsCache>();
         return services;
     }
@@ -25,20 +29,21 @@ internal static class DocsApi
     public static IEndpointRouteBuilder MapDocsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithTags("Docs").ExcludeFromDescription();
-        group.MapGet("/openapi.json", (HttpContext http, DocsCache cache) =>
-            cache.Serve(http, "openapi.json", "application/json", b => Json(OpenApiWriter.Public(b)))).WithName("OpenApiDocument");
-        group.MapGet("/admin/openapi.json", (HttpContext http, DocsCache cache, IOptions<AdminOptions> admin) => AdminAuth.IsAdmin(http.Request, admin.Value.AdminToken)
-            ? cache.Serve(http, "admin-openapi.json", "application/json", b => Json(OpenApiWriter.Admin(b)))
+        group.MapGet("/openapi.json", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
+            cache.ServeAsync(http, "openapi.json", "application/json", async b => Json(PublishedDocs.ForBase(await docs.PublicAsync(), b)))).WithName("OpenApiDocument");
+        group.MapGet("/admin/openapi.json", async (HttpContext http, DocsCache cache, PublishedDocs docs, IOptions<AdminOptions> admin) => AdminAuth.IsAdmin(http.Request, admin.Value.AdminToken)
+            ? await cache.ServeAsync(http, "admin-openapi.json", "application/json", async b => Json(PublishedDocs.ForBase(await docs.AdminAsync(), b)))
             : TypedResults.Problem(statusCode: 401, title: "Unauthorized", type: "https://nexrelay.dev/problems/admin-token",
                 detail: "The admin OpenAPI document needs Authorization: Bearer <admin token> (NEXRELAY_ADMIN_TOKEN).")).WithName("AdminOpenApiDocument");
-        group.MapGet("/postman-collection.json", (HttpContext http, DocsCache cache) =>
-            cache.Serve(http, "postman", "application/json", b => Json(PostmanWriter.Collection(b)))).WithName("PostmanCollection");
+        group.MapGet("/postman-collection.json", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
+            cache.ServeAsync(http, "postman", "application/json", async b => Json(PostmanWriter.Collection(await docs.PublicAsync(), b)))).WithName("PostmanCollection");
         group.MapGet("/.well-known/ai-plugin.json", (HttpContext http, DocsCache cache) =>
-            cache.Serve(http, "ai-plugin", "application/json", b => Json(PluginManifest(b)))).WithName("AiPluginManifest");
-        group.MapGet("/llms.txt", (HttpContext http, DocsCache cache) =>
-            cache.Serve(http, "llms.txt", "text/plain; charset=utf-8", b => Encoding.UTF8.GetBytes(LlmsWriter.Index(b)))).WithName("LlmsTxt");
-        group.MapGet("/llms-full.txt", (HttpContext http, DocsCache cache, ModelCatalog catalog) =>
-            cache.Serve(http, "llms-full.txt", "text/plain; charset=utf-8", b => Encoding.UTF8.GetBytes(LlmsWriter.Full(b, catalog)))).WithName("LlmsFullTxt");
+            cache.ServeAsync(http, "ai-plugin", "application/json", b => Task.FromResult(Json(PluginManifest(b))))).WithName("AiPluginManifest");
+        group.MapGet("/llms.txt", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
+            cache.ServeAsync(http, "llms.txt", "text/plain; charset=utf-8", async b => Encoding.UTF8.GetBytes(LlmsWriter.Index(await docs.PublicAsync(), b)))).WithName("LlmsTxt");
+        group.MapGet("/llms-full.txt", (HttpContext http, DocsCache cache, PublishedDocs docs, ModelCatalog catalog) =>
+            cache.ServeAsync(http, "llms-full.txt", "text/plain; charset=utf-8",
+                async b => Encoding.UTF8.GetBytes(LlmsWriter.Full(await docs.PublicAsync(), await docs.AdminAsync(), b, catalog)))).WithName("LlmsFullTxt");
         app.MapScalarApiReference("/docs", o => o.WithTitle("NexRelay API reference").AddDocument("nexrelay", "NexRelay API", "/openapi.json"));
         return app;
     }
@@ -50,7 +55,7 @@ internal static class DocsApi
         ["name_for_human"] = "NexRelay",
         ["name_for_model"] = "nexrelay",
         ["description_for_human"] = "One key for OpenAI-, Anthropic- and Gemini-compatible models, with budgets and usage logs.",
-        ["description_for_model"] = OpenApiWriter.Summary + " Use the self-service routes to read the key's policy, credits, logs and usage.",
+        ["description_for_model"] = ApiDocTransformers.Summary + " Use the self-service routes to read the key's policy, credits, logs and usage.",
         ["auth"] = new JsonObject { ["type"] = "user_http", ["authorization_type"] = "bearer" },
         ["api"] = new JsonObject { ["type"] = "openapi", ["url"] = baseUrl + "/openapi.json", ["is_user_authenticated"] = true },
         ["logo_url"] = baseUrl + "/favicon.ico",
@@ -75,13 +80,13 @@ internal sealed class DocsCache(IOptions<DocsOptions> options)
 
     public string BaseUrl(HttpRequest request) => _publicBaseUrl ?? $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
 
-    public IResult Serve(HttpContext http, string asset, string contentType, Func<string, byte[]> render)
+    public async Task<IResult> ServeAsync(HttpContext http, string asset, string contentType, Func<string, Task<byte[]>> render)
     {
         var baseUrl = BaseUrl(http.Request);
         var key = (asset, baseUrl);
         if (!_rendered.TryGetValue(key, out var bytes))
         {
-            bytes = render(baseUrl);
+            bytes = await render(baseUrl);
             if (_rendered.Count < MaxBases * 8) _rendered.TryAdd(key, bytes);
         }
         return TypedResults.Bytes(bytes, contentType);

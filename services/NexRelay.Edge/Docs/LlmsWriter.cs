@@ -8,14 +8,14 @@ namespace NexRelay.Edge.Docs;
 
 /// <summary>
 /// <c>/llms.txt</c> (llmstxt.org: H1, blockquote summary, sections of links) and <c>/llms-full.txt</c> (the whole reference as
-/// Markdown), rendered from <see cref="DocRoutes"/>, the request schemas and the live model catalog.
+/// Markdown), rendered from the published OpenAPI documents (<see cref="PublishedDocs"/>) and the live model catalog.
 /// </summary>
 internal static class LlmsWriter
 {
-    public static string Index(string baseUrl)
+    public static string Index(JsonObject document, string baseUrl)
     {
         var text = new StringBuilder();
-        text.Append("# NexRelay\n\n> ").Append(OpenApiWriter.Summary).Append("\n\n");
+        text.Append("# NexRelay\n\n> ").Append(ApiDocTransformers.Summary).Append("\n\n");
         text.Append("Clients keep their own SDKs (OpenAI, Anthropic, Google Gen AI) and point them at this gateway with a NexRelay key. ")
             .Append("Every model answers in every format: NexRelay translates.\n\n");
         text.Append("## Docs\n\n");
@@ -24,7 +24,7 @@ internal static class LlmsWriter
         Link(text, "Interactive reference", baseUrl + "/docs", "Scalar over the OpenAPI document");
         Link(text, "Postman collection", baseUrl + "/postman-collection.json", "one request per public route; set baseUrl and apiKey");
         Link(text, "Plugin manifest", baseUrl + "/.well-known/ai-plugin.json", "AI plugin manifest pointing at the OpenAPI document");
-        foreach (var group in DocRoutes.Public.GroupBy(r => r.Tag))
+        foreach (var group in DocumentOperation.All(document).GroupBy(r => r.Tag))
         {
             text.Append("\n## ").Append(group.Key).Append(" API\n\n");
             foreach (var route in group) Link(text, $"{route.Method} {route.Path}", baseUrl + "/llms-full.txt#" + Anchor(route), route.Summary);
@@ -34,10 +34,10 @@ internal static class LlmsWriter
         return text.ToString();
     }
 
-    public static string Full(string baseUrl, ModelCatalog catalog)
+    public static string Full(JsonObject document, JsonObject admin, string baseUrl, ModelCatalog catalog)
     {
         var t = new StringBuilder();
-        t.Append("# NexRelay API reference\n\n> ").Append(OpenApiWriter.Summary).Append("\n\n");
+        t.Append("# NexRelay API reference\n\n> ").Append(ApiDocTransformers.Summary).Append("\n\n");
         t.Append("Base URL: `").Append(baseUrl).Append("`. OpenAPI: ").Append(baseUrl).Append("/openapi.json. Postman: ")
             .Append(baseUrl).Append("/postman-collection.json.\n\n");
 
@@ -64,8 +64,8 @@ internal static class LlmsWriter
             t.Append(CultureInfo.InvariantCulture, $"| `{m.Id}` | {m.OwnedBy} | {m.ContextWindow} | {m.MaxOutputTokens} | {Usd(m.Prices.InputMicrosPerM)} | {Usd(m.Prices.CachedInputMicrosPerM)} | {Usd(m.Prices.OutputMicrosPerM)} |\n");
         }
 
-        var schemas = Schemas.Public();
-        foreach (var group in DocRoutes.Public.GroupBy(r => r.Tag))
+        var schemas = document["components"]?["schemas"] as JsonObject ?? [];
+        foreach (var group in DocumentOperation.All(document).GroupBy(r => r.Tag))
         {
             t.Append("\n## ").Append(group.Key).Append(" routes\n");
             foreach (var route in group) Route(t, route, baseUrl, schemas);
@@ -135,20 +135,20 @@ internal static class LlmsWriter
 
 
         """);
-        foreach (var route in DocRoutes.Admin) t.Append(CultureInfo.InvariantCulture, $"- `{route.Method} {route.Path}`: {route.Summary}. {route.Description}\n");
+        foreach (var route in DocumentOperation.All(admin)) t.Append(CultureInfo.InvariantCulture, $"- `{route.Method} {route.Path}`: {route.Summary}. {route.Description}\n");
         return t.ToString();
     }
 
-    private static void Route(StringBuilder t, DocRoute route, string baseUrl, JsonObject schemas)
+    private static void Route(StringBuilder t, DocumentOperation route, string baseUrl, JsonObject schemas)
     {
         t.Append("\n### ").Append(route.Method).Append(' ').Append(route.Path).Append("\n\n");
         t.Append(route.Summary).Append(". ").Append(route.Description).Append('\n');
-        if (route.Query is { Count: > 0 } query)
+        if (route.QueryParameters.ToList() is { Count: > 0 } query)
         {
             t.Append("\nQuery parameters:\n\n");
-            foreach (var q in query) t.Append("- `").Append(q.Name).Append("`: ").Append(q.Description).Append('\n');
+            foreach (var q in query) t.Append("- `").Append(q["name"]!.GetValue<string>()).Append("`: ").Append(q["description"]?.GetValue<string>()).Append('\n');
         }
-        if (route.Request is { } request && schemas[request]?["properties"] is JsonObject fields)
+        if (route.RequestSchema is { } request && schemas[request]?["properties"] is JsonObject fields)
         {
             var required = schemas[request]?["required"]?.AsArray().Select(n => n!.GetValue<string>()).ToHashSet() ?? [];
             t.Append("\nRequest fields NexRelay reads: ")
@@ -160,17 +160,17 @@ internal static class LlmsWriter
         t.Append("\n```sh\ncurl");
         if (route.Method != "GET") t.Append(" -X ").Append(route.Method);
         t.Append(" '").Append(baseUrl).Append(path).Append(route.ExampleQuery is { } eq ? "?" + eq : "").Append("' \\\n  -H \"Authorization: Bearer $NEXRELAY_KEY\"");
-        if (route.Example is { } body) t.Append(" \\\n  -H 'Content-Type: application/json' \\\n  -d '").Append(body).Append('\'');
+        if (route.Example is { } body) t.Append(" \\\n  -H 'Content-Type: application/json' \\\n  -d '").Append(body.ToJsonString()).Append('\'');
         t.Append("\n```\n\n");
-        t.Append("Success: ").Append(route.SuccessStatus).Append(", `").Append(route.Response).Append('`')
-            .Append(route.Streams ? " (or `text/event-stream` when streaming)" : "").Append(". Errors: ")
-            .AppendJoin(", ", route.ErrorStatuses ?? [401]).Append(".\n");
+        t.Append("Success: ").Append(route.SuccessStatus).Append(", ")
+            .Append(route.ResponseSchema is { } response ? $"`{response}`" + (route.Streams ? " (or `text/event-stream` when streaming)" : "") : "`text/event-stream`")
+            .Append(". Errors: ").AppendJoin(", ", route.ErrorStatuses).Append(".\n");
     }
 
     private static void Link(StringBuilder text, string name, string url, string notes) =>
         text.Append("- [").Append(name).Append("](").Append(url).Append("): ").Append(notes).Append('\n');
 
-    private static string Anchor(DocRoute route) =>
+    private static string Anchor(DocumentOperation route) =>
         new string((route.Method + " " + route.Path).ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray()).Replace(' ', '-');
 
     private static string Usd(long microsPerM) => Micros.ToUsd(microsPerM).ToString("0.######", CultureInfo.InvariantCulture);

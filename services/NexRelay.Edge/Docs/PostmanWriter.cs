@@ -3,17 +3,17 @@ using System.Text.Json.Nodes;
 namespace NexRelay.Edge.Docs;
 
 /// <summary>
-/// A Postman v2.1 collection with one request per public route (the reference's examples), variables <c>baseUrl</c> and
-/// <c>apiKey</c>, and a collection test that every answer is 200 — so <c>newman run</c> checks a deployment end to end.
+/// A Postman v2.1 collection with one request per operation of the public OpenAPI document (its examples), variables
+/// <c>baseUrl</c> and <c>apiKey</c>, and a collection test that every answer is 200 — so <c>newman run</c> checks a deployment end to end.
 /// </summary>
 internal static class PostmanWriter
 {
     private const string SchemaUrl = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
 
-    public static JsonObject Collection(string baseUrl)
+    public static JsonObject Collection(JsonObject document, string baseUrl)
     {
         var folders = new JsonArray();
-        foreach (var group in DocRoutes.Public.GroupBy(r => r.Tag))
+        foreach (var group in DocumentOperation.All(document).GroupBy(r => r.Tag))
         {
             folders.Add(new JsonObject
             {
@@ -27,7 +27,7 @@ internal static class PostmanWriter
             {
                 ["_postman_id"] = "5f0e6c1e-6b7a-4d33-9a53-6e6578526c61",
                 ["name"] = "NexRelay API",
-                ["description"] = OpenApiWriter.Summary + " Set apiKey to a NexRelay key (nrk_…); baseUrl is the gateway.",
+                ["description"] = ApiDocTransformers.Summary + " Set apiKey to a NexRelay key (nrk_…); baseUrl is the gateway.",
                 ["schema"] = SchemaUrl,
             },
             ["auth"] = new JsonObject
@@ -47,7 +47,7 @@ internal static class PostmanWriter
         };
     }
 
-    private static JsonObject Item(DocRoute route)
+    private static JsonObject Item(DocumentOperation route)
     {
         var path = route.Path
             .Replace("{id}", "gpt-5.4", StringComparison.Ordinal)
@@ -76,7 +76,7 @@ internal static class PostmanWriter
             request["body"] = new JsonObject
             {
                 ["mode"] = "raw",
-                ["raw"] = JsonNode.Parse(body)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }),
+                ["raw"] = body.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }),
                 ["options"] = new JsonObject { ["raw"] = new JsonObject { ["language"] = "json" } },
             };
         }

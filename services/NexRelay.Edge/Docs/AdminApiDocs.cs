@@ -1,0 +1,87 @@
+namespace NexRelay.Edge.Docs;
+
+/// <summary>
+/// The admin API as the edge forwards it: these routes are mapped by key-policy, billing and logging, not by the edge, so
+/// each area is attached to the edge route that forwards it (<see cref="ApiDocConventions.WithForwardedApiDocs"/>) and the
+/// admin document is built from that metadata. Paths are the owning services' (see docs/architecture.md).
+/// </summary>
+internal static class AdminApiDocs
+{
+    private static readonly int[] Write = [400, 401, 404, 409];
+    private static readonly int[] Read = [401, 404];
+
+    private static ApiDoc Doc(string id, string summary, string description, string? request, string response, params int[] errors) =>
+        new(id, summary, description, request, response) { Errors = ErrorEnvelope.Problem, ErrorStatuses = errors };
+
+    /// <summary>Owned by key-policy.</summary>
+    public static readonly ForwardedApiDocs Keys = new("Keys",
+    [
+        new("POST", "/admin/v1/keys", Doc("createKey", "Create a key",
+            "Creates a key on a wallet. The secret is in the response's key field, once: it is not stored.", "KeyCreate", "Key", 400, 401) with { SuccessStatus = 201 }),
+        new("GET", "/admin/v1/keys", Doc("listKeys", "List a wallet's keys", "Every key of a wallet.", null, "KeyList", 400, 401)
+            with { Query = [new("wallet_id", "The wallet (UUID); required.", Required: true)] }),
+        new("GET", "/admin/v1/keys/{id}", Doc("getAdminKey", "Get a key", "One key, without its secret.", null, "Key", Read)),
+        new("PATCH", "/admin/v1/keys/{id}", Doc("updateKey", "Update a key's policy",
+            "Changes name, policy fields or disabled: every edge applies the change within a second, or the call answers 503 and nothing changed.",
+            "KeyPatch", "Key", [.. Write, 503])),
+        new("DELETE", "/admin/v1/keys/{id}", Doc("revokeKey", "Revoke a key",
+            "Revokes the key for good: every edge refuses it within a second, or the call answers 503 and nothing changed.", null, "Key", [.. Read, 503])),
+        new("POST", "/admin/v1/keys/{id}/rotate", Doc("rotateKey", "Rotate a key's secret",
+            "Issues a new secret (in the key field, once); every edge refuses the old one within a second, or the call answers 503 and nothing changed.",
+            null, "Key", 401, 404, 409, 503)),
+    ]);
+
+    /// <summary>Owned by billing.</summary>
+    public static readonly ForwardedApiDocs Wallets = new("Wallets",
+    [
+        new("POST", "/admin/v1/wallets", Doc("createWallet", "Create a wallet", "Creates an empty wallet.", "WalletCreate", "Wallet", 400, 401) with { SuccessStatus = 201 }),
+        new("GET", "/admin/v1/wallets/{id}", Doc("getWallet", "Get a wallet", "Balance, reserved and available USD.", null, "Wallet", Read)),
+        new("POST", "/admin/v1/wallets/{id}/credits", Doc("addCredit", "Add credit",
+            "Adds credit; the reference makes it idempotent (a repeat answers 200 with the first entry).", "CreditCreate", "LedgerEntry", 400, 401, 404)
+            with { SuccessStatus = 201 }),
+        new("GET", "/admin/v1/wallets/{id}/ledger", Doc("getLedger", "A wallet's ledger", "Ledger entries, newest first, paged.", null, "LedgerPage", 400, 401, 404)
+            with { Query = PublicApiDocs.LogPaging }),
+    ]);
+
+    /// <summary>Owned by logging.</summary>
+    public static readonly ForwardedApiDocs Logs = new("Logs",
+    [
+        new("GET", "/admin/v1/logs", Doc("listAdminLogs", "Request logs", "Request logs of any key or wallet, newest first. Accept: text/csv exports CSV.",
+            null, "LogPage", 400, 401)
+            with { Csv = true, Query = [new("wallet_id", "Only this wallet's rows."), new("key_id", "Only this key's rows."), .. PublicApiDocs.LogFilters, .. PublicApiDocs.LogPaging] }),
+        new("GET", "/admin/v1/logs/{request_id}", Doc("getAdminLog", "One request log", "One request log by request id.", null, "LogEntry", Read)),
+        new("GET", "/admin/v1/usage", Doc("getAdminUsage", "Usage", "Requests, tokens and cost, grouped by model, key or day.", null, "UsageReport", 400, 401)
+            with { Query = [new("wallet_id", "Only this wallet."), new("key_id", "Only this key."), .. PublicApiDocs.LogFilters, PublicApiDocs.GroupBy()] }),
+    ]);
+
+    // Each service keeps the dead letters of its own queue: events it could not settle or store for a reason retrying
+    // will not fix (the rest of their batch went through).
+
+    /// <summary>Owned by billing.</summary>
+    public static readonly ForwardedApiDocs SettlementDeadLetters = DeadLetters("settlements", "settlement events (billing)", "Settlement");
+
+    /// <summary>Owned by logging.</summary>
+    public static readonly ForwardedApiDocs LogDeadLetters = DeadLetters("logs", "request-log events (logging)", "Log");
+
+    public static IReadOnlyList<ForwardedApiDocs> All { get; } = [Keys, Wallets, Logs, SettlementDeadLetters, LogDeadLetters];
+
+    private static ForwardedApiDocs DeadLetters(string queue, string events, string name)
+    {
+        var path = "/admin/v1/dead-letters/" + queue;
+        var lower = name.ToLowerInvariant();
+        return new("Dead letters",
+        [
+            new("GET", path, Doc($"list{name}DeadLetters", $"{name} dead letters",
+                $"The {events} that could not be processed, newest first, paged, each with its reason and the event as it came.", null, "DeadLetterPage", 400, 401)
+                with { Query = PublicApiDocs.LogPaging }),
+            new("GET", path + "/{dead_letter_id}", Doc($"get{name}DeadLetter", $"One {lower} dead letter", "One dead letter by id.", null, "DeadLetter", Read)),
+            new("POST", path + "/{dead_letter_id}/requeue", Doc($"requeue{name}DeadLetter", $"Re-queue a {lower} dead letter",
+                "Sends the event back to the service's queue (after its cause is fixed) and removes it from the list; processing is idempotent by request id, so a settlement is captured once however often it is re-queued. One that fails again is dead-lettered anew.",
+                null, "DeadLetterRequeue", 401, 404, 503) with { SuccessStatus = 202 }),
+            new("POST", path + "/requeue", Doc($"requeueAll{name}DeadLetters", $"Re-queue every {lower} dead letter",
+                "As re-queueing one, for every dead letter listed when the call starts.", null, "DeadLetterRequeue", 401, 503) with { SuccessStatus = 202 }),
+            new("DELETE", path + "/{dead_letter_id}", Doc($"discard{name}DeadLetter", $"Discard a {lower} dead letter",
+                "Drops a dead letter that can never be processed; answers with what was dropped.", null, "DeadLetter", Read)),
+        ]);
+    }
+}

@@ -1,0 +1,158 @@
+namespace NexRelay.Edge.Docs;
+
+/// <summary>
+/// What the reference says about each public operation. Paths and methods are not here: each doc is attached to its route
+/// in <c>Apis/*.cs</c> (<see cref="ApiDocConventions.WithApiDoc"/>) and the document takes them from routing.
+/// </summary>
+internal static class PublicApiDocs
+{
+    private const string ChatExample = """{"model":"gpt-5.4","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16}""";
+    private const string ResponsesExample = """{"model":"gpt-5.5","input":"Say hello in five words.","max_output_tokens":16}""";
+    private const string MessagesExample = """{"model":"claude-sonnet-4-6","max_tokens":16,"messages":[{"role":"user","content":"Say hello in five words."}]}""";
+    private const string CountTokensExample = """{"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"Say hello in five words."}]}""";
+    private const string GeminiExample = """{"contents":[{"role":"user","parts":[{"text":"Say hello in five words."}]}],"generationConfig":{"maxOutputTokens":16}}""";
+    private const string GeminiCountExample = """{"contents":[{"role":"user","parts":[{"text":"Say hello in five words."}]}]}""";
+
+    private const string CountIsFree =
+        "Free (no hold, no charge), but it counts against the key's rate limits (429) and needs something available in the wallet and the key's budget (402 otherwise).";
+
+    internal static readonly int[] RelayErrors = [400, 401, 402, 403, 404, 413, 429, 502, 503, 504];
+    private static readonly int[] ReadErrors = [401, 404, 503];
+    private static readonly int[] CountErrors = [400, 401, 402, 403, 404, 413, 429, 503];
+
+    internal static readonly DocQuery[] LogFilters =
+    [
+        new("model", "Only rows of this model."),
+        new("status", "Only rows with this HTTP status.", "integer"),
+        new("from", "Rows created at or after this time (ISO 8601)."),
+        new("to", "Rows created before this time (ISO 8601)."),
+    ];
+
+    internal static readonly DocQuery[] LogPaging =
+    [
+        new("limit", "Rows per page, 1 to 1000 (default 50).", "integer"),
+        new("cursor", "The next_cursor of the previous page."),
+    ];
+
+    internal static DocQuery GroupBy(string? example = null) => new("group_by", "How to group the figures.", Enum: ["model", "key", "day"], Example: example);
+
+    private static readonly Dictionary<string, string> RequestIdName = new() { ["requestId"] = "request_id" };
+
+    // OpenAI
+
+    public static readonly ApiDoc ChatCompletion = new("createChatCompletion", "Create a chat completion",
+        "OpenAI Chat Completions. Any catalog model works: NexRelay translates to the model's upstream. With \"stream\": true the answer is text/event-stream chunks ending in data: [DONE].",
+        "ChatCompletionRequest", "ChatCompletion")
+    {
+        Stream = "data: lines, each a chat.completion.chunk, ending with data: [DONE].",
+        Relayed = true, Example = ChatExample, ErrorStatuses = RelayErrors,
+    };
+
+    public static readonly ApiDoc Response = new("createResponse", "Create a response",
+        "OpenAI Responses API. With \"stream\": true the answer is text/event-stream of typed events (response.created … response.completed).",
+        "ResponsesRequest", "Response")
+    {
+        Stream = "Responses API events (response.created, response.output_text.delta, … response.completed).",
+        Relayed = true, Example = ResponsesExample, ErrorStatuses = RelayErrors,
+    };
+
+    public static readonly ApiDoc ListModels = new("listModels", "List models",
+        "The catalog models this key may use, in OpenAI's list shape.", null, "ModelList") { ErrorStatuses = [401, 503] };
+
+    public static readonly ApiDoc GetModel = new("getModel", "Get a model",
+        "One catalog model in OpenAI's shape; 404 when unknown or not allowed for this key.", null, "Model") { ErrorStatuses = ReadErrors };
+
+    public static readonly ApiDoc ListModelsAnyShape = new("listModelsV1", "List models (OpenAI or Gemini shape)",
+        "Shared by OpenAI and Gemini SDKs: Gemini's shape when the key comes in x-goog-api-key or ?key=, otherwise OpenAI's.", null, "ModelListAnyShape")
+    {
+        Errors = ErrorEnvelope.OpenAIOrGemini, ErrorStatuses = [401, 503],
+    };
+
+    public static readonly ApiDoc GetModelAnyShape = new("getModelV1", "Get a model (OpenAI or Gemini shape)",
+        "As /v1/models: Gemini's shape for Google-style keys, otherwise OpenAI's.", null, "ModelAnyShape")
+    {
+        Errors = ErrorEnvelope.OpenAIOrGemini, ErrorStatuses = ReadErrors,
+    };
+
+    // Anthropic
+
+    public static readonly ApiDoc Message = new("createMessage", "Create a message",
+        "Anthropic Messages API (what the Anthropic SDKs call). With \"stream\": true the answer is text/event-stream of message_start … message_stop events.",
+        "MessagesRequest", "Message")
+    {
+        Errors = ErrorEnvelope.Anthropic,
+        Stream = "Anthropic stream events (event: message_start … message_stop); an error after the start arrives as event: error.",
+        Relayed = true, Example = MessagesExample, ErrorStatuses = RelayErrors,
+    };
+
+    public static readonly ApiDoc CountMessageTokens = new("countMessageTokens", "Count message tokens",
+        "Counts the input tokens of a Messages request. " + CountIsFree, "CountTokensRequest", "CountTokensResponse")
+    {
+        Errors = ErrorEnvelope.Anthropic, Example = CountTokensExample, ErrorStatuses = CountErrors,
+    };
+
+    // Gemini
+
+    public static readonly ApiDoc ListGeminiModels = new("listGeminiModels", "List models (Gemini)",
+        "The catalog models this key may use, in Gemini's shape.", null, "GeminiModelList") { Errors = ErrorEnvelope.Gemini, ErrorStatuses = [401, 503] };
+
+    public static readonly ApiDoc GetGeminiModel = new("getGeminiModel", "Get a model (Gemini)", "One catalog model in Gemini's shape.", null, "GeminiModel")
+    {
+        Errors = ErrorEnvelope.Gemini, ErrorStatuses = ReadErrors, PathNames = new Dictionary<string, string> { ["id"] = "model" },
+    };
+
+    private static readonly Dictionary<string, string> ModelAndMethod = new() { ["modelAndMethod"] = "model" };
+
+    public static readonly ApiDoc GenerateContent = new("generateContent", "Generate content",
+        "Gemini generateContent on any catalog model.", "GenerateContentRequest", "GenerateContentResponse")
+    {
+        Errors = ErrorEnvelope.Gemini, Relayed = true, Example = GeminiExample, ErrorStatuses = RelayErrors,
+        CustomMethod = "generateContent", PathNames = ModelAndMethod,
+    };
+
+    public static readonly ApiDoc StreamGenerateContent = new("streamGenerateContent", "Stream generated content",
+        "Gemini streamGenerateContent. The answer is always text/event-stream (as Google answers with alt=sse): each event a whole GenerateContentResponse chunk, usageMetadata on the last.",
+        "GenerateContentRequest", "GenerateContentResponse")
+    {
+        Errors = ErrorEnvelope.Gemini,
+        Stream = "data: lines, each a GenerateContentResponse JSON object (components/schemas/GenerateContentResponse); usageMetadata on the last.",
+        StreamOnly = true, Relayed = true, Example = GeminiExample, ErrorStatuses = RelayErrors,
+        Query = [new("alt", "sse (what Google SDKs send); the answer is server-sent events either way.", Enum: ["sse"], Example: "sse")],
+        CustomMethod = "streamGenerateContent", PathNames = ModelAndMethod,
+    };
+
+    public static readonly ApiDoc CountGeminiTokens = new("countGeminiTokens", "Count tokens",
+        "Counts the input tokens of a generateContent request. " + CountIsFree, "GenerateContentRequest", "GeminiCountTokensResponse")
+    {
+        Errors = ErrorEnvelope.Gemini, Example = GeminiCountExample, ErrorStatuses = CountErrors,
+        CustomMethod = "countTokens", PathNames = ModelAndMethod,
+    };
+
+    // Self-service
+
+    public static readonly ApiDoc GetKey = new("getKey", "The calling key",
+        "The calling key's id, hint, wallet and policy; with a budget, the current period's use.", null, "KeyInfoEnvelope") { ErrorStatuses = [401, 503] };
+
+    public static readonly ApiDoc GetCredits = new("getCredits", "The wallet's credits",
+        "Balance, reserved (held by requests in flight) and available USD of the key's wallet.", null, "CreditsEnvelope") { ErrorStatuses = [401, 503] };
+
+    public static readonly ApiDoc ListLogs = new("listLogs", "The key's request logs",
+        "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV. Always the calling key's rows: key_id and wallet_id, in any spelling, are ignored.",
+        null, "LogPage")
+    {
+        Csv = true, Query = [.. LogFilters, .. LogPaging], ErrorStatuses = [400, 401, 503],
+    };
+
+    public static readonly ApiDoc GetLog = new("getLog", "One request log",
+        "One request log of the calling key, by the x-request-id the request was answered with.", null, "LogEntry")
+    {
+        ErrorStatuses = [401, 404, 503], PathNames = RequestIdName,
+    };
+
+    public static readonly ApiDoc GetUsage = new("getUsage", "The key's usage",
+        "Requests, tokens and cost of the calling key, grouped by model, key or day. Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.",
+        null, "UsageReport")
+    {
+        Query = [.. LogFilters, GroupBy(example: "model")], ErrorStatuses = [400, 401, 503],
+    };
+}
