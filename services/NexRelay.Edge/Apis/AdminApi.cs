@@ -1,12 +1,13 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using NexRelay.Edge.Admin;
+using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Auth;
 
 namespace NexRelay.Edge.Apis;
 
 /// <summary>
-/// <c>/admin/v1/*</c>: checks the admin token, then forwards to the owning service (keys → key-policy, wallets → billing,
+/// <c>/admin/v1/*</c>: requires the admin token (<see cref="NexRelayAuth.AdminPolicy"/>), then forwards to the owning service (keys → key-policy, wallets → billing,
 /// logs and usage → logging, dead-letters/settlements → billing, dead-letters/logs → logging), which checks the token again.
 /// Errors are ProblemDetails.
 /// </summary>
@@ -14,23 +15,16 @@ internal static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        app.Map("/admin/v1/{resource}/{**rest}", ForwardAsync).WithTags("Admin").WithName("Admin").ExcludeFromDescription();
+        app.Map("/admin/v1/{resource}/{**rest}", ForwardAsync).WithTags("Admin").WithName("Admin").ExcludeFromDescription()
+            .RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }
 
-    private static async Task ForwardAsync(HttpContext http, string resource, string? rest, IOptions<AdminOptions> options,
-        IHttpClientFactory clients, ILoggerFactory loggers)
+    private static async Task ForwardAsync(HttpContext http, string resource, string? rest, IHttpClientFactory clients, ILoggerFactory loggers)
     {
-        if (!AdminAuth.IsAdmin(http.Request, options.Value.AdminToken))
-        {
-            await TypedResults.Problem(statusCode: 401, title: "Unauthorized", type: "https://nexrelay.dev/problems/admin-token",
-                detail: "Admin endpoints need Authorization: Bearer <admin token> (NEXRELAY_ADMIN_TOKEN). Customer API keys are not accepted here.")
-                .ExecuteAsync(http);
-            return;
-        }
         if (InternalServices.OwnerOf(resource, rest) is not { } owner)
         {
-            await TypedResults.Problem(statusCode: 404, title: "Not Found", type: "https://nexrelay.dev/problems/not-found",
+            await TypedResults.Problem(statusCode: 404, title: "Not Found", type: ProblemTypes.NotFound,
                 detail: $"There is no admin resource '{resource}'. Use keys, wallets, logs or usage, or dead-letters/settlements or dead-letters/logs.")
                 .ExecuteAsync(http);
             return;
@@ -59,8 +53,8 @@ internal static class AdminApi
     }
 
     private static ProblemHttpResult ServiceFailed(string owner, bool unavailable) => unavailable
-        ? TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: "https://nexrelay.dev/problems/service-unavailable",
+        ? TypedResults.Problem(statusCode: 503, title: "Service Unavailable", type: ProblemTypes.ServiceUnavailable,
             detail: $"The {owner} service is unreachable; try again shortly.")
-        : TypedResults.Problem(statusCode: 502, title: "Bad Gateway", type: "https://nexrelay.dev/problems/service-error",
+        : TypedResults.Problem(statusCode: 502, title: "Bad Gateway", type: ProblemTypes.ServiceError,
             detail: $"The {owner} service failed to answer this call; its log has the details.");
 }

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using NexRelay.Edge.Admin;
 using NexRelay.Edge.Catalog;
+using NexRelay.ServiceDefaults.Auth;
 using Scalar.AspNetCore;
 
 namespace NexRelay.Edge.Docs;
@@ -27,10 +27,9 @@ internal static class DocsApi
         var group = app.MapGroup("").WithTags("Docs").ExcludeFromDescription();
         group.MapGet("/openapi.json", (HttpContext http, DocsCache cache) =>
             cache.Serve(http, "openapi.json", "application/json", b => Json(OpenApiWriter.Public(b)))).WithName("OpenApiDocument");
-        group.MapGet("/admin/openapi.json", (HttpContext http, DocsCache cache, IOptions<AdminOptions> admin) => AdminAuth.IsAdmin(http.Request, admin.Value.AdminToken)
-            ? cache.Serve(http, "admin-openapi.json", "application/json", b => Json(OpenApiWriter.Admin(b)))
-            : TypedResults.Problem(statusCode: 401, title: "Unauthorized", type: "https://nexrelay.dev/problems/admin-token",
-                detail: "The admin OpenAPI document needs Authorization: Bearer <admin token> (NEXRELAY_ADMIN_TOKEN).")).WithName("AdminOpenApiDocument");
+        group.MapGet("/admin/openapi.json", (HttpContext http, DocsCache cache) =>
+            cache.Serve(http, "admin-openapi.json", "application/json", b => Json(OpenApiWriter.Admin(b))))
+            .WithName("AdminOpenApiDocument").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapGet("/postman-collection.json", (HttpContext http, DocsCache cache) =>
             cache.Serve(http, "postman", "application/json", b => Json(PostmanWriter.Collection(b)))).WithName("PostmanCollection");
         group.MapGet("/.well-known/ai-plugin.json", (HttpContext http, DocsCache cache) =>
