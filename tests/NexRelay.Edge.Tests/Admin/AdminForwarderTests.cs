@@ -5,9 +5,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.ServiceDefaults.Internal;
 using NexRelay.Testing;
 
@@ -103,6 +107,17 @@ public sealed class AdminForwarderTests : IAsyncLifetime
         Assert.Equal("kept", echo.GetProperty("note").GetString());
         Assert.Equal("", echo.GetProperty("proxy_authorization").GetString());
         Assert.Equal("""{"amount_usd":"5.00"}""", echo.GetProperty("body").GetString());
+    }
+
+    [Fact]
+    public void The_forwarded_admin_route_keeps_its_name_and_tag_and_requires_the_admin_policy()
+    {
+        var route = _edge.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .Single(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == "Admin");
+
+        Assert.Equal("/admin/v1/{resource}/{**rest}", ((RouteEndpoint)route).RoutePattern.RawText);
+        Assert.Equal(["Admin"], route.Metadata.GetMetadata<ITagsMetadata>()!.Tags);
+        Assert.Equal(NexRelayAuth.AdminPolicy, route.Metadata.GetMetadata<IAuthorizeData>()!.Policy);
     }
 
     [Theory]
