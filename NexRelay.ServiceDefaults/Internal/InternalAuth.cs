@@ -1,9 +1,8 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NexRelay.ServiceDefaults.Auth;
 
 namespace NexRelay.ServiceDefaults.Internal;
 
@@ -26,36 +25,19 @@ public static class InternalAuth
 
     public const string PathPrefix = "/internal";
 
-    /// <summary>Binds and validates <see cref="InternalAuthOptions"/>: a service that serves or calls /internal/* does not start without it.</summary>
+    /// <summary>
+    /// Binds and validates <see cref="InternalAuthOptions"/> (a service that serves or calls /internal/* does not start
+    /// without it) and adds the scheme that requires the token on the whole /internal prefix.
+    /// </summary>
     public static IServiceCollection AddInternalAuth(this IServiceCollection services)
     {
         // The edge's holds, keys and admin clients each call this; the options and the handler are registered once.
         if (services.Any(d => d.ServiceType == typeof(InternalTokenHandler))) return services;
         services.AddOptions<InternalAuthOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTransient<InternalTokenHandler>();
+        // Served under /internal by the same authentication as admin calls (NexRelayAuth.UseNexRelayAuth).
+        services.AddInternalTokenScheme();
         return services;
-    }
-
-    /// <summary>
-    /// Refuses every request under <c>/internal</c> with a 401 problem unless it carries the internal token: one rule for the
-    /// whole prefix (new internal endpoints are covered too), checked before routing binds a body.
-    /// </summary>
-    public static WebApplication UseInternalToken(this WebApplication app)
-    {
-        var token = new SecretToken(app.Services.GetRequiredService<IOptions<InternalAuthOptions>>().Value.InternalToken);
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(PathPrefix), branch => branch.Use(async (http, next) =>
-        {
-            if (token.Matches(http.Request.Headers[HeaderName].ToString()))
-            {
-                await next(http);
-                return;
-            }
-            await TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                type: "https://nexrelay.dev/problems/internal-token",
-                detail: $"Internal endpoints are for NexRelay's own services: they need the {HeaderName} header (NexRelay:InternalToken).")
-                .ExecuteAsync(http);
-        }));
-        return app;
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public sealed record DeadLetterPage(IReadOnlyList<DeadLetterEntry> Data, string?
 public sealed record RequeueResult(int Requeued);
 
 /// <summary>
-/// A service's dead letters under its admin API (the service adds its admin-token filter): list them (newest first, paged),
+/// A service's dead letters under its admin API (the service requires the admin policy on the group): list them (newest first, paged),
 /// show, re-queue one or all to the consumer's own queue, discard one. Errors are ProblemDetails with a stable type.
 /// </summary>
 public static partial class DeadLettersApi
@@ -23,10 +23,6 @@ public static partial class DeadLettersApi
     private const int DefaultLimit = 50;
     private const int MaxLimit = 500;
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(15);
-
-    public const string NotFoundType = "https://nexrelay.dev/problems/not-found";
-    public const string InvalidParameterType = "https://nexrelay.dev/problems/invalid-parameter";
-    public const string UnavailableType = "https://nexrelay.dev/problems/service-unavailable";
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app, string pattern)
     {
@@ -55,7 +51,7 @@ public static partial class DeadLettersApi
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, detail: $"Invalid query parameter(s): {string.Join(", ", errors.Keys)}.",
-                type: InvalidParameterType);
+                type: ProblemTypes.InvalidRequest);
         }
 
         var entries = await store.ListAsync(before, pageSize + 1, cancellationToken);
@@ -120,10 +116,10 @@ public static partial class DeadLettersApi
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 
     private static ProblemHttpResult Unknown(string id) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
-        title: "Unknown dead letter", detail: $"dead_letter_id: no dead letter '{id}'.", type: NotFoundType);
+        title: "Unknown dead letter", detail: $"dead_letter_id: no dead letter '{id}'.", type: ProblemTypes.NotFound);
 
     private static ProblemHttpResult Unavailable(string why) => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-        title: "Service Unavailable", detail: $"Could not re-queue: {why}. Try again shortly.", type: UnavailableType);
+        title: "Service Unavailable", detail: $"Could not re-queue: {why}. Try again shortly.", type: ProblemTypes.ServiceUnavailable);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-queueing dead letters failed")]
     private static partial void LogRequeueFailed(ILogger logger, Exception exception);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using NexRelay.Billing.Admin;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.Billing.Wallets;
 using NexRelay.Contracts.Money;
 
@@ -17,7 +17,7 @@ public static class WalletsApi
 
     public static RouteGroupBuilder MapWalletsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin/v1/wallets").WithTags("Wallets").AddEndpointFilter<AdminTokenFilter>();
+        var group = app.MapGroup("/admin/v1/wallets").WithTags("Wallets").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapPost("/", CreateWalletAsync).WithName("CreateWallet");
         group.MapGet("/{id}", GetWalletAsync).WithName("GetWallet");
         group.MapPost("/{id}/credits", AddCreditAsync).WithName("AddCredit");

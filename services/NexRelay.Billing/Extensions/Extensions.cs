@@ -1,7 +1,7 @@
 using MassTransit;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using NexRelay.Billing.Admin;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.Billing.Apis;
 using NexRelay.Billing.Holds;
 using NexRelay.Billing.Leases;
@@ -36,7 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
         builder.Services.AddDeadLetters();
-        builder.Services.AddSingleton<AdminTokenFilter>();
+        builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddInternalAuth();
         builder.Services.AddHostedService<HoldExpiryService>();
         return builder;
@@ -44,13 +44,13 @@ internal static class Extensions
 
     public static WebApplication MapBillingApi(this WebApplication app)
     {
-        app.UseInternalToken();
+        app.UseNexRelayAuth();
         app.MapHoldsApi();
         app.MapLeasesApi();
         app.MapReservationsApi();
         app.MapInternalApi();
         app.MapWalletsApi();
-        app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").AddEndpointFilter<AdminTokenFilter>();
+        app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }
 }

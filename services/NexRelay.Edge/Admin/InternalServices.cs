@@ -5,7 +5,8 @@ namespace NexRelay.Edge.Admin;
 
 /// <summary>
 /// HTTP clients for the services behind the edge, found by Aspire service discovery (<c>http://billing</c> …; override with
-/// <c>services:billing:http:0</c>). Admin calls are forwarded verbatim; nothing is retried unless the method is safe.
+/// <c>services:billing:http:0</c>) for the calls the edge makes itself (self-service reads); nothing is retried unless the
+/// method is safe. Admin calls are forwarded by <see cref="AdminForwarder"/>, to the same names.
 /// </summary>
 internal static class InternalServices
 {

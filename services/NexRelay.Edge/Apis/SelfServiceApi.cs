@@ -106,7 +106,7 @@ internal static class SelfServiceApi
     {
         var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
         if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, admission.Key!.Id), withBody: false);
+        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, admission.Key!.Id));
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + admin.Value.AdminToken);
         try
         {

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using NexRelay.Edge.Admin;
 using NexRelay.Edge.Catalog;
+using NexRelay.ServiceDefaults.Auth;
 using Scalar.AspNetCore;
 
 namespace NexRelay.Edge.Docs;
@@ -31,10 +31,9 @@ internal static class DocsApi
         var group = app.MapGroup("").WithTags("Docs").ExcludeFromDescription();
         group.MapGet("/openapi.json", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
             cache.ServeAsync(http, "openapi.json", "application/json", async b => Json(PublishedDocs.ForBase(await docs.PublicAsync(), b)))).WithName("OpenApiDocument");
-        group.MapGet("/admin/openapi.json", async (HttpContext http, DocsCache cache, PublishedDocs docs, IOptions<AdminOptions> admin) => AdminAuth.IsAdmin(http.Request, admin.Value.AdminToken)
-            ? await cache.ServeAsync(http, "admin-openapi.json", "application/json", async b => Json(PublishedDocs.ForBase(await docs.AdminAsync(), b)))
-            : TypedResults.Problem(statusCode: 401, title: "Unauthorized", type: "https://nexrelay.dev/problems/admin-token",
-                detail: "The admin OpenAPI document needs Authorization: Bearer <admin token> (NEXRELAY_ADMIN_TOKEN).")).WithName("AdminOpenApiDocument");
+        group.MapGet("/admin/openapi.json", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
+            cache.ServeAsync(http, "admin-openapi.json", "application/json", async b => Json(PublishedDocs.ForBase(await docs.AdminAsync(), b))))
+            .WithName("AdminOpenApiDocument").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapGet("/postman-collection.json", (HttpContext http, DocsCache cache, PublishedDocs docs) =>
             cache.ServeAsync(http, "postman", "application/json", async b => Json(PostmanWriter.Collection(await docs.PublicAsync(), b)))).WithName("PostmanCollection");
         group.MapGet("/.well-known/ai-plugin.json", (HttpContext http, DocsCache cache) =>

@@ -11,6 +11,7 @@ using NexRelay.Edge.Keys;
 using NexRelay.Edge.Relay;
 using NexRelay.Edge.Tokens;
 using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.ServiceDefaults.Messaging;
 
 namespace NexRelay.Edge.Extensions;
@@ -39,7 +40,7 @@ internal static class Extensions
         services.AddSingleton<RelayHandler>();
         services.AddSingleton<FundsCheck>();
         services.AddSingleton<TokenCountHandler>();
-        services.AddInternalServiceClients();
+        services.AddEdgeAdmin();
         services.AddEdgeDocs();
 
         services.AddUpstreamHttpClient();
@@ -51,7 +52,7 @@ internal static class Extensions
     public static WebApplication MapEdgeApi(this WebApplication app)
     {
         app.UseUnmatchedRouteErrors();
-        app.UseInternalToken();
+        app.UseNexRelayAuth();
         app.MapOpenAIApi();
         app.MapAnthropicApi();
         app.MapGeminiApi();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NexRelay.Contracts.Keys;
+using NexRelay.ServiceDefaults;
 
 namespace NexRelay.KeyPolicy.Apis;
 
@@ -32,12 +33,12 @@ internal static class InternalKeysApi
         }
         if (lookup is null || string.IsNullOrEmpty(lookup.KeyHash))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key_hash"] = ["Send {\"key_hash\": \"<64 hex characters>\"}."] },
-                type: KeysApi.ProblemTypes.Validation);
+                type: ProblemTypes.InvalidRequest);
 
         var key = KeyHash.LooksLikeHash(lookup.KeyHash) ? await services.Store.GetByHashAsync(lookup.KeyHash, ct) : null;
         if (key is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: "No key has this hash.",
-                type: KeysApi.ProblemTypes.NotFound);
+                type: ProblemTypes.NotFound);
         var snapshot = key.ToSnapshot();
         await services.Snapshots.TryWriteAsync(lookup.KeyHash, snapshot);
         return TypedResults.Json(snapshot, KeySnapshotJson.Options);

@@ -3,24 +3,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Keys;
 using NexRelay.KeyPolicy.Keys;
+using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Auth;
 
 namespace NexRelay.KeyPolicy.Apis;
 
 /// <summary>Admin API for keys (<c>/admin/v1/keys</c>), reached through the edge, which forwards admin calls verbatim.</summary>
 internal static class KeysApi
 {
-    public static class ProblemTypes
-    {
-        public const string Validation = "https://nexrelay.dev/problems/validation";
-        public const string NotFound = "https://nexrelay.dev/problems/not-found";
-        public const string Conflict = "https://nexrelay.dev/problems/conflict";
-        public const string Unauthorized = "https://nexrelay.dev/problems/unauthorized";
-        public const string Unavailable = "https://nexrelay.dev/problems/service-unavailable";
-    }
-
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin/v1/keys").WithTags("Keys").AddEndpointFilter<AdminAuthFilter>();
+        var group = app.MapGroup("/admin/v1/keys").WithTags("Keys").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapPost("/", CreateKeyAsync).WithName("CreateKey");
         group.MapGet("/", ListKeysAsync).WithName("ListKeys");
         group.MapGet("/{id}", GetKeyAsync).WithName("GetKey");
@@ -136,7 +129,7 @@ internal static class KeysApi
     }
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, detail: $"Invalid field(s): {string.Join(", ", errors.Keys)}.", type: ProblemTypes.Validation);
+        TypedResults.ValidationProblem(errors, detail: $"Invalid field(s): {string.Join(", ", errors.Keys)}.", type: ProblemTypes.InvalidRequest);
 
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Key not found", detail: $"No key with id {id}.", type: ProblemTypes.NotFound);
@@ -145,7 +138,7 @@ internal static class KeysApi
     private static ProblemHttpResult NotAnnounced(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Change not applied",
             detail: $"Key {id} was left unchanged: the edges could not be told about the change (message broker unreachable). Retry shortly.",
-            type: ProblemTypes.Unavailable);
+            type: ProblemTypes.ServiceUnavailable);
 
     private static ProblemHttpResult Revoked(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Key revoked",

@@ -4,6 +4,7 @@ using NexRelay.KeyPolicy.Keys;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.ServiceDefaults.Internal;
 
 namespace NexRelay.KeyPolicy.Extensions;
@@ -22,6 +23,7 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddInternalAuth();
+        builder.Services.AddAdminAuthentication<KeyPolicyOptions>(o => o.AdminToken);
         builder.Services.AddSingleton<KeySnapshotWriter>();
         builder.Services.AddSingleton<KeySnapshotRepair>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeySnapshotRepair>());
@@ -33,7 +35,7 @@ internal static class Extensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseInternalToken();
+        app.UseNexRelayAuth();
         app.MapKeysApi();
         app.MapInternalKeysApi();
         return app;

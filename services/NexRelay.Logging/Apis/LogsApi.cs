@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using NexRelay.Logging.Admin;
 using NexRelay.Logging.Logs;
+using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Auth;
 
 namespace NexRelay.Logging.Apis;
 
@@ -13,7 +14,7 @@ public static class LogsApi
 {
     public static RouteGroupBuilder MapLogsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin/v1").WithTags("Logs").AddEndpointFilter<AdminTokenFilter>();
+        var group = app.MapGroup("/admin/v1").WithTags("Logs").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapGet("/logs", ListLogsAsync).WithName("ListLogs");
         group.MapGet("/logs/{request_id}", GetLogAsync).WithName("GetLog");
         group.MapGet("/usage", GetUsageAsync).WithName("GetUsage");
@@ -50,7 +51,7 @@ public static class LogsApi
         if (entry is null || (key is { } k && entry.KeyId != k))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: $"No request log with request_id '{requestId}'.", type: Problems.NotFound);
+                detail: $"No request log with request_id '{requestId}'.", type: ProblemTypes.NotFound);
         }
         return TypedResults.Ok(entry);
     }
@@ -67,7 +68,7 @@ public static class LogsApi
 
     private static ValidationProblem Invalid(QueryParser parser) => TypedResults.ValidationProblem(parser.Errors,
         detail: $"Invalid query parameter(s): {string.Join(", ", parser.Errors.Keys)}.", title: "Invalid query parameter",
-        type: Problems.InvalidParameter);
+        type: ProblemTypes.InvalidRequest);
 
     private static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));

@@ -5,6 +5,7 @@ using NexRelay.Logging.Ingestion;
 using NexRelay.Logging.Logs;
 using NexRelay.Logging.Retention;
 using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Auth;
 using NexRelay.ServiceDefaults.Data;
 using NexRelay.ServiceDefaults.Messaging;
 using NexRelay.ServiceDefaults.Messaging.DeadLetters;
@@ -25,6 +26,7 @@ internal static class Extensions
             .Endpoint(e => e.Name = queue));
 
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -40,8 +42,9 @@ internal static class Extensions
 
     public static WebApplication MapLoggingApi(this WebApplication app)
     {
+        app.UseNexRelayAuth();
         app.MapLogsApi();
-        app.MapDeadLettersApi("/admin/v1/dead-letters/logs").AddEndpointFilter<AdminTokenFilter>();
+        app.MapDeadLettersApi("/admin/v1/dead-letters/logs").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using NexRelay.ServiceDefaults;
 using NexRelay.SimulatedProvider.Simulation;
 
 namespace NexRelay.SimulatedProvider.Apis;
@@ -20,7 +21,7 @@ internal static class SimApi
             ? TypedResults.Ok(new TagCount(tag, counts.Get(tag)))
             : TypedResults.Problem(
                 $"A tag is 1..{Knobs.MaxTagLength} characters from A-Z a-z 0-9 - _ . ~; '{tag}' could never be counted.",
-                statusCode: StatusCodes.Status400BadRequest, title: "Invalid tag", type: "https://nexrelay.dev/problems/invalid-request");
+                statusCode: StatusCodes.Status400BadRequest, title: "Invalid tag", type: ProblemTypes.InvalidRequest);
 }
 
 internal sealed record TagCount(string Tag, long Count);

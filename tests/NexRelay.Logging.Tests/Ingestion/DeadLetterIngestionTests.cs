@@ -159,7 +159,7 @@ public sealed class DeadLetterIngestionTests(LoggingFixture fixture) : IClassFix
         {
             Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
             var problem = await invalid.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal("https://nexrelay.dev/problems/invalid-parameter", problem.GetProperty("type").GetString());
+            Assert.Equal("https://nexrelay.dev/problems/invalid-request", problem.GetProperty("type").GetString());
             Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _));
             Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _));
         }
