@@ -292,8 +292,7 @@ public sealed partial class GeminiFormat : IClientFormat
     internal static JsonObject? PartJson(ContentPart part) => part switch
     {
         TextPart t => new JsonObject { ["text"] = t.Text },
-        ReasoningPart r when r.Signature is not null => new JsonObject { ["text"] = r.Text, ["thought"] = true, ["thoughtSignature"] = r.Signature },
-        ReasoningPart r => new JsonObject { ["text"] = r.Text, ["thought"] = true },
+        ReasoningPart r => GeminiVocabulary.ThoughtPart(r.Text, r.Signature),
         ToolCallPart c => new JsonObject
         {
             ["functionCall"] = new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["args"] = ToolArguments.AsObject(c.ArgumentsJson) },
@@ -327,9 +326,7 @@ internal sealed class GeminiStreamWriter(string id, string model) : IClientStrea
                 break;
             case ReasoningDelta r when r.Text.Length > 0 || r.Signature is not null:
                 FlushCalls(output);
-                var part = new JsonObject { ["text"] = r.Text, ["thought"] = true };
-                if (r.Signature is not null) part["thoughtSignature"] = r.Signature;
-                WriteChunk(output, part, null, null);
+                WriteChunk(output, GeminiVocabulary.ThoughtPart(r.Text, r.Signature), null, null);
                 break;
             case ToolCallStart s:
                 _calls[s.Index] = (s.Id, s.Name, new System.Text.StringBuilder());

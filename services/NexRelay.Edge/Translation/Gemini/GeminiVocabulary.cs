@@ -27,6 +27,14 @@ internal static class GeminiVocabulary
         _ => sawCalls ? FinishReason.ToolCalls : FinishReason.Stop,
     };
 
+    /// <summary>A thought (reasoning) part, with its signature when it has one.</summary>
+    public static JsonObject ThoughtPart(string text, string? signature)
+    {
+        var part = new JsonObject { ["text"] = text, ["thought"] = true };
+        if (signature is not null) part["thoughtSignature"] = signature;
+        return part;
+    }
+
     public static Usage? ReadUsage(JsonNode? node) => node is JsonObject u
         ? new Usage
         {
