@@ -121,6 +121,45 @@ public sealed class PolicyTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_revoked_keys_refused_request_is_still_logged_for_its_owner()
+    {
+        var tenant = await Tenant.CreateAsync(cluster);
+        using var admin = cluster.AdminClient();
+        Assert.True((await admin.DeleteAsync($"/admin/v1/keys/{tenant.KeyId}")).IsSuccessStatusCode);
+        var deadline = Stopwatch.StartNew();
+        HttpResponseMessage refused;
+        while (true)
+        {
+            refused = await PostAsync(cluster.Edge, tenant.Key, "/v1beta/models/gemini-2.5-flash:generateContent", GeminiBody);
+            if (refused.StatusCode == HttpStatusCode.Unauthorized || deadline.Elapsed > TimeSpan.FromSeconds(10)) break;
+            refused.Dispose();
+            await Task.Delay(50);
+        }
+        using (refused)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("UNAUTHENTICATED", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["status"]!.GetValue<string>());
+            // The owner reads it through the admin API (the revoked key itself can read nothing): refused, but on record.
+            var id = RequestId(refused);
+            while (true)
+            {
+                using var response = await admin.GetAsync($"/admin/v1/logs/{id}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    var log = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                    Assert.Equal(401, log["status"]!.GetValue<int>());
+                    Assert.Equal("invalid_api_key", log["error_code"]!.GetValue<string>());
+                    Assert.Equal(tenant.KeyId.ToString(), log["key_id"]!.GetValue<string>());
+                    Assert.Equal("gemini", log["client_format"]!.GetValue<string>());
+                    break;
+                }
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(40), $"no log row for {id}: {(int)response.StatusCode}");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Self_service_shows_the_key_without_secrets_and_never_another_keys_logs()
     {
         var mine = await Tenant.CreateAsync(cluster, policy: new JsonObject { ["budget_usd"] = 2.5m, ["budget_period"] = "month", ["rpm"] = 100 });

@@ -11,12 +11,12 @@ internal static class AnthropicApi
     {
         foreach (var prefix in new[] { "/v1", "/api/v1" })
         {
-            var group = app.MapGroup(prefix).WithTags("Anthropic");
-            group.MapPost("/messages", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.Anthropic, null, null))
-                .WithName($"Messages{OpenAIApi.Suffix(prefix)}")
+            var group = app.MapGroup(prefix).WithTags("Anthropic").Speaks(ClientFormat.Anthropic);
+            group.MapPost("/messages", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, null, null))
+                .WithName($"Messages{OpenAIApi.Suffix(prefix)}").RequireKey(recordRefusals: true)
                 .WithApiDoc(PublicApiDocs.Message, prefix == "/api/v1" ? "Api" : "");
-            group.MapPost("/messages/count_tokens", (HttpContext http, TokenCountHandler counter) => counter.HandleAsync(http, ClientFormat.Anthropic, null))
-                .WithName($"CountTokens{OpenAIApi.Suffix(prefix)}")
+            group.MapPost("/messages/count_tokens", (HttpContext http, TokenCountHandler counter) => counter.HandleAsync(http, null))
+                .WithName($"CountTokens{OpenAIApi.Suffix(prefix)}").RequireKey()
                 .WithApiDoc(PublicApiDocs.CountMessageTokens, prefix == "/api/v1" ? "Api" : "");
         }
         return app;

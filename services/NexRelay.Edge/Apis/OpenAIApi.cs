@@ -12,11 +12,11 @@ internal static class OpenAIApi
         foreach (var prefix in new[] { "/api/v1", "/v1" })
         {
             var group = app.MapGroup(prefix).WithTags("OpenAI");
-            group.MapPost("/chat/completions", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.OpenAIChat, null, null))
-                .WithName($"ChatCompletions{Suffix(prefix)}")
+            group.MapPost("/chat/completions", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, null, null))
+                .WithName($"ChatCompletions{Suffix(prefix)}").Speaks(ClientFormat.OpenAIChat).RequireKey(recordRefusals: true)
                 .WithApiDoc(PublicApiDocs.ChatCompletion, prefix == "/v1" ? "V1" : "");
-            group.MapPost("/responses", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, ClientFormat.OpenAIResponses, null, null))
-                .WithName($"Responses{Suffix(prefix)}")
+            group.MapPost("/responses", (HttpContext http, RelayHandler relay) => relay.HandleAsync(http, null, null))
+                .WithName($"Responses{Suffix(prefix)}").Speaks(ClientFormat.OpenAIResponses).RequireKey(recordRefusals: true)
                 .WithApiDoc(PublicApiDocs.Response, prefix == "/v1" ? "V1" : "");
         }
         // GET /api/v1/models is OpenAI-only; GET /v1/models is shared with Gemini and answered by ModelsApi.

@@ -42,12 +42,6 @@ internal sealed record ApiDoc(string OperationId, string Summary, string Descrip
     /// <summary>Route parameters published under another name (<c>requestId</c> → <c>request_id</c>).</summary>
     public IReadOnlyDictionary<string, string> PathNames { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>
-    /// A Google custom method (<c>models/{model}:generateContent</c>): the route's last segment is one parameter holding
-    /// model and method, and each method it serves is published as a path of its own.
-    /// </summary>
-    public string? CustomMethod { get; init; }
-
     public bool IsGemini => Errors is ErrorEnvelope.Gemini or ErrorEnvelope.OpenAIOrGemini;
 
     /// <summary>The same operation published again under another prefix (<c>/v1</c> beside <c>/api/v1</c>): its id gets a suffix.</summary>
@@ -65,13 +59,6 @@ internal static class ApiDocConventions
     /// <summary>Publishes the route in <c>/openapi.json</c> as <paramref name="doc"/> (its id suffixed for a second prefix).</summary>
     public static TBuilder WithApiDoc<TBuilder>(this TBuilder builder, ApiDoc doc, string idSuffix = "") where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(doc.WithIdSuffix(idSuffix));
-
-    /// <summary>Publishes a route that serves several Google custom methods, one operation per method.</summary>
-    public static TBuilder WithApiDocs<TBuilder>(this TBuilder builder, string idSuffix, params ApiDoc[] methods) where TBuilder : IEndpointConventionBuilder
-    {
-        if (methods.Any(m => m.CustomMethod is null)) throw new ArgumentException("Only custom methods share a route.", nameof(methods));
-        return builder.WithMetadata([.. methods.Select(m => (object)m.WithIdSuffix(idSuffix))]);
-    }
 
     /// <summary>Publishes the operations a forwarding route passes on in the admin document.</summary>
     public static TBuilder WithForwardedApiDocs<TBuilder>(this TBuilder builder, params ForwardedApiDocs[] areas) where TBuilder : IEndpointConventionBuilder =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.OpenApi;
@@ -13,7 +14,7 @@ namespace NexRelay.Edge.Docs;
 /// route; the document transformer publishes the Google custom methods a route serves, renamed path parameters, the
 /// forwarded admin operations, and the document's info, security schemes, tags and shared headers.
 /// </summary>
-internal static class ApiDocTransformers
+internal static partial class ApiDocTransformers
 {
     public const string PublicDocument = "public";
     public const string AdminDocument = "admin";
@@ -29,7 +30,7 @@ internal static class ApiDocTransformers
         options.AddOperationTransformer((operation, context, _) =>
         {
             var docs = DocsOf(context.Description);
-            if (docs is [{ CustomMethod: null } doc]) Describe(operation, doc, PublishedPath(context.Description, doc), TagOf(context.Description), context.Document, admin);
+            if (docs is [var doc]) Describe(operation, doc, PublishedPath(context.Description, doc), TagOf(context.Description), context.Document, admin);
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer((document, context, _) =>
@@ -49,40 +50,35 @@ internal static class ApiDocTransformers
 
     /// <summary>The generator's path for a route (its template without constraints), as the document keys it.</summary>
     private static string GeneratedPath(ApiDescription description) =>
-        "/" + string.Join('/', (description.RelativePath ?? "").Split('/').Select(s => s.StartsWith('{') ? "{" + s.Trim('{', '}').Split(':', '=', '?')[0].TrimStart('*') + "}" : s));
+        "/" + RouteParameter().Replace(description.RelativePath ?? "", m => "{" + m.Groups[1].Value.Split(':', '=', '?')[0].TrimStart('*') + "}");
+
+    /// <summary>A route parameter with its constraints, also inside a segment (<c>{model}:generateContent</c>).</summary>
+    [GeneratedRegex(@"\{([^}]*)\}")]
+    private static partial Regex RouteParameter();
 
     private static string PublishedPath(ApiDescription description, ApiDoc doc)
     {
         var path = GeneratedPath(description);
         foreach (var (route, published) in doc.PathNames) path = path.Replace("{" + route + "}", "{" + published + "}", StringComparison.Ordinal);
-        return doc.CustomMethod is { } method ? path + ":" + method : path;
+        return path;
     }
 
-    /// <summary>Moves operations whose published path differs from the route's template, and splits custom-method routes.</summary>
+    /// <summary>Moves operations whose published path differs from the route's template (a parameter published under another name).</summary>
     private static void PublishRoutes(OpenApiDocument document, IEnumerable<ApiDescription> descriptions)
     {
         foreach (var description in descriptions)
         {
-            var docs = DocsOf(description);
-            if (docs.Count == 0 || description.HttpMethod is null) continue;
+            if (DocsOf(description) is not [var doc] || description.HttpMethod is null) continue;
             var generated = GeneratedPath(description);
+            var published = PublishedPath(description, doc);
             var method = HttpMethod.Parse(description.HttpMethod);
-            if (!document.Paths.TryGetValue(generated, out var item) || item is not OpenApiPathItem { Operations: { } operations }
+            if (published == generated || !document.Paths.TryGetValue(generated, out var item) || item is not OpenApiPathItem { Operations: { } operations }
                 || !operations.Remove(method, out var operation))
             {
                 continue;
             }
             if (operations.Count == 0) document.Paths.Remove(generated);
-            foreach (var doc in docs)
-            {
-                var published = PublishedPath(description, doc);
-                if (doc.CustomMethod is not null)
-                {
-                    operation = new OpenApiOperation();
-                    Describe(operation, doc, published, TagOf(description), document, admin: false);
-                }
-                AddOperation(document, published, method, operation);
-            }
+            AddOperation(document, published, method, operation);
         }
     }
 

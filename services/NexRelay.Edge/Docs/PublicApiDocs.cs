@@ -101,13 +101,10 @@ internal static class PublicApiDocs
         Errors = ErrorEnvelope.Gemini, ErrorStatuses = ReadErrors, PathNames = new Dictionary<string, string> { ["id"] = "model" },
     };
 
-    private static readonly Dictionary<string, string> ModelAndMethod = new() { ["modelAndMethod"] = "model" };
-
     public static readonly ApiDoc GenerateContent = new("generateContent", "Generate content",
         "Gemini generateContent on any catalog model.", "GenerateContentRequest", "GenerateContentResponse")
     {
         Errors = ErrorEnvelope.Gemini, Relayed = true, Example = GeminiExample, ErrorStatuses = RelayErrors,
-        CustomMethod = "generateContent", PathNames = ModelAndMethod,
     };
 
     public static readonly ApiDoc StreamGenerateContent = new("streamGenerateContent", "Stream generated content",
@@ -118,14 +115,12 @@ internal static class PublicApiDocs
         Stream = "data: lines, each a GenerateContentResponse JSON object (components/schemas/GenerateContentResponse); usageMetadata on the last.",
         StreamOnly = true, Relayed = true, Example = GeminiExample, ErrorStatuses = RelayErrors,
         Query = [new("alt", "sse (what Google SDKs send); the answer is server-sent events either way.", Enum: ["sse"], Example: "sse")],
-        CustomMethod = "streamGenerateContent", PathNames = ModelAndMethod,
     };
 
     public static readonly ApiDoc CountGeminiTokens = new("countGeminiTokens", "Count tokens",
         "Counts the input tokens of a generateContent request. " + CountIsFree, "GenerateContentRequest", "GeminiCountTokensResponse")
     {
         Errors = ErrorEnvelope.Gemini, Example = GeminiCountExample, ErrorStatuses = CountErrors,
-        CustomMethod = "countTokens", PathNames = ModelAndMethod,
     };
 
     // Self-service

@@ -5,7 +5,7 @@ namespace NexRelay.Edge.Errors;
 /// <summary>
 /// Routing's own refusals — no route for the path (404), or none for the method (405) — answered as the vendors answer an
 /// unknown URL (OpenAI: 404 <c>unknown_url</c>), in the envelope of the API the path belongs to, so an SDK reads an error
-/// instead of an empty body.
+/// instead of an empty body (the guess at that API: <see cref="FormatRegistry.ForUnmatchedPath"/>).
 /// </summary>
 internal static class UnmatchedRoutes
 {
@@ -21,21 +21,6 @@ internal static class UnmatchedRoutes
             ? new EdgeError(ErrorKind.InvalidRequest, $"Method not allowed: {what}. This route accepts {response.Headers.Allow}.", "method_not_allowed",
                 StatusOverride: 405)
             : new EdgeError(ErrorKind.NotFound, $"Unknown request URL: {what}. See /docs for the routes NexRelay serves.", "unknown_url");
-        await ErrorWriters.WriteAsync(http, FormatOf(http.Request), error);
+        await ErrorWriters.WriteAsync(http, FormatRegistry.ForUnmatchedPath(http.Request), error);
     });
-
-    /// <summary>
-    /// The API a path that matched nothing belongs to: Gemini under <c>/v1beta</c> or with a Google custom method
-    /// (<c>…:method</c>), Anthropic under <c>messages</c>; otherwise the credentials' header says who is calling, as for
-    /// <c>/v1/models</c>; else OpenAI's.
-    /// </summary>
-    internal static ClientFormat FormatOf(HttpRequest request)
-    {
-        var path = request.Path.Value ?? "";
-        if (path.StartsWith("/v1beta", StringComparison.Ordinal) || path.Contains(':', StringComparison.Ordinal)) return ClientFormat.Gemini;
-        if (path.StartsWith("/v1/messages", StringComparison.Ordinal) || path.StartsWith("/api/v1/messages", StringComparison.Ordinal)) return ClientFormat.Anthropic;
-        if (request.Headers.ContainsKey("x-goog-api-key") || request.Query.ContainsKey("key")) return ClientFormat.Gemini;
-        if (request.Headers.ContainsKey("x-api-key") || request.Headers.ContainsKey("anthropic-version")) return ClientFormat.Anthropic;
-        return ClientFormat.OpenAIChat;
-    }
 }

@@ -17,8 +17,9 @@ using NexRelay.Edge.Translation;
 namespace NexRelay.Edge.Relay;
 
 /// <summary>
-/// One request through the edge (DESIGN.md): authenticate → read and parse → police → price and hold → relay → finish.
-/// Every refusal is written in the caller's format; every request that presented a key is published once as RequestCompleted.
+/// One request through the edge (docs/architecture.md): admitted (<see cref="KeyAdmission"/>) → read and parse → police →
+/// price and hold → relay → finish. Every refusal is written in the caller's format; every request that presented a key is
+/// published once as RequestCompleted, a refused one too (<see cref="RefuseAsync(HttpContext, IClientFormat, Admission)"/>).
 /// </summary>
 internal sealed partial class RelayHandler(
     ModelCatalog catalog,
@@ -31,11 +32,18 @@ internal sealed partial class RelayHandler(
     RequestCharger charger,
     IRequestEventPublisher events,
     IOptions<RelayOptions> options,
-    ILogger<RelayHandler> logger)
+    ILogger<RelayHandler> logger) : IRefusalRecorder
 {
     private readonly RelayOptions _options = options.Value;
 
-    public async Task HandleAsync(HttpContext http, ClientFormat format, string? routeModel, bool? routeStream)
+    /// <summary>Relays an admitted request (the route <see cref="KeyAdmission.RequireKey{TBuilder}"/>, recording refusals).</summary>
+    public Task HandleAsync(HttpContext http, string? routeModel, bool? routeStream) =>
+        HandleAsync(http, http.ClientFormat(), new Admission(http.AdmittedKey(), null, true, null), routeModel, routeStream);
+
+    /// <summary>A refused request: answered in its format, and published for the key's owner when it presented a real key.</summary>
+    public Task RefuseAsync(HttpContext http, IClientFormat format, Admission refused) => HandleAsync(http, format, refused, null, null);
+
+    private async Task HandleAsync(HttpContext http, IClientFormat format, Admission admission, string? routeModel, bool? routeStream)
     {
         var record = new RelayRecord(RequestIds.New(), format, http.Request.Path.Value ?? "", Stopwatch.GetTimestamp());
         http.Response.Headers["x-request-id"] = record.RequestId;
@@ -44,7 +52,7 @@ internal sealed partial class RelayHandler(
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new(NexRelayTelemetry.RequestIdTag, record.RequestId) });
         try
         {
-            var error = await RunAsync(http, record, routeModel, routeStream);
+            var error = await RunAsync(http, record, admission, routeModel, routeStream);
             if (error is not null) await RefuseAsync(http, record, error);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -76,12 +84,11 @@ internal sealed partial class RelayHandler(
         }
     }
 
-    private async Task<EdgeError?> RunAsync(HttpContext http, RelayRecord record, string? routeModel, bool? routeStream)
+    private async Task<EdgeError?> RunAsync(HttpContext http, RelayRecord record, Admission admission, string? routeModel, bool? routeStream)
     {
         var ct = http.RequestAborted;
 
-        // 1. Authenticate: a cache hit costs no network call.
-        var admission = await keyGate.AuthenticateAsync(http.Request, ct);
+        // 1. Admitted before the handler (KeyAdmission); a refusal comes here only to be answered and recorded.
         record.KeyPresented = admission.KeyPresented;
         record.Key = admission.Key;
         if (admission.Error is not null) return admission.Error;
@@ -90,7 +97,7 @@ internal sealed partial class RelayHandler(
         // 2. Read and parse the body once, in the caller's format.
         var (body, bodyError) = await JsonBodyReader.ReadAsync(http.Request, _options.MaxRequestBodyBytes, ct);
         if (bodyError is not null) return bodyError;
-        var client = FormatRegistry.Client(record.Format);
+        var client = record.Client;
         ChatRequest request;
         try
         {
@@ -121,7 +128,7 @@ internal sealed partial class RelayHandler(
         {
             // A free model: nothing to hold, and its requests are logged at $0.
             record.Pricing = new RequestPricing(request, model, maxOutput);
-            return await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
+            return await RelayAsync(http, record, request, body!, model, maxOutput, ct);
         }
         var holdRequest = new HoldRequest
         {
@@ -162,7 +169,37 @@ internal sealed partial class RelayHandler(
         }
 
         // 5. Relay and stream back; charged and published in HandleAsync's finally, whatever happens here.
-        return await relay.RelayAsync(http, record, client, request, body!, model, maxOutput, ct);
+        return await RelayAsync(http, record, request, body!, model, maxOutput, ct);
+    }
+
+    /// <summary>Relays, writes what the relay did into the record, and answers a non-streamed request with its cost.</summary>
+    private async Task<EdgeError?> RelayAsync(HttpContext http, RelayRecord record, ChatRequest request, JsonObject body, CatalogModel model,
+        int maxOutput, CancellationToken ct)
+    {
+        var call = new RelayCall(record.Client, request, body, model, maxOutput, record.Meter, record.Client.ResponseId(record.RequestId),
+            record.StartTimestamp, record.Key?.Policy.LogBodies == true);
+        var outcome = await relay.RelayAsync(http, call, ct);
+        record.Take(outcome);
+        if (outcome.ClientLeft) ClientLeft(record);
+        if (outcome.Answer is { } answer) await AnswerAsync(http, record, answer, ct);
+        return outcome.Error;
+    }
+
+    private async Task AnswerAsync(HttpContext http, RelayRecord record, byte[] answer, CancellationToken ct)
+    {
+        // The cost header needs the charge now: the same rule on the same facts as the settlement when the request ends.
+        charger.Apply(record);
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers["x-nexrelay-cost-usd"] = Micros.ToUsd(record.CostMicros).ToString("0.######", CultureInfo.InvariantCulture);
+        try
+        {
+            await http.Response.Body.WriteAsync(answer, ct);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && ct.IsCancellationRequested)
+        {
+            record.ErrorCode = "client_closed_request";
+        }
     }
 
     private static void ClientLeft(RelayRecord record)
@@ -192,7 +229,7 @@ internal sealed partial class RelayHandler(
         record.Status = error.Status;
         record.ErrorCode = error.Code;
         if (http.Response.HasStarted) return;
-        await ErrorWriters.WriteAsync(http, record.Format, error);
+        await ErrorWriters.WriteAsync(http, record.Client, error);
     }
 
     private void Finish(HttpContext http, RelayRecord record)

@@ -5,11 +5,15 @@ using NexRelay.Edge.Translation;
 
 namespace NexRelay.Edge.Relay;
 
-/// <summary>What one request did, filled in as it goes and published once as <see cref="RequestCompleted"/>.</summary>
-internal sealed class RelayRecord(string requestId, ClientFormat format, string route, long startTimestamp)
+/// <summary>
+/// What one request did, filled in by <see cref="RelayHandler"/> as it goes (what the relay did comes back whole, see
+/// <see cref="Take"/>) and published once as <see cref="RequestCompleted"/>.
+/// </summary>
+internal sealed class RelayRecord(string requestId, IClientFormat client, string route, long startTimestamp)
 {
     public string RequestId { get; } = requestId;
-    public ClientFormat Format { get; } = format;
+    /// <summary>The caller's format: how the request is read, answered and refused.</summary>
+    public IClientFormat Client { get; } = client;
     public string Route { get; } = route;
     public long StartTimestamp { get; } = startTimestamp;
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
@@ -41,13 +45,21 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
 
-    public static string FormatName(ClientFormat format) => format switch
+    /// <summary>Writes what the relay did (<see cref="UpstreamRelay"/>'s outcome) into the record.</summary>
+    public void Take(in RelayOutcome outcome)
     {
-        ClientFormat.OpenAIChat => "openai-chat",
-        ClientFormat.OpenAIResponses => "openai-responses",
-        ClientFormat.Anthropic => "anthropic",
-        _ => "gemini",
-    };
+        if (outcome.Upstream is { } upstream)
+        {
+            UpstreamProvider = upstream.Provider.Name;
+            UpstreamModel = upstream.Model;
+        }
+        if (outcome.Status != 0) Status = outcome.Status;
+        if (outcome.ErrorCode is not null) ErrorCode = outcome.ErrorCode;
+        UpstreamTtfbMs = outcome.UpstreamTtfbMs;
+        TtftMs = outcome.TtftMs;
+        FinishReason = outcome.FinishReason;
+        ResponseBody = outcome.ResponseBody;
+    }
 
     public RequestCompleted ToMessage(double latencyMs, string? clientIp, string? userAgent) => new()
     {
@@ -56,7 +68,7 @@ internal sealed class RelayRecord(string requestId, ClientFormat format, string 
         KeyId = Key?.Id,
         KeyHint = Key?.Hint,
         WalletId = Key?.WalletId,
-        ClientFormat = FormatName(Format),
+        ClientFormat = Client.WireName,
         Route = Route,
         Model = Model,
         // Named from the moment the body was handed over, so a row tells "never reached an upstream" from "left while it worked".

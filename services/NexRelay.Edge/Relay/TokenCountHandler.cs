@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Errors;
@@ -16,8 +16,10 @@ namespace NexRelay.Edge.Relay;
 internal sealed partial class TokenCountHandler(KeyGate gate, FundsCheck funds, ModelCatalog catalog, TokenEstimator tokens,
     IOptions<RelayOptions> options, ILogger<TokenCountHandler> logger)
 {
-    public async Task HandleAsync(HttpContext http, ClientFormat format, string? routeModel)
+    /// <summary>Counts for an admitted key (the route <see cref="KeyAdmission.RequireKey{TBuilder}"/>).</summary>
+    public async Task HandleAsync(HttpContext http, string? routeModel)
     {
+        var format = http.ClientFormat();
         try
         {
             if (await CountAsync(http, format, routeModel) is { } error) await ErrorWriters.WriteAsync(http, format, error);
@@ -30,25 +32,20 @@ internal sealed partial class TokenCountHandler(KeyGate gate, FundsCheck funds, 
         }
     }
 
-    private async Task<EdgeError?> CountAsync(HttpContext http, ClientFormat format, string? routeModel)
+    private async Task<EdgeError?> CountAsync(HttpContext http, IClientFormat format, string? routeModel)
     {
         var ct = http.RequestAborted;
-        var admission = await gate.AuthenticateAsync(http.Request, ct);
-        if (admission.Error is not null) return admission.Error;
-        var key = admission.Key!;
+        var shape = format.TokenCount ?? throw new InvalidOperationException($"{format.WireName} has no count-tokens route.");
+        var key = http.AdmittedKey();
         if (await gate.CheckRateAsync(http, key, ct) is { } rateError) return rateError;
         if (await funds.CheckAsync(key, ct) is { } fundsError) return fundsError;
 
         var (parsed, bodyError) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxRequestBodyBytes, ct);
         if (bodyError is not null) return bodyError;
-        var body = parsed!;
         ChatRequest request;
         try
         {
-            if (format == ClientFormat.Anthropic && !body.ContainsKey("max_tokens")) body["max_tokens"] = 1; // not required by count_tokens
-            // Gemini countTokens may wrap the request as {"generateContentRequest":{…}}.
-            if (format == ClientFormat.Gemini && body["generateContentRequest"] is JsonObject inner) body = (JsonObject)inner.DeepClone();
-            request = FormatRegistry.Client(format).ParseRequest(body, routeModel, format == ClientFormat.Gemini ? false : null);
+            request = shape.ParseRequest(parsed!, routeModel);
         }
         catch (RequestValidationException ex)
         {
@@ -57,9 +54,9 @@ internal sealed partial class TokenCountHandler(KeyGate gate, FundsCheck funds, 
         if (!catalog.TryGet(request.Model, out _) || !gate.ModelAllowed(key, request.Model)) return EdgeError.UnknownModel(request.Model);
 
         var count = tokens.CountInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
-        JsonObject answer = format == ClientFormat.Gemini ? new() { ["totalTokens"] = count } : new() { ["input_tokens"] = count };
         http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(answer.ToJsonString(), ct);
+        await using (var json = new Utf8JsonWriter(http.Response.BodyWriter)) shape.WriteAnswer(json, count);
+        await http.Response.BodyWriter.FlushAsync(ct);
         return null;
     }
 

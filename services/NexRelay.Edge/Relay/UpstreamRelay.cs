@@ -15,77 +15,118 @@ using NexRelay.Edge.Translation.Sse;
 
 namespace NexRelay.Edge.Relay;
 
+/// <summary>One request to relay: what the caller parsed, priced and policed, and the meter the request is charged from.</summary>
+/// <param name="Meter">
+/// Written as the relay learns what the upstream was given and reported (and by the upstream call itself, at the hand-over),
+/// so a client that leaves at any moment still leaves behind what the upstream did: the one live channel, by design.
+/// </param>
+internal readonly record struct RelayCall(IClientFormat Client, ChatRequest Request, JsonObject Body, CatalogModel Model, int MaxOutputTokens,
+    UpstreamMeter Meter, string ResponseId, long StartTimestamp, bool LogBodies);
+
+/// <summary>What a relay did, returned whole: the caller writes it into the request's record.</summary>
+internal readonly record struct RelayOutcome
+{
+    /// <summary>The error to write: nothing was sent to the client yet.</summary>
+    public EdgeError? Error { get; init; }
+
+    /// <summary>A non-streamed answer, ready in the client's format, for the caller to price (cost header) and write.</summary>
+    public byte[]? Answer { get; init; }
+
+    /// <summary>The status the client was answered (a stream: 200 once it began); 0 when nothing was written here.</summary>
+    public int Status { get; init; }
+
+    /// <summary>How an answer that had already begun ended badly (upstream_timeout, upstream_stream_error, client_closed_request).</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>The client left before anything was written (during the upstream call or a retry's wait).</summary>
+    public bool ClientLeft { get; init; }
+
+    /// <summary>The upstream that answered (or failed last).</summary>
+    public ModelUpstream? Upstream { get; init; }
+
+    public double? UpstreamTtfbMs { get; init; }
+    public double? TtftMs { get; init; }
+    public string? FinishReason { get; init; }
+    public string? ResponseBody { get; init; }
+}
+
 /// <summary>
 /// Sends the request to the model's upstreams in failover order (retrying only before any byte reached the client) and writes
 /// the answer back in the caller's format: pass-through when the upstream speaks the caller's format, else translated
 /// through the neutral model. Streams are forwarded event by event and flushed per read, never buffered whole.
 /// </summary>
-internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCharger charger, IOptions<RelayOptions> options,
-    ILogger<UpstreamRelay> logger)
+internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<RelayOptions> options, ILogger<UpstreamRelay> logger)
 {
-    private static readonly JsonWriterOptions CompactJson = new() { Indented = false };
     private readonly RelayOptions _options = options.Value;
 
     /// <summary>
-    /// Relays the request and writes the answer; returns the error to write when nothing was sent to the client yet. What the
-    /// upstream was given and reported goes to <see cref="RelayRecord.Meter"/>, from which the request is charged whatever
-    /// happens here (a client that leaves surfaces as the cancellation of <paramref name="ct"/>).
+    /// Relays the request and streams the answer (a non-streamed answer is returned for the caller to write). What the upstream
+    /// was given and reported goes to <see cref="RelayCall.Meter"/> as it happens; everything else comes back in the outcome.
     /// </summary>
-    public async Task<EdgeError?> RelayAsync(HttpContext http, RelayRecord record, IClientFormat client, ChatRequest request,
-        JsonObject body, CatalogModel model, int maxOutput, CancellationToken ct)
+    public async Task<RelayOutcome> RelayAsync(HttpContext http, RelayCall call, CancellationToken ct)
     {
-        var meter = record.Meter;
+        var (client, request, body, model, maxOutput, meter, _, _, _) = call;
         var wait = _options.ResponseWait(request.Stream, maxOutput);
         UpstreamAttempt? last = null;
+        ModelUpstream? lastUpstream = null;
         string? lastMessage = null;
-        foreach (var upstream in model.Upstreams)
+        try
         {
-            var passthrough = client.NativeUpstream == upstream.Provider.Kind;
-            var format = FormatRegistry.Upstream(upstream.Provider.Kind);
-            var (path, payload) = BuildUpstreamRequest(client, format, request, body, upstream, maxOutput, passthrough);
-            for (var attempt = 1; attempt <= _options.AttemptsPerUpstream; attempt++)
+            foreach (var upstream in model.Upstreams)
             {
-                var sentAt = Stopwatch.GetTimestamp();
-                // A non-streamed call is drained even if the client leaves, so it is charged from real usage.
-                var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, wait, meter, request.Stream ? ct : CancellationToken.None);
-                record.UpstreamProvider = upstream.Provider.Name;
-                record.UpstreamModel = upstream.Model;
-                if (result.Failure == UpstreamFailure.None)
+                var passthrough = client.NativeUpstream == upstream.Provider.Kind;
+                var format = FormatRegistry.Upstream(upstream.Provider.Kind);
+                var (path, payload) = BuildUpstreamRequest(client, format, request, body, upstream, maxOutput, passthrough);
+                for (var attempt = 1; attempt <= _options.AttemptsPerUpstream; attempt++)
                 {
-                    record.UpstreamTtfbMs = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
-                    using var response = result.Response!;
-                    if (request.Stream)
+                    var sentAt = Stopwatch.GetTimestamp();
+                    // A non-streamed call is drained even if the client leaves, so it is charged from real usage.
+                    var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, wait, meter, request.Stream ? ct : CancellationToken.None);
+                    lastUpstream = upstream;
+                    if (result.Failure == UpstreamFailure.None)
                     {
-                        await StreamAsync(http, record, client, format, request, response, passthrough, ct);
-                        return null;
+                        var ttfb = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
+                        using var response = result.Response!;
+                        var outcome = request.Stream
+                            ? await StreamAsync(http, call, format, response, passthrough, ct)
+                            : await ReadAnswerAsync(call, format, response, passthrough);
+                        return outcome with { Upstream = upstream, UpstreamTtfbMs = ttfb };
                     }
-                    return await RespondAsync(http, record, client, format, response, model, passthrough, ct);
+                    if (result.Failure == UpstreamFailure.ClientError)
+                    {
+                        // The upstream refused the request itself: retrying elsewhere would not help. Pass its words on.
+                        meter.Refused = true;
+                        using var response = result.Response!;
+                        return new RelayOutcome { Error = await UpstreamRefusalAsync(upstream.Provider, format, response, ct), Upstream = upstream };
+                    }
+                    last = result;
+                    // An upstream's 5xx body goes to the log; the caller reads its status (UpstreamErrorText).
+                    var detail = result.Response is { } failed ? await ReadErrorAsync(format, failed, ct) : result.Message;
+                    lastMessage = result.Response is { } answered ? UpstreamErrorText.ServerError((int)answered.StatusCode) : result.Message;
+                    result.Response?.Dispose();
+                    LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, UpstreamErrorText.Redact(detail, upstream.Provider));
+                    if (result.Failure == UpstreamFailure.ServerError) meter.Refused = true; // an error status: the upstream declined it
+                    else if (result.BodySent)
+                    {
+                        // The upstream has the whole request and may be generating (and billing) it: sending it again, here or
+                        // elsewhere, could pay for it twice. The request ends here and is charged by the rule (Charging/ChargeRule.cs).
+                        return new RelayOutcome
+                        {
+                            Error = UpstreamFailed(model, result, lastMessage + " It was not sent again: the upstream may still be working on it."),
+                            Upstream = upstream,
+                        };
+                    }
+                    if (result.Failure == UpstreamFailure.BreakerOpen) break;
+                    if (attempt < _options.AttemptsPerUpstream) await Task.Delay(_options.RetryBackoff * attempt, ct);
                 }
-                if (result.Failure == UpstreamFailure.ClientError)
-                {
-                    // The upstream refused the request itself: retrying elsewhere would not help. Pass its words on.
-                    meter.Refused = true;
-                    using var response = result.Response!;
-                    return await UpstreamRefusalAsync(upstream.Provider, format, response, ct);
-                }
-                last = result;
-                // An upstream's 5xx body goes to the log; the caller reads its status (UpstreamErrorText).
-                var detail = result.Response is { } failed ? await ReadErrorAsync(format, failed, ct) : result.Message;
-                lastMessage = result.Response is { } answered ? UpstreamErrorText.ServerError((int)answered.StatusCode) : result.Message;
-                result.Response?.Dispose();
-                LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, UpstreamErrorText.Redact(detail, upstream.Provider));
-                if (result.Failure == UpstreamFailure.ServerError) meter.Refused = true; // an error status: the upstream declined it
-                else if (result.BodySent)
-                {
-                    // The upstream has the whole request and may be generating (and billing) it: sending it again, here or
-                    // elsewhere, could pay for it twice. The request ends here and is charged by the rule (Charging/ChargeRule.cs).
-                    return UpstreamFailed(model, result, lastMessage + " It was not sent again: the upstream may still be working on it.");
-                }
-                if (result.Failure == UpstreamFailure.BreakerOpen) break;
-                if (attempt < _options.AttemptsPerUpstream) await Task.Delay(_options.RetryBackoff * attempt, ct);
             }
+            return new RelayOutcome { Error = UpstreamFailed(model, last, lastMessage), Upstream = lastUpstream };
         }
-        return UpstreamFailed(model, last, lastMessage);
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client left while an upstream was asked or between attempts: charged from the meter all the same.
+            return new RelayOutcome { ClientLeft = true, Upstream = lastUpstream };
+        }
     }
 
     private static EdgeError UpstreamFailed(CatalogModel model, UpstreamAttempt? last, string? message)
@@ -110,8 +151,8 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
         return (built.PathAndQuery, JsonSerializer.SerializeToUtf8Bytes(built.Body));
     }
 
-    private async Task<EdgeError?> RespondAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
-        HttpResponseMessage response, CatalogModel model, bool passthrough, CancellationToken ct)
+    /// <summary>Reads and translates a non-streamed answer; the caller prices it (the cost header) and writes it.</summary>
+    private async Task<RelayOutcome> ReadAnswerAsync(RelayCall call, IUpstreamFormat format, HttpResponseMessage response, bool passthrough)
     {
         byte[] bytes;
         using (var idle = new CancellationTokenSource(_options.IdleTimeout))
@@ -122,7 +163,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
             }
             catch (OperationCanceledException)
             {
-                return new EdgeError(ErrorKind.UpstreamTimeout, "The upstream stopped sending its response.", "upstream_timeout");
+                return new RelayOutcome { Error = new EdgeError(ErrorKind.UpstreamTimeout, "The upstream stopped sending its response.", "upstream_timeout") };
             }
         }
         ChatResponse parsed;
@@ -132,52 +173,41 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            return new EdgeError(ErrorKind.UpstreamError, "The upstream returned a response NexRelay could not read.", "upstream_bad_response");
+            return new RelayOutcome { Error = new EdgeError(ErrorKind.UpstreamError, "The upstream returned a response NexRelay could not read.", "upstream_bad_response") };
         }
 
-        var meter = record.Meter;
+        var meter = call.Meter;
         meter.Usage = parsed.Usage;
         meter.Complete = true;
         if (parsed.Output.Count > 0) meter.MarkOutput();
         if (parsed.Usage is null) AppendOutputText(meter.Output, parsed);
-        record.FinishReason = parsed.FinishReason.ToString().ToLowerInvariant();
-
-        // The cost header needs the charge now: the same rule on the same facts as the settlement when the request ends.
-        charger.Apply(record);
-        var payload = passthrough ? bytes : JsonSerializer.SerializeToUtf8Bytes(client.WriteResponse(parsed, record.Model ?? model.Id));
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
-        http.Response.Headers["x-nexrelay-cost-usd"] = Micros.ToUsd(record.CostMicros).ToString("0.######", CultureInfo.InvariantCulture);
-        record.Status = 200;
-        if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(Encoding.UTF8.GetString(payload));
-        try
+        var answer = passthrough ? bytes : JsonSerializer.SerializeToUtf8Bytes(call.Client.WriteResponse(parsed, call.Request.Model));
+        return new RelayOutcome
         {
-            await http.Response.Body.WriteAsync(payload, ct);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException && ct.IsCancellationRequested)
-        {
-            record.ErrorCode = "client_closed_request";
-        }
-        return null;
+            Answer = answer,
+            Status = 200,
+            FinishReason = parsed.FinishReason.ToString().ToLowerInvariant(),
+            ResponseBody = call.LogBodies ? _options.TruncateLoggedBody(Encoding.UTF8.GetString(answer)) : null,
+        };
     }
 
-    private async Task StreamAsync(HttpContext http, RelayRecord record, IClientFormat client, IUpstreamFormat format,
-        ChatRequest request, HttpResponseMessage response, bool passthrough, CancellationToken ct)
+    private async Task<RelayOutcome> StreamAsync(HttpContext http, RelayCall call, IUpstreamFormat format, HttpResponseMessage response,
+        bool passthrough, CancellationToken ct)
     {
+        var (client, request, meter) = (call.Client, call.Request, call.Meter);
         var res = http.Response;
         res.StatusCode = 200;
         res.ContentType = "text/event-stream; charset=utf-8";
         res.Headers.CacheControl = "no-cache";
         res.Headers["X-Accel-Buffering"] = "no";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        record.Status = 200;
 
-        var state = new StreamState(record, format.CreateStreamParser(),
-            client.CreateStreamWriter(ResponseIdFor(record), record.Model ?? "", request), res.BodyWriter, passthrough,
-            passthrough && client.Format == ClientFormat.OpenAIChat && !request.IncludeStreamUsage, record.StartTimestamp);
+        var state = new StreamState(meter, format.CreateStreamParser(), client.CreateStreamWriter(call.ResponseId, request.Model, request),
+            res.BodyWriter, passthrough, passthrough && client.DropsUsageOnlyEvents(request), call.StartTimestamp);
         using var sse = new SseParser();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         string? failure = null;
+        string? errorCode = null;
         var failureKind = ErrorKind.UpstreamError;
         try
         {
@@ -218,45 +248,42 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
                 failure = "The upstream closed the stream before it finished.";
             }
             // Finished: the usage reported is final. Otherwise what arrived is partial and the rest is estimated.
-            record.Meter.Complete = failure is null && state.Finished;
+            meter.Complete = failure is null && state.Finished;
             if (failure is not null)
             {
-                record.ErrorCode = failureKind == ErrorKind.UpstreamTimeout ? "upstream_timeout" : "upstream_stream_error";
-                state.Writer.WriteError(ErrorTypeFor(client.Format, failureKind), failure, res.BodyWriter);
+                errorCode = failureKind == ErrorKind.UpstreamTimeout ? "upstream_timeout" : "upstream_stream_error";
+                state.Writer.WriteError(client.StreamErrorType(failureKind), failure, res.BodyWriter);
             }
             else if (!passthrough)
             {
-                state.Writer.Complete(record.Meter.Usage, res.BodyWriter);
+                state.Writer.Complete(meter.Usage, res.BodyWriter);
             }
             await res.BodyWriter.FlushAsync(ct);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && ct.IsCancellationRequested)
         {
             // The client left: the upstream call is cancelled, and what it did so far is charged (Charging/ChargeRule.cs).
-            record.ErrorCode = "client_closed_request";
+            errorCode = "client_closed_request";
+        }
+        catch (Exception ex) when (res.HasStarted)
+        {
+            // The answer has begun: it cannot change now, but what happened is still returned, charged and logged.
+            LogUnexpected(logger, ex);
+            errorCode = "internal_error";
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            record.FinishReason = state.FinishReason?.ToString().ToLowerInvariant();
-            if (record.Key?.Policy.LogBodies == true) record.ResponseBody = _options.TruncateLoggedBody(record.Meter.Output.ToString());
         }
+        return new RelayOutcome
+        {
+            Status = 200,
+            ErrorCode = errorCode,
+            TtftMs = state.TtftMs,
+            FinishReason = state.FinishReason?.ToString().ToLowerInvariant(),
+            ResponseBody = call.LogBodies ? _options.TruncateLoggedBody(meter.Output.ToString()) : null,
+        };
     }
-
-    private static string ErrorTypeFor(ClientFormat format, ErrorKind kind) => format switch
-    {
-        ClientFormat.Anthropic => ErrorWriters.AnthropicType(kind),
-        ClientFormat.Gemini => ErrorWriters.GeminiStatus(kind),
-        _ => "server_error",
-    };
-
-    private static string ResponseIdFor(RelayRecord record) => record.Format switch
-    {
-        ClientFormat.OpenAIChat => "chatcmpl-" + record.RequestId[4..],
-        ClientFormat.OpenAIResponses => "resp_" + record.RequestId[4..],
-        ClientFormat.Anthropic => "msg_" + record.RequestId[4..],
-        _ => record.RequestId,
-    };
 
     private async Task<EdgeError> UpstreamRefusalAsync(Provider provider, IUpstreamFormat format, HttpResponseMessage response, CancellationToken ct)
     {
@@ -307,17 +334,19 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Provider} attempt {Attempt} failed ({Failure}): {Message}")]
     private static partial void LogAttemptFailed(ILogger logger, string provider, int attempt, UpstreamFailure failure, string? message);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while relaying")]
+    private static partial void LogUnexpected(ILogger logger, Exception ex);
+
     /// <summary>Per-stream state handed to the SSE parser's callback (which cannot be async: it writes into the PipeWriter).</summary>
-    private sealed class StreamState(RelayRecord record, IUpstreamStreamParser parser, IClientStreamWriter writer, IBufferWriter<byte> output,
+    private sealed class StreamState(UpstreamMeter meter, IUpstreamStreamParser parser, IClientStreamWriter writer, IBufferWriter<byte> output,
         bool passthrough, bool dropUsageOnlyChunks, long startTimestamp)
     {
-        private static readonly byte[] EventPrefix = "event: "u8.ToArray();
-        private static readonly byte[] DataPrefix = "data: "u8.ToArray();
         private readonly List<StreamEvent> _events = new(4);
 
-        private readonly UpstreamMeter _meter = record.Meter;
+        private readonly UpstreamMeter _meter = meter;
 
         public IClientStreamWriter Writer { get; } = writer;
+        public double? TtftMs { get; private set; }
         public FinishReason? FinishReason { get; private set; }
         public bool Finished { get; private set; }
         public string? Failure { get; private set; }
@@ -360,10 +389,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
             {
                 // Pass-through streams re-frame each event unchanged; the usage chunk the client did not ask for is dropped.
                 if (dropUsageOnlyChunks && usageOnly) return;
-                if (eventName is not null) { output.Write(EventPrefix); output.Write(Encoding.UTF8.GetBytes(eventName)); output.Write("\n"u8); }
-                output.Write(DataPrefix);
-                output.Write(data);
-                output.Write("\n\n"u8);
+                SseWriter.WriteRaw(output, eventName, data);
                 if (!Finished && data.SequenceEqual("[DONE]"u8)) Finished = true;
             }
             else
@@ -376,7 +402,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, RequestCha
         {
             if (_meter.ProducedOutput) return;
             _meter.MarkOutput();
-            record.TtftMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+            TtftMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         }
     }
 }

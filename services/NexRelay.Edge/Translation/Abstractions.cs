@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using NexRelay.Edge.Catalog;
+using NexRelay.Edge.Errors;
 
 namespace NexRelay.Edge.Translation;
 
@@ -9,10 +12,38 @@ public sealed class RequestValidationException(string message, string? param = n
     public string? Param { get; } = param;
 }
 
-/// <summary>One client wire format: request parsing, response and stream writing. One implementation per <see cref="ClientFormat"/>.</summary>
+/// <summary>
+/// One client wire format, and every decision that depends on it: request parsing, response and stream writing, its error
+/// envelope, the ids and names it uses, its count-tokens and model-list shapes. One implementation per <see cref="ClientFormat"/>;
+/// code outside <c>Translation/</c> asks the format instead of switching on <see cref="ClientFormat"/>.
+/// </summary>
 public interface IClientFormat
 {
     ClientFormat Format { get; }
+
+    /// <summary>The format's name in logs and <c>RequestCompleted</c> events (<c>openai-chat</c>, <c>anthropic</c> …).</summary>
+    string WireName { get; }
+
+    /// <summary>The id a response to <paramref name="requestId"/> (<c>req_…</c>) carries: the format's own prefix on the same random part.</summary>
+    string ResponseId(string requestId);
+
+    /// <summary>Writes <paramref name="error"/> as this format's error envelope (the whole JSON body).</summary>
+    void WriteError(Utf8JsonWriter json, EdgeError error);
+
+    /// <summary>The type (Anthropic, OpenAI) or status (Gemini) an in-stream error of this kind is given.</summary>
+    string StreamErrorType(ErrorKind kind);
+
+    /// <summary>
+    /// Pass-through streams: whether the relay drops the upstream's usage-only events, because the edge forced the upstream
+    /// to send them (<see cref="ApplyPassthroughEdits"/>) and the client did not ask (OpenAI chat: <c>stream_options.include_usage</c>).
+    /// </summary>
+    bool DropsUsageOnlyEvents(ChatRequest request) => false;
+
+    /// <summary>The format's count-tokens route (Anthropic <c>count_tokens</c>, Gemini <c>countTokens</c>), or null.</summary>
+    ITokenCountShape? TokenCount => null;
+
+    /// <summary>The format's model list (OpenAI <c>/models</c>, Gemini <c>/v1beta/models</c>), or null.</summary>
+    IModelListShape? ModelList => null;
 
     /// <summary>The upstream kind that speaks this format natively (pass-through), or null (Responses: always translated).</summary>
     UpstreamKind? NativeUpstream { get; }
@@ -39,6 +70,24 @@ public interface IClientFormat
     /// </summary>
     IClientStreamWriter CreateStreamWriter(string responseId, string publicModel, ChatRequest request) =>
         CreateStreamWriter(responseId, publicModel);
+}
+
+/// <summary>A format's count-tokens request and answer: the request is the format's own generation request, loosely.</summary>
+public interface ITokenCountShape
+{
+    /// <summary>Parses a count-tokens body (which may leave out what generation requires) as a generation request.</summary>
+    ChatRequest ParseRequest(JsonObject body, string? routeModel);
+
+    /// <summary>Writes the answer body.</summary>
+    void WriteAnswer(Utf8JsonWriter json, long inputTokens);
+}
+
+/// <summary>A format's model list and single-model answers.</summary>
+public interface IModelListShape
+{
+    Task WriteListAsync(HttpResponse response, IEnumerable<CatalogModel> models, CancellationToken ct);
+
+    Task WriteModelAsync(HttpResponse response, CatalogModel model, CancellationToken ct);
 }
 
 /// <summary>Turns neutral events into this format's SSE bytes. Stateful per response.</summary>

@@ -17,6 +17,9 @@ internal static class Ids
         return prefix + id;
     }
 
+    /// <summary>A response id for a request id (<c>req_…</c>): <paramref name="prefix"/> on the request id's random part.</summary>
+    public static string ForRequest(string prefix, string requestId) => string.Concat(prefix, requestId.AsSpan(requestId.IndexOf('_') + 1));
+
     public static long UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 }
 

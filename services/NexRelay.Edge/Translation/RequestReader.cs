@@ -191,6 +191,15 @@ internal static class Lenient
         return result.ToString();
     }
 
+    public static JsonElement? Obj(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
+
+    public static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? Str(v) : null;
+
+    public static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
+
     public static long Long(JsonNode? node)
     {
         if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return 0;

@@ -25,7 +25,7 @@ public sealed class UnmatchedRoutesTests
         var http = new DefaultHttpContext();
         http.Request.Path = path;
         if (header is not null) http.Request.Headers[header] = "k";
-        Assert.Equal(expected, UnmatchedRoutes.FormatOf(http.Request));
+        Assert.Equal(expected, FormatRegistry.ForUnmatchedPath(http.Request).Format);
     }
 
     [Fact]

@@ -177,10 +177,21 @@ public sealed class AnthropicFormatTests
     public void Stream_events_are_readable_by_the_official_Anthropic_SDK()
     {
         var output = Translate(UpstreamKind.Gemini, ClientFormat.Anthropic, StreamingTranslationTests.GeminiStream, 0);
-        foreach (var e in ParseSse(output))
+        var events = ParseSse(output);
+        foreach (var e in events)
         {
             var streamEvent = JsonSerializer.Deserialize<Anthropic.Models.Messages.RawMessageStreamEvent>(e.Data)!;
             streamEvent.Validate();
         }
+        // The whole stream was read (a loop over no events would pass): thinking, text, two tool calls, then the end.
+        Assert.Equal(
+        [
+            "message_start",
+            "content_block_start", "content_block_delta", "content_block_stop",
+            "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop",
+            "content_block_start", "content_block_delta", "content_block_stop",
+            "content_block_start", "content_block_delta", "content_block_stop",
+            "message_delta", "message_stop",
+        ], events.Select(e => e.EventName!));
     }
 }

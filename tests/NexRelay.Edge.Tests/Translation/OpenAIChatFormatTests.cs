@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using NexRelay.Edge.Translation;
-using NexRelay.Edge.Translation.Clients;
+using NexRelay.Edge.Translation.OpenAI;
 using static NexRelay.Edge.Tests.Translation.TranslationHarness;
 
 namespace NexRelay.Edge.Tests.Translation;
@@ -140,22 +140,33 @@ public sealed class OpenAIChatFormatTests
         Assert.Equal(64, (int)none["max_completion_tokens"]!);
     }
 
-    [Theory]
-    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":1}}""", true)]
-    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{}}],"usage":{"prompt_tokens":1}}""", false)]
-    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\"usage\""}}]}""", false)]
-    [InlineData("""{"id":"x","usage":null,"choices":[]}""", true)]
-    [InlineData("""not json "usage" """, false)]
-    public void Usage_only_chunks_are_recognised_for_pass_through_stripping(string data, bool expected)
+    [Fact]
+    public void Pass_through_drops_usage_only_events_only_for_chat_clients_that_did_not_ask_for_usage()
     {
-        Assert.Equal(expected, OpenAIChatFormat.IsUsageOnlyChunk(System.Text.Encoding.UTF8.GetBytes(data)));
+        var chat = FormatRegistry.Client(ClientFormat.OpenAIChat);
+        Assert.True(chat.DropsUsageOnlyEvents(chat.ParseRequest(Json("""{"model":"m","messages":[{"role":"user","content":"x"}],"stream":true}"""), null, null)));
+        Assert.False(chat.DropsUsageOnlyEvents(chat.ParseRequest(
+            Json("""{"model":"m","messages":[{"role":"user","content":"x"}],"stream":true,"stream_options":{"include_usage":true}}"""), null, null)));
+        foreach (var other in new[] { ClientFormat.OpenAIResponses, ClientFormat.Anthropic, ClientFormat.Gemini })
+        {
+            Assert.False(FormatRegistry.Client(other).DropsUsageOnlyEvents(new ChatRequest { Model = "m", Stream = true }));
+        }
     }
 
-    [Fact]
-    public void Client_stream_usage_wish_is_read_before_edits()
+    [Theory]
+    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":1}}""", true)]
+    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":{"prompt_tokens":1}}""", false)]
+    [InlineData("""{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\"usage\""}}]}""", false)]
+    public void The_usage_only_chunk_parses_to_usage_alone_so_the_relay_can_drop_it(string data, bool usageOnly)
     {
-        Assert.False(OpenAIChatFormat.ClientWantsStreamUsage(Json("""{"stream":true}""")));
-        Assert.True(OpenAIChatFormat.ClientWantsStreamUsage(Json("""{"stream_options":{"include_usage":true}}""")));
+        // After the stream's first chunk (which opens it), as the usage chunk comes last.
+        var parser = FormatRegistry.Upstream(UpstreamKind.OpenAI).CreateStreamParser();
+        var events = new List<StreamEvent>();
+        parser.Parse(null, """{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant"}}]}"""u8, events);
+        events.Clear();
+        parser.Parse(null, System.Text.Encoding.UTF8.GetBytes(data), events);
+        Assert.NotEmpty(events);
+        Assert.Equal(usageOnly, events.All(e => e is UsageUpdate));
     }
 
     [Fact]

@@ -260,7 +260,7 @@ public sealed class UpstreamRequestTests
     [InlineData("gemma-3", false)]
     public void Gemini_signature_requirement_is_read_from_the_model_version(string model, bool expected)
     {
-        Assert.Equal(expected, NexRelay.Edge.Translation.Upstreams.GeminiUpstream.RequiresThoughtSignatures(model));
+        Assert.Equal(expected, NexRelay.Edge.Translation.Gemini.GeminiUpstream.RequiresThoughtSignatures(model));
     }
 
     [Theory]

@@ -61,9 +61,10 @@ public static class SseWriter
         output.Write("\n\n"u8);
     }
 
+    /// <summary>Event names are ASCII in practice, but an upstream's are relayed as sent: sized for UTF-8, never overrun.</summary>
     private static void WriteAscii(IBufferWriter<byte> output, string text)
     {
-        var span = output.GetSpan(text.Length);
+        var span = output.GetSpan(System.Text.Encoding.UTF8.GetByteCount(text));
         var n = System.Text.Encoding.UTF8.GetBytes(text, span);
         output.Advance(n);
     }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.Anthropic;
 
 /// <summary>Messages API fields Anthropic bills beyond the held tokens: refused before any hold (see <see cref="Unpriced"/>).</summary>
 public sealed partial class AnthropicFormat

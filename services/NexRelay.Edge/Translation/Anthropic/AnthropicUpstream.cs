@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using NexRelay.Edge.Translation.Clients;
+using static NexRelay.Edge.Translation.Lenient;
 
-namespace NexRelay.Edge.Translation.Upstreams;
+namespace NexRelay.Edge.Translation.Anthropic;
 
 /// <summary>
 /// An Anthropic Messages upstream (base URL ending in <c>/v1/</c>). Anthropic has no JSON mode: a JSON response format is
@@ -153,7 +153,7 @@ public sealed class AnthropicUpstream : IUpstreamFormat
                 blocks.Add(new JsonObject { ["type"] = "image", ["source"] = new JsonObject { ["type"] = "url", ["url"] = i.Url } });
                 break;
             case ToolCallPart c:
-                blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) });
+                blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = ToolArguments.AsObject(c.ArgumentsJson) });
                 break;
             case ToolResultPart r:
             {
@@ -195,33 +195,8 @@ public sealed class AnthropicUpstream : IUpstreamFormat
             Id = Lenient.Str(body["id"]) ?? Ids.New("msg_"),
             Model = Lenient.Str(body["model"]) ?? "",
             Output = output,
-            FinishReason = MapStop(Lenient.Str(body["stop_reason"])),
-            Usage = ReadUsage(body["usage"] as JsonObject, null),
-        };
-    }
-
-    internal static FinishReason MapStop(string? reason) => reason switch
-    {
-        "max_tokens" or "model_context_window_exceeded" => FinishReason.Length,
-        "tool_use" => FinishReason.ToolCalls,
-        "refusal" => FinishReason.ContentFilter,
-        _ => FinishReason.Stop, // end_turn, stop_sequence, pause_turn
-    };
-
-    /// <summary>Neutral input = input_tokens + cache reads + cache writes; fields absent from <paramref name="u"/> keep <paramref name="previous"/>'s.</summary>
-    internal static Usage? ReadUsage(JsonObject? u, Usage? previous)
-    {
-        if (u is null) return previous;
-        var hasInput = u.ContainsKey("input_tokens") && u["input_tokens"] is not null;
-        var cacheRead = Lenient.Long(u["cache_read_input_tokens"]);
-        var input = hasInput
-            ? Lenient.Long(u["input_tokens"]) + cacheRead + Lenient.Long(u["cache_creation_input_tokens"])
-            : previous?.InputTokens ?? 0;
-        return new Usage
-        {
-            InputTokens = input,
-            CachedInputTokens = hasInput ? cacheRead : previous?.CachedInputTokens ?? 0,
-            OutputTokens = u.ContainsKey("output_tokens") ? Lenient.Long(u["output_tokens"]) : previous?.OutputTokens ?? 0,
+            FinishReason = AnthropicVocabulary.FinishReasonOf(Lenient.Str(body["stop_reason"])),
+            Usage = AnthropicVocabulary.ReadUsage(body["usage"] as JsonObject, null),
         };
     }
 
@@ -269,7 +244,7 @@ internal sealed class AnthropicStreamParser : IUpstreamStreamParser
                     output.Add(new StreamStart(Str(message, "id"u8) ?? Ids.New("msg_"), Str(message, "model"u8) ?? ""));
                     if (Obj(message, "usage"u8) is { } usage)
                     {
-                        _usage = ReadUsage(usage, null);
+                        _usage = AnthropicVocabulary.ReadUsage(usage, null);
                         output.Add(new UsageUpdate(_usage));
                     }
                     break;
@@ -330,11 +305,11 @@ internal sealed class AnthropicStreamParser : IUpstreamStreamParser
                 case "message_delta":
                     if (Obj(e, "delta"u8) is { } messageDelta && Str(messageDelta, "stop_reason"u8) is { } stop)
                     {
-                        output.Add(new StreamFinish(AnthropicUpstream.MapStop(stop)));
+                        output.Add(new StreamFinish(AnthropicVocabulary.FinishReasonOf(stop)));
                     }
                     if (Obj(e, "usage"u8) is { } deltaUsage)
                     {
-                        _usage = ReadUsage(deltaUsage, _usage);
+                        _usage = AnthropicVocabulary.ReadUsage(deltaUsage, _usage);
                         output.Add(new UsageUpdate(_usage));
                     }
                     break;
@@ -345,26 +320,4 @@ internal sealed class AnthropicStreamParser : IUpstreamStreamParser
             }
         }
     }
-
-    /// <summary>As <see cref="AnthropicUpstream.ReadUsage"/>: figures absent from a message_delta keep message_start's.</summary>
-    private static Usage ReadUsage(JsonElement u, Usage? previous)
-    {
-        var hasInput = u.TryGetProperty("input_tokens"u8, out var inputTokens) && inputTokens.ValueKind == JsonValueKind.Number;
-        var cacheRead = Long(u, "cache_read_input_tokens"u8);
-        return new Usage
-        {
-            InputTokens = hasInput ? Long(u, "input_tokens"u8) + cacheRead + Long(u, "cache_creation_input_tokens"u8) : previous?.InputTokens ?? 0,
-            CachedInputTokens = hasInput ? cacheRead : previous?.CachedInputTokens ?? 0,
-            OutputTokens = u.TryGetProperty("output_tokens"u8, out _) ? Long(u, "output_tokens"u8) : previous?.OutputTokens ?? 0,
-        };
-    }
-
-    private static JsonElement? Obj(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
-
-    private static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? Lenient.Str(v) : null;
-
-    private static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
 }

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NexRelay.Edge.Errors;
 using NexRelay.Edge.Translation.Sse;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.Anthropic;
 
 /// <summary>
 /// Anthropic Messages (<c>POST /v1/messages</c>). Usage: Anthropic's <c>input_tokens</c> excludes cache reads and cache
@@ -15,6 +16,12 @@ public sealed partial class AnthropicFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.Anthropic;
     public UpstreamKind? NativeUpstream => UpstreamKind.Anthropic;
+    public string WireName => "anthropic";
+    public string ResponseId(string requestId) => Ids.ForRequest("msg_", requestId);
+    public void WriteError(Utf8JsonWriter json, EdgeError error) => AnthropicVocabulary.WriteError(json, error);
+    public string StreamErrorType(ErrorKind kind) => AnthropicVocabulary.ErrorType(kind);
+    public ITokenCountShape TokenCount => _tokenCount ??= new AnthropicTokenCount(this);
+    private ITokenCountShape? _tokenCount;
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) => Guard(() => Parse(body));
 
@@ -244,7 +251,7 @@ public sealed partial class AnthropicFormat : IClientFormat
                 case ToolCallPart c:
                     content.Add(new JsonObject
                     {
-                        ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = ParseArguments(c.ArgumentsJson), ["caller"] = DirectCaller(),
+                        ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = ToolArguments.AsObject(c.ArgumentsJson), ["caller"] = DirectCaller(),
                     });
                     break;
             }
@@ -256,49 +263,14 @@ public sealed partial class AnthropicFormat : IClientFormat
             ["role"] = "assistant",
             ["model"] = publicModel,
             ["content"] = content,
-            ["stop_reason"] = StopReason(response.FinishReason),
+            ["stop_reason"] = AnthropicVocabulary.StopReason(response.FinishReason),
             ["stop_sequence"] = null,
-            ["usage"] = UsageJson(response.Usage ?? new Usage(), includeInput: true),
+            ["usage"] = AnthropicVocabulary.UsageJson(response.Usage ?? new Usage(), includeInput: true),
         };
     }
 
     /// <summary>Current Messages responses say who called a tool; a translated call is always the model's own.</summary>
     internal static JsonObject DirectCaller() => new() { ["type"] = "direct" };
-
-    /// <summary>Anthropic wants tool input as an object; arguments that are not a JSON object are wrapped rather than lost.</summary>
-    internal static JsonNode ParseArguments(string json)
-    {
-        if (string.IsNullOrWhiteSpace(json)) return new JsonObject();
-        try
-        {
-            return JsonNode.Parse(json) as JsonObject ?? new JsonObject { ["value"] = JsonNode.Parse(json) };
-        }
-        catch (JsonException)
-        {
-            return new JsonObject { ["_raw_arguments"] = json };
-        }
-    }
-
-    internal static string StopReason(FinishReason reason) => reason switch
-    {
-        FinishReason.Length => "max_tokens",
-        FinishReason.ToolCalls => "tool_use",
-        FinishReason.ContentFilter => "refusal",
-        _ => "end_turn",
-    };
-
-    internal static JsonObject UsageJson(Usage u, bool includeInput)
-    {
-        var json = new JsonObject();
-        if (includeInput)
-        {
-            json["input_tokens"] = Math.Max(0, u.InputTokens - u.CachedInputTokens);
-            json["cache_creation_input_tokens"] = 0;
-            json["cache_read_input_tokens"] = u.CachedInputTokens;
-        }
-        json["output_tokens"] = u.OutputTokens;
-        return json;
-    }
 
     public IClientStreamWriter CreateStreamWriter(string responseId, string publicModel) =>
         new AnthropicStreamWriter(Ids.Ensure("msg_", responseId), publicModel);
@@ -382,12 +354,12 @@ internal sealed class AnthropicStreamWriter(string id, string model) : IClientSt
         CloseBlock(output);
         var json = Begin(output, "message_delta");
         json.WriteStartObject("delta");
-        json.WriteString("stop_reason", AnthropicFormat.StopReason(_finish ?? (_toolBlocks.Count > 0 ? FinishReason.ToolCalls : FinishReason.Stop)));
+        json.WriteString("stop_reason", AnthropicVocabulary.StopReason(_finish ?? (_toolBlocks.Count > 0 ? FinishReason.ToolCalls : FinishReason.Stop)));
         json.WriteNull("stop_sequence");
         json.WriteEndObject();
         json.WritePropertyName("usage");
         // Cumulative, as Anthropic's own message_delta: input figures too, since a translated upstream may only know them now.
-        AnthropicFormat.UsageJson(usage ?? new Usage(), includeInput: usage is not null).WriteTo(json);
+        AnthropicVocabulary.UsageJson(usage ?? new Usage(), includeInput: usage is not null).WriteTo(json);
         End(json, output);
         json = Begin(output, "message_stop");
         End(json, output);
@@ -421,7 +393,7 @@ internal sealed class AnthropicStreamWriter(string id, string model) : IClientSt
             ["content"] = new JsonArray(),
             ["stop_reason"] = null,
             ["stop_sequence"] = null,
-            ["usage"] = AnthropicFormat.UsageJson(_usage ?? new Usage(), includeInput: true),
+            ["usage"] = AnthropicVocabulary.UsageJson(_usage ?? new Usage(), includeInput: true),
         }.WriteTo(json);
         End(json, output);
     }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.Gemini;
 
 /// <summary>
 /// generateContent fields Google bills beyond the held tokens: refused before any hold (see <see cref="Unpriced"/>). Enum

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using NexRelay.Edge.Translation.Clients;
 
-namespace NexRelay.Edge.Translation.Upstreams;
+namespace NexRelay.Edge.Translation.Gemini;
 
 /// <summary>
 /// A Gemini upstream (base URL ending in <c>/v1beta/</c>). Schemas are sent as <c>parametersJsonSchema</c> /
@@ -48,7 +47,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
                     {
                         callNames[c.Id] = c.Name;
                         // Ids are left out: the neutral ids may come from another vendor, and Gemini pairs calls and responses by order.
-                        var call = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = c.Name, ["args"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) } };
+                        var call = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = c.Name, ["args"] = ToolArguments.AsObject(c.ArgumentsJson) } };
                         // Gemini 3+ refuses replayed function calls without the (first) call's thought signature; a translated history
                         // has none, so send Google's documented sentinel that skips the check.
                         if (needsSignature && !parts.Any(p => p is JsonObject o && o.ContainsKey("functionCall"))) call["thoughtSignature"] = SkipSignature;
@@ -179,7 +178,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
                 if (ReadCall(part) is { } call) output.Add(call);
             }
         }
-        var finish = MapFinish(Lenient.Str(candidate?["finishReason"]), output.Any(p => p is ToolCallPart));
+        var finish = GeminiVocabulary.FinishReasonOf(Lenient.Str(candidate?["finishReason"]), output.Any(p => p is ToolCallPart));
         if (candidate is null && Lenient.Path(body, "promptFeedback", "blockReason") is not null) finish = FinishReason.ContentFilter;
         return new ChatResponse
         {
@@ -187,7 +186,7 @@ public sealed class GeminiUpstream : IUpstreamFormat
             Model = Lenient.Str(body["modelVersion"]) ?? "",
             Output = output,
             FinishReason = finish,
-            Usage = ReadUsage(body["usageMetadata"]),
+            Usage = GeminiVocabulary.ReadUsage(body["usageMetadata"]),
         };
     }
 
@@ -211,24 +210,6 @@ public sealed class GeminiUpstream : IUpstreamFormat
 
     internal static ToolCallPart? ReadCall(JsonObject part) => part["functionCall"] is JsonObject call
         ? new ToolCallPart(Lenient.Str(call["id"]) ?? Ids.New("call_"), Lenient.Str(call["name"]) ?? "", Lenient.Json(call["args"]))
-        : null;
-
-    internal static FinishReason MapFinish(string? reason, bool sawCalls) => reason switch
-    {
-        "MAX_TOKENS" => FinishReason.Length,
-        "SAFETY" or "RECITATION" or "BLOCKLIST" or "PROHIBITED_CONTENT" or "SPII" or "IMAGE_SAFETY" => FinishReason.ContentFilter,
-        "MALFORMED_FUNCTION_CALL" or "UNEXPECTED_TOOL_CALL" => FinishReason.Error,
-        _ => sawCalls ? FinishReason.ToolCalls : FinishReason.Stop,
-    };
-
-    internal static Usage? ReadUsage(JsonNode? node) => node is JsonObject u
-        ? new Usage
-        {
-            InputTokens = Lenient.Long(u["promptTokenCount"]) + Lenient.Long(u["toolUsePromptTokenCount"]),
-            CachedInputTokens = Lenient.Long(u["cachedContentTokenCount"]),
-            OutputTokens = Lenient.Long(u["candidatesTokenCount"]) + Lenient.Long(u["thoughtsTokenCount"]),
-            ReasoningTokens = Lenient.Long(u["thoughtsTokenCount"]),
-        }
         : null;
 
     public IUpstreamStreamParser CreateStreamParser() => new GeminiStreamParser();
@@ -274,8 +255,8 @@ internal sealed class GeminiStreamParser : IUpstreamStreamParser
                 }
             }
         }
-        if (Lenient.Str(candidate?["finishReason"]) is { } finish) output.Add(new StreamFinish(GeminiUpstream.MapFinish(finish, _tools > 0)));
+        if (Lenient.Str(candidate?["finishReason"]) is { } finish) output.Add(new StreamFinish(GeminiVocabulary.FinishReasonOf(finish, _tools > 0)));
         else if (candidate is null && Lenient.Path(chunk, "promptFeedback", "blockReason") is not null) output.Add(new StreamFinish(FinishReason.ContentFilter));
-        if (GeminiUpstream.ReadUsage(chunk["usageMetadata"]) is { } usage) output.Add(new UsageUpdate(usage));
+        if (GeminiVocabulary.ReadUsage(chunk["usageMetadata"]) is { } usage) output.Add(new UsageUpdate(usage));
     }
 }

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static NexRelay.Edge.Translation.Lenient;
 
-namespace NexRelay.Edge.Translation.Upstreams;
+namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>An OpenAI Chat Completions upstream (base URL ending in <c>/v1/</c>).</summary>
 public sealed class OpenAIUpstream : IUpstreamFormat
@@ -154,28 +155,10 @@ public sealed class OpenAIUpstream : IUpstreamFormat
             Id = Lenient.Str(body["id"]) ?? Ids.New("chatcmpl-"),
             Model = Lenient.Str(body["model"]) ?? "",
             Output = output,
-            FinishReason = MapFinish(Lenient.Str(choice?["finish_reason"])),
-            Usage = ReadUsage(body["usage"]),
+            FinishReason = OpenAIVocabulary.FinishReasonOf(Lenient.Str(choice?["finish_reason"])),
+            Usage = OpenAIVocabulary.ReadUsage(body["usage"]),
         };
     }
-
-    internal static FinishReason MapFinish(string? reason) => reason switch
-    {
-        "length" => FinishReason.Length,
-        "tool_calls" or "function_call" => FinishReason.ToolCalls,
-        "content_filter" => FinishReason.ContentFilter,
-        _ => FinishReason.Stop,
-    };
-
-    internal static Usage? ReadUsage(JsonNode? usage) => usage is JsonObject u
-        ? new Usage
-        {
-            InputTokens = Lenient.Long(u["prompt_tokens"]),
-            CachedInputTokens = Lenient.Long(Lenient.Path(u, "prompt_tokens_details", "cached_tokens")),
-            OutputTokens = Lenient.Long(u["completion_tokens"]),
-            ReasoningTokens = Lenient.Long(Lenient.Path(u, "completion_tokens_details", "reasoning_tokens")),
-        }
-        : null;
 
     public IUpstreamStreamParser CreateStreamParser() => new OpenAIStreamParser();
 
@@ -242,18 +225,12 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
                 }
                 if (choice.ValueKind == JsonValueKind.Object && Str(choice, "finish_reason"u8) is { } finish)
                 {
-                    output.Add(new StreamFinish(OpenAIUpstream.MapFinish(finish)));
+                    output.Add(new StreamFinish(OpenAIVocabulary.FinishReasonOf(finish)));
                 }
             }
             if (chunk.TryGetProperty("usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
-                output.Add(new UsageUpdate(new Usage
-                {
-                    InputTokens = Long(usage, "prompt_tokens"u8),
-                    CachedInputTokens = usage.TryGetProperty("prompt_tokens_details"u8, out var pd) ? Long(pd, "cached_tokens"u8) : 0,
-                    OutputTokens = Long(usage, "completion_tokens"u8),
-                    ReasoningTokens = usage.TryGetProperty("completion_tokens_details"u8, out var cd) ? Long(cd, "reasoning_tokens"u8) : 0,
-                }));
+                output.Add(new UsageUpdate(OpenAIVocabulary.ReadUsage(usage)));
             }
         }
     }
@@ -275,10 +252,4 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
             output.Add(new ToolCallDelta(index, args));
         }
     }
-
-    private static string? Str(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? Lenient.Str(v) : null;
-
-    private static long Long(JsonElement o, ReadOnlySpan<byte> name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : 0;
 }

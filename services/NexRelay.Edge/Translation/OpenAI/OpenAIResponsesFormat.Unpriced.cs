@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>
 /// Responses fields OpenAI bills beyond the held tokens. The format is always translated, so none of them would reach an

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NexRelay.Edge.Errors;
 using NexRelay.Edge.Translation.Sse;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.Gemini;
 
 /// <summary>
 /// Gemini <c>models/{model}:generateContent</c> and <c>:streamGenerateContent?alt=sse</c>: the model and streaming come from
@@ -15,6 +16,14 @@ public sealed partial class GeminiFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.Gemini;
     public UpstreamKind? NativeUpstream => UpstreamKind.Gemini;
+    public string WireName => "gemini";
+    /// <summary>Gemini's <c>responseId</c> has no prefix of its own: the request id as it is.</summary>
+    public string ResponseId(string requestId) => requestId;
+    public void WriteError(Utf8JsonWriter json, EdgeError error) => GeminiVocabulary.WriteError(json, error);
+    public string StreamErrorType(ErrorKind kind) => GeminiVocabulary.ErrorStatus(kind);
+    public ITokenCountShape TokenCount => _tokenCount ??= new GeminiTokenCount(this);
+    private ITokenCountShape? _tokenCount;
+    public IModelListShape ModelList => GeminiModelList.Instance;
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) =>
         Guard(() => Parse(body, routeModel, routeStream));
@@ -270,11 +279,11 @@ public sealed partial class GeminiFormat : IClientFormat
             ["candidates"] = new JsonArray(new JsonObject
             {
                 ["content"] = new JsonObject { ["role"] = "model", ["parts"] = parts },
-                ["finishReason"] = FinishReasonName(response.FinishReason),
+                ["finishReason"] = GeminiVocabulary.FinishReasonName(response.FinishReason),
                 ["index"] = 0,
             }),
         };
-        if (response.Usage is { } usage) result["usageMetadata"] = UsageJson(usage);
+        if (response.Usage is { } usage) result["usageMetadata"] = GeminiVocabulary.UsageJson(usage);
         result["modelVersion"] = publicModel;
         result["responseId"] = response.Id;
         return result;
@@ -283,35 +292,13 @@ public sealed partial class GeminiFormat : IClientFormat
     internal static JsonObject? PartJson(ContentPart part) => part switch
     {
         TextPart t => new JsonObject { ["text"] = t.Text },
-        ReasoningPart r when r.Signature is not null => new JsonObject { ["text"] = r.Text, ["thought"] = true, ["thoughtSignature"] = r.Signature },
-        ReasoningPart r => new JsonObject { ["text"] = r.Text, ["thought"] = true },
+        ReasoningPart r => GeminiVocabulary.ThoughtPart(r.Text, r.Signature),
         ToolCallPart c => new JsonObject
         {
-            ["functionCall"] = new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["args"] = AnthropicFormat.ParseArguments(c.ArgumentsJson) },
+            ["functionCall"] = new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["args"] = ToolArguments.AsObject(c.ArgumentsJson) },
         },
         _ => null,
     };
-
-    internal static string FinishReasonName(FinishReason reason) => reason switch
-    {
-        FinishReason.Length => "MAX_TOKENS",
-        FinishReason.ContentFilter => "SAFETY",
-        FinishReason.Error => "OTHER",
-        _ => "STOP", // Gemini reports function calls with STOP too
-    };
-
-    internal static JsonObject UsageJson(Usage u)
-    {
-        var json = new JsonObject
-        {
-            ["promptTokenCount"] = u.InputTokens,
-            ["candidatesTokenCount"] = Math.Max(0, u.OutputTokens - u.ReasoningTokens),
-            ["totalTokenCount"] = u.InputTokens + u.OutputTokens,
-        };
-        if (u.CachedInputTokens > 0) json["cachedContentTokenCount"] = u.CachedInputTokens;
-        if (u.ReasoningTokens > 0) json["thoughtsTokenCount"] = u.ReasoningTokens;
-        return json;
-    }
 
     public IClientStreamWriter CreateStreamWriter(string responseId, string publicModel) => new GeminiStreamWriter(responseId, publicModel);
 }
@@ -339,9 +326,7 @@ internal sealed class GeminiStreamWriter(string id, string model) : IClientStrea
                 break;
             case ReasoningDelta r when r.Text.Length > 0 || r.Signature is not null:
                 FlushCalls(output);
-                var part = new JsonObject { ["text"] = r.Text, ["thought"] = true };
-                if (r.Signature is not null) part["thoughtSignature"] = r.Signature;
-                WriteChunk(output, part, null, null);
+                WriteChunk(output, GeminiVocabulary.ThoughtPart(r.Text, r.Signature), null, null);
                 break;
             case ToolCallStart s:
                 _calls[s.Index] = (s.Id, s.Name, new System.Text.StringBuilder());
@@ -364,7 +349,7 @@ internal sealed class GeminiStreamWriter(string id, string model) : IClientStrea
         if (_closed) return;
         var parts = CallParts();
         var finish = _finish ?? (_sawCalls ? FinishReason.ToolCalls : FinishReason.Stop);
-        WriteChunk(output, parts, GeminiFormat.FinishReasonName(finish), usage);
+        WriteChunk(output, parts, GeminiVocabulary.FinishReasonName(finish), usage);
         _closed = true;
     }
 
@@ -423,7 +408,7 @@ internal sealed class GeminiStreamWriter(string id, string model) : IClientStrea
         if (usage is not null)
         {
             json.WritePropertyName("usageMetadata");
-            GeminiFormat.UsageJson(usage).WriteTo(json);
+            GeminiVocabulary.UsageJson(usage).WriteTo(json);
         }
         json.WriteString("modelVersion", model);
         json.WriteString("responseId", id);

@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NexRelay.Edge.Errors;
 using NexRelay.Edge.Translation.Sse;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>
 /// OpenAI Chat Completions (<c>POST /v1/chat/completions</c>). Neutral usage convention (all formats): input tokens include
@@ -15,6 +16,12 @@ public sealed partial class OpenAIChatFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.OpenAIChat;
     public UpstreamKind? NativeUpstream => UpstreamKind.OpenAI;
+    public string WireName => "openai-chat";
+    public string ResponseId(string requestId) => Ids.ForRequest("chatcmpl-", requestId);
+    public void WriteError(Utf8JsonWriter json, EdgeError error) => OpenAIVocabulary.WriteError(json, error);
+    public string StreamErrorType(ErrorKind kind) => "server_error";
+    public bool DropsUsageOnlyEvents(ChatRequest request) => !request.IncludeStreamUsage;
+    public IModelListShape ModelList => OpenAIModelList.Instance;
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) => Guard(() => Parse(body));
 
@@ -232,38 +239,6 @@ public sealed partial class OpenAIChatFormat : IClientFormat
         }
     }
 
-    /// <summary>
-    /// Pass-through streams: the edge forces <c>include_usage</c>, so it must drop the extra usage chunk when the client had
-    /// not asked for it. Call on the client's body before <see cref="ApplyPassthroughEdits"/>.
-    /// </summary>
-    public static bool ClientWantsStreamUsage(JsonObject body) =>
-        body["stream_options"] is JsonObject o && o["include_usage"]?.GetValueKind() == JsonValueKind.True;
-
-    /// <summary>True for the usage-only chunk (<c>"choices": []</c> with usage), which a pass-through relay drops when the client did not ask for it.</summary>
-    public static bool IsUsageOnlyChunk(ReadOnlySpan<byte> data)
-    {
-        if (data.IndexOf("\"usage\""u8) < 0) return false;
-        var reader = new Utf8JsonReader(data);
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.CurrentDepth == 1 && reader.ValueTextEquals("choices"u8))
-                {
-                    reader.Read();
-                    return reader.TokenType == JsonTokenType.StartArray && reader.Read() && reader.TokenType == JsonTokenType.EndArray;
-                }
-                reader.Read();
-                reader.TrySkip();
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        return false;
-    }
-
     public JsonObject WriteResponse(ChatResponse response, string publicModel)
     {
         var message = new JsonObject { ["role"] = "assistant" };
@@ -298,29 +273,12 @@ public sealed partial class OpenAIChatFormat : IClientFormat
                 ["index"] = 0,
                 ["message"] = message,
                 ["logprobs"] = null,
-                ["finish_reason"] = FinishReasonName(response.FinishReason),
+                ["finish_reason"] = OpenAIVocabulary.FinishReasonName(response.FinishReason),
             }),
         };
-        if (response.Usage is { } usage) result["usage"] = UsageJson(usage);
+        if (response.Usage is { } usage) result["usage"] = OpenAIVocabulary.ChatUsageJson(usage);
         return result;
     }
-
-    internal static string FinishReasonName(FinishReason reason) => reason switch
-    {
-        FinishReason.Length => "length",
-        FinishReason.ToolCalls => "tool_calls",
-        FinishReason.ContentFilter => "content_filter",
-        _ => "stop",
-    };
-
-    internal static JsonObject UsageJson(Usage u) => new()
-    {
-        ["prompt_tokens"] = u.InputTokens,
-        ["completion_tokens"] = u.OutputTokens,
-        ["total_tokens"] = u.InputTokens + u.OutputTokens,
-        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = u.CachedInputTokens },
-        ["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = u.ReasoningTokens },
-    };
 
     public IClientStreamWriter CreateStreamWriter(string responseId, string publicModel) =>
         new OpenAIChatStreamWriter(Ids.Ensure("chatcmpl-", responseId), publicModel, includeUsage: false);
@@ -419,7 +377,7 @@ internal sealed class OpenAIChatStreamWriter(string id, string model, bool inclu
             json.WriteStartArray("choices");
             json.WriteEndArray();
             json.WritePropertyName("usage");
-            OpenAIChatFormat.UsageJson(usage).WriteTo(json);
+            OpenAIVocabulary.ChatUsageJson(usage).WriteTo(json);
             json.WriteEndObject();
             SseWriter.End(json, output);
         }
@@ -466,7 +424,7 @@ internal sealed class OpenAIChatStreamWriter(string id, string model, bool inclu
         var json = BeginChunk(output);
         json.WriteStartObject("delta");
         json.WriteEndObject();
-        EndChunk(json, output, OpenAIChatFormat.FinishReasonName(reason));
+        EndChunk(json, output, OpenAIVocabulary.FinishReasonName(reason));
     }
 
     private void WriteHeader(Utf8JsonWriter json)

@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NexRelay.Edge.Errors;
 using NexRelay.Edge.Translation.Sse;
 using static NexRelay.Edge.Translation.RequestReader;
 
-namespace NexRelay.Edge.Translation.Clients;
+namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>
 /// OpenAI Responses (<c>POST /v1/responses</c>), always translated: NexRelay stores no conversations, so
@@ -15,6 +16,10 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
 {
     public ClientFormat Format => ClientFormat.OpenAIResponses;
     public UpstreamKind? NativeUpstream => null;
+    public string WireName => "openai-responses";
+    public string ResponseId(string requestId) => Ids.ForRequest("resp_", requestId);
+    public void WriteError(Utf8JsonWriter json, EdgeError error) => OpenAIVocabulary.WriteError(json, error);
+    public string StreamErrorType(ErrorKind kind) => "server_error";
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) => Guard(() => Parse(body));
 
