@@ -8,22 +8,54 @@ using Npgsql;
 namespace NexRelay.ServiceDefaults.Data;
 
 /// <summary>
-/// Applies a service's ordered SQL scripts (embedded resources under <c>Migrations/</c>, applied by name order)
-/// once each, under a PostgreSQL advisory lock so replicas starting together don't race. Runs as a hosted
-/// service, which the host starts before Kestrel accepts requests.
+/// Applies a service's SQL scripts (embedded resources under <c>Migrations/</c>) under a PostgreSQL advisory lock, so
+/// replicas starting together don't race. Runs as a hosted service, which the host starts before Kestrel accepts requests.
+/// <list type="bullet">
+/// <item>Ordered migrations (<c>Migrations/NNNN_name.sql</c>: tables, indexes, data) are applied once each, by name order,
+/// and never edited once shipped.</item>
+/// <item>Repeatable ones (<c>Migrations/Functions/name.sql</c>: one SQL function's live definition, written
+/// <c>CREATE OR REPLACE</c>) are applied after them, by name, whenever their content differs from what was last applied
+/// (its SHA-256 is kept in <c>schema_migrations.checksum</c>), so a function's current logic is read in one file instead of
+/// in whichever migration replaced it last.</item>
+/// </list>
 /// </summary>
 public sealed partial class SchemaMigrator(
-    NpgsqlDataSource dataSource, Assembly scriptAssembly, string connectionName, ILogger<SchemaMigrator> logger) : IHostedService
+    NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> scripts, string connectionName, ILogger<SchemaMigrator> logger) : IHostedService
 {
+    private const string RepeatableFolder = "Functions";
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(60);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public SchemaMigrator(NpgsqlDataSource dataSource, Assembly scriptAssembly, string connectionName, ILogger<SchemaMigrator> logger)
+        : this(dataSource, ScriptsIn(scriptAssembly), connectionName, logger)
     {
-        var scripts = scriptAssembly.GetManifestResourceNames()
-            .Where(n => n.Contains(".Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+    }
 
+    /// <summary>The assembly's embedded <c>Migrations/*.sql</c> (ordered) and <c>Migrations/Functions/*.sql</c> (repeatable).</summary>
+    public static IReadOnlyList<MigrationScript> ScriptsIn(Assembly assembly)
+    {
+        const string marker = ".Migrations.";
+        var scripts = new List<MigrationScript>();
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            var start = name.IndexOf(marker, StringComparison.Ordinal);
+            if (start < 0 || !name.EndsWith(".sql", StringComparison.Ordinal)) continue;
+            var relative = name[(start + marker.Length)..^".sql".Length];
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            var sql = reader.ReadToEnd();
+            scripts.Add(relative.StartsWith(RepeatableFolder + ".", StringComparison.Ordinal)
+                ? new MigrationScript($"{RepeatableFolder}/{relative[(RepeatableFolder.Length + 1)..]}", sql, Repeatable: true)
+                : new MigrationScript(relative, sql, Repeatable: false));
+        }
+        return scripts;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken) => await MigrateAsync(cancellationToken);
+
+    /// <summary>Applies what is due and returns the versions it applied, in order.</summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var applied = new List<string>();
         await using var connection = await OpenWithRetryAsync(cancellationToken);
         // One lock id per database name: replicas of one service serialise, different services don't collide.
         var lockId = (long)StableHash(connection.Database);
@@ -31,34 +63,52 @@ public sealed partial class SchemaMigrator(
         try
         {
             await ExecuteAsync(connection,
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());" +
+                "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text",
                 cancellationToken);
-            foreach (var script in scripts)
+            var known = new Dictionary<string, string?>(StringComparer.Ordinal);
+            await using (var read = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", connection))
+            await using (var rows = await read.ExecuteReaderAsync(cancellationToken))
             {
-                var version = VersionOf(script);
-                await using (var check = new NpgsqlCommand("SELECT 1 FROM schema_migrations WHERE version = @v", connection))
-                {
-                    check.Parameters.AddWithValue("v", version);
-                    if (await check.ExecuteScalarAsync(cancellationToken) is not null) continue;
-                }
-                await using var stream = scriptAssembly.GetManifestResourceStream(script)!;
-                using var reader = new StreamReader(stream);
-                var sql = await reader.ReadToEndAsync(cancellationToken);
-                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-                await using (var apply = new NpgsqlCommand(sql, connection, tx)) await apply.ExecuteNonQueryAsync(cancellationToken);
-                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (version) VALUES (@v)", connection, tx))
-                {
-                    record.Parameters.AddWithValue("v", version);
-                    await record.ExecuteNonQueryAsync(cancellationToken);
-                }
-                await tx.CommitAsync(cancellationToken);
-                LogApplied(logger, version, connection.Database);
+                while (await rows.ReadAsync(cancellationToken)) known[rows.GetString(0)] = rows.IsDBNull(1) ? null : rows.GetString(1);
+            }
+            // Tables first (a function may name a column a migration adds), then the functions.
+            foreach (var script in scripts.Where(s => !s.Repeatable).OrderBy(s => s.Version, StringComparer.Ordinal))
+            {
+                if (known.ContainsKey(script.Version)) continue;
+                await ApplyAsync(connection, script, checksum: null, cancellationToken);
+                applied.Add(script.Version);
+            }
+            foreach (var script in scripts.Where(s => s.Repeatable).OrderBy(s => s.Version, StringComparer.Ordinal))
+            {
+                var checksum = script.Checksum();
+                if (known.TryGetValue(script.Version, out var last) && last == checksum) continue;
+                await ApplyAsync(connection, script, checksum, cancellationToken);
+                applied.Add(script.Version);
             }
         }
         finally
         {
             await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({lockId})", CancellationToken.None);
         }
+        return applied;
+    }
+
+    /// <summary>The script and its row in schema_migrations, in one transaction.</summary>
+    private async Task ApplyAsync(NpgsqlConnection connection, MigrationScript script, string? checksum, CancellationToken cancellationToken)
+    {
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var apply = new NpgsqlCommand(script.Sql, connection, tx)) await apply.ExecuteNonQueryAsync(cancellationToken);
+        await using (var record = new NpgsqlCommand(
+            "INSERT INTO schema_migrations (version, checksum) VALUES (@v, @c) " +
+            "ON CONFLICT (version) DO UPDATE SET checksum = excluded.checksum, applied_at = now()", connection, tx))
+        {
+            record.Parameters.AddWithValue("v", script.Version);
+            record.Parameters.AddWithValue("c", (object?)checksum ?? DBNull.Value);
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        LogApplied(logger, script.Version, connection.Database);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -91,12 +141,6 @@ public sealed partial class SchemaMigrator(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static string VersionOf(string resourceName)
-    {
-        var start = resourceName.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length;
-        return resourceName[start..^".sql".Length];
-    }
-
     private static uint StableHash(string text)
     {
         var hash = 2166136261u;
@@ -109,6 +153,17 @@ public sealed partial class SchemaMigrator(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for PostgreSQL '{Connection}': {Error}")]
     private static partial void LogWaiting(ILogger logger, string connection, string error);
+}
+
+/// <summary>
+/// One SQL script: <paramref name="Version"/> is its name under <c>Migrations/</c> without <c>.sql</c> (e.g.
+/// <c>0003_credit_leases</c>, <c>Functions/settle_hold</c>); a repeatable one is applied again whenever its content changes.
+/// </summary>
+public sealed record MigrationScript(string Version, string Sql, bool Repeatable)
+{
+    /// <summary>SHA-256 of the script with its line endings normalised, so a checkout with CRLF does not re-apply it.</summary>
+    public string Checksum() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
 }
 
 public static class SchemaMigrationExtensions

@@ -5,7 +5,7 @@ namespace NexRelay.Billing.Holds;
 
 public sealed record HoldOutcome(bool Granted, string? Shortfall, long NeededMicros, long AvailableMicros, string? PeriodKey);
 
-/// <summary>The hold: one prepared call to <c>place_hold</c> (see Migrations/0002), one round trip, one tiny transaction.</summary>
+/// <summary>The hold: one prepared call to <c>place_hold</c> (Migrations/Functions/place_hold.sql), one round trip, one tiny transaction.</summary>
 public sealed class HoldStore(NpgsqlDataSource dataSource)
 {
     private const string PlaceSql = "SELECT o_granted, o_shortfall, o_needed, o_available, o_period_key FROM place_hold($1, $2, $3, $4, $5, $6)";

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 
 namespace NexRelay.Billing.Holds;
 
-/// <summary>Renewal of live reservations: one call to <c>renew_reservations</c> (Migrations/0007).</summary>
+/// <summary>Renewal of live reservations: one call to <c>renew_reservations</c> (Migrations/Functions/renew_reservations.sql).</summary>
 public sealed class ReservationStore(NpgsqlDataSource dataSource)
 {
     /// <returns>How many holds and open leases were renewed (the rest were settled, closed or already expired).</returns>

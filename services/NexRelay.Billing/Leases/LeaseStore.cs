@@ -8,7 +8,7 @@ public sealed record LeaseOutcome(bool Granted, string? Shortfall, long GrantedM
 
 public sealed record LeaseCloseOutcome(string State, long GrantedMicros, long CapturedMicros, long ReleasedMicros);
 
-/// <summary>Credit leases: each operation is one call to a function in Migrations/0003, one round trip, one short transaction.</summary>
+/// <summary>Credit leases: each operation is one call to a function in Migrations/Functions/, one round trip, one short transaction.</summary>
 public sealed class LeaseStore(NpgsqlDataSource dataSource)
 {
     /// <returns>The outcome, or null when the wallet does not exist.</returns>

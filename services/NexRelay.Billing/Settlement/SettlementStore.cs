@@ -13,7 +13,7 @@ public sealed record SettlementOutcome(string Outcome, Guid? WalletId, long Held
 public sealed class SettlementStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Settles a batch in one transaction and one round trip (<c>settle_requests</c>, Migrations/0003): each item through
+    /// Settles a batch in one transaction and one round trip (<c>settle_requests</c>, Migrations/Functions/settle_requests.sql): each item through
     /// <c>settle_leased</c> when it names a lease, else <c>settle_hold</c>, in the given order. Callers sort the items by
     /// wallet, key and request id so overlapping batches meet their rows in the same order.
     /// </summary>
@@ -31,7 +31,7 @@ public sealed class SettlementStore(NpgsqlDataSource dataSource)
             costs[i] = items[i].CostMicros;
             estimated[i] = items[i].Estimated;
         }
-        // Migrations/0006: the four-argument form flags estimated captures.
+        // The four-argument form (Migrations/Functions/settle_requests.sql) flags estimated captures.
         await using var command = dataSource.CreateCommand(
             "SELECT o_index, o_outcome, o_wallet, o_held, o_captured, o_released, o_clamped FROM settle_requests($1, $2, $3, $4)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = requestIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

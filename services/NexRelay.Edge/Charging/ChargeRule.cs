@@ -1,4 +1,3 @@
-using NexRelay.Contracts.Money;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Translation;
 
@@ -38,8 +37,8 @@ internal sealed record Charge(Usage Usage, long CostMicros, bool Estimated, bool
 /// upstream, or that the upstream refused, is free. Any other is charged: from the upstream's final usage when it finished;
 /// else estimated (flagged) as the reported input, or the tokenizer's count when none was reported, plus the larger of the
 /// reported output and everything relayed so far with the hidden reasoning the upstream's silence suggests. Impossible
-/// figures (negative, more output than was allowed, more cached than input) are clamped and flagged; the cost never
-/// exceeds the hold.
+/// figures (negative, more output than was allowed, more cached than input) are clamped and flagged; the cost is the usage's
+/// <see cref="UsagePrice"/>, which never exceeds the hold.
 /// </summary>
 internal static class ChargeRule
 {
@@ -83,13 +82,7 @@ internal static class ChargeRule
             clamped = true;
         }
 
-        var cost = Micros.Cost(usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens,
-            facts.Prices.InputMicrosPerM, facts.Prices.CachedInputMicrosPerM, facts.Prices.OutputMicrosPerM);
-        if (cost > facts.HeldMicros)
-        {
-            cost = facts.HeldMicros;
-            clamped = true;
-        }
-        return new Charge(usage, Math.Max(0, cost), estimated, clamped);
+        var cost = UsagePrice.Of(usage, facts.Prices, facts.HeldMicros, out var overHold);
+        return new Charge(usage, cost, estimated, clamped || overHold);
     }
 }

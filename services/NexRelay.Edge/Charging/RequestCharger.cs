@@ -33,7 +33,7 @@ internal sealed class RequestCharger(TokenEstimator tokens)
                 TextExtraction.CountImages(pricing.Request)),
             MaxOutputTokens = pricing.MaxOutputTokens,
             Prices = pricing.Model.Prices,
-            HeldMicros = record.HeldMicros,
+            HeldMicros = record.Reservation.HeldMicros,
         };
         var charge = ChargeRule.Apply(facts);
         record.Usage = charge.Usage;

@@ -1,34 +1,31 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using NexRelay.ServiceDefaults.Internal;
+using NexRelay.Billing.Client;
+using NexRelay.Edge.Events;
 
 namespace NexRelay.Edge.Holds;
 
 public static class HoldsExtensions
 {
     /// <summary>
-    /// Registers <see cref="IHoldService"/> (per-request holds over HTTP to billing, named client "billing"), the replica's
-    /// <see cref="CreditLeases"/> (hosted: it closes idle leases) and their <c>Holds</c> / <c>Holds:Leases</c> settings.
+    /// Billing's client (<see cref="BillingClientExtensions.AddBillingClient"/>: holds, credit leases, the reservation keeper),
+    /// the edge's one entry to it (<see cref="Reservations"/>), and the keeper told of the edge's event confirmations.
     /// </summary>
     public static IHostApplicationBuilder AddEdgeHolds(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HoldClientOptions>().BindConfiguration(HoldClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient(HttpHoldService.HttpClientName, (sp, client) =>
-        {
-            var settings = sp.GetRequiredService<IOptions<HoldClientOptions>>().Value;
-            client.BaseAddress = new Uri(settings.BillingBaseAddress);
-            // Each attempt has its own shorter timeout in HttpHoldService; this is only a backstop.
-            client.Timeout = TimeSpan.FromMilliseconds(settings.AttemptTimeoutMilliseconds * (settings.MaxAttempts + 1));
-        }).AddInternalToken();
-        builder.Services.AddInternalAuth();
-        builder.Services.AddSingleton<IHoldService, HttpHoldService>();
-        builder.Services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<CreditLeases>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditLeases>());
-        builder.Services.AddSingleton<ReservationKeeper>();
-        builder.Services.AddSingleton<Events.IEventConfirmations>(sp => sp.GetRequiredService<ReservationKeeper>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReservationKeeper>());
+        builder.AddBillingClient();
+        builder.Services.AddSingleton<Reservations>();
+        builder.Services.AddSingleton<IEventConfirmations, KeeperConfirmations>();
         return builder;
     }
+}
+
+/// <summary>
+/// The edge's publisher reports which settlement events RabbitMQ confirmed (<see cref="IEventConfirmations"/>, an edge
+/// concept: its spool and journal); the keeper, in billing's client, only needs to hear it. This adapter keeps the client
+/// free of the edge.
+/// </summary>
+internal sealed class KeeperConfirmations(ReservationKeeper keeper) : IEventConfirmations
+{
+    public void Unconfirmed(IEnumerable<Contracts.Messages.RequestCompleted> events) => keeper.Unconfirmed(events);
+
+    public void Confirmed(IReadOnlyList<Contracts.Messages.RequestCompleted> events) => keeper.Confirmed(events);
 }

@@ -8,7 +8,7 @@ namespace NexRelay.Edge.Keys;
 /// snapshot is used again, and retires its credit leases for them (leases are optional so the key services also run without
 /// the hold services, as in their own tests).
 /// </summary>
-internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<KeyChangedConsumer> logger, Holds.CreditLeases? leases = null)
+internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<KeyChangedConsumer> logger, NexRelay.Billing.Client.CreditLeases? leases = null)
     : IConsumer<KeyChanged>
 {
     public Task Consume(ConsumeContext<KeyChanged> context)

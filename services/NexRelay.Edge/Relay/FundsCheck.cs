@@ -4,9 +4,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using NexRelay.Billing.Client;
 using NexRelay.Contracts.Keys;
 using NexRelay.Edge.Errors;
-using NexRelay.Edge.Holds;
 using NexRelay.ServiceDefaults;
 
 namespace NexRelay.Edge.Relay;

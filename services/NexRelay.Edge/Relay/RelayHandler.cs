@@ -24,9 +24,7 @@ namespace NexRelay.Edge.Relay;
 internal sealed partial class RelayHandler(
     ModelCatalog catalog,
     KeyGate keyGate,
-    IHoldService holds,
-    CreditLeases leases,
-    ReservationKeeper keeper,
+    Reservations reservations,
     UpstreamRelay relay,
     TokenEstimator tokens,
     RequestCharger charger,
@@ -120,7 +118,7 @@ internal sealed partial class RelayHandler(
         var rateError = await keyGate.CheckRateAsync(http, key, ct);
         if (rateError is not null) return rateError;
 
-        // 4. Price the worst case and hold it: in memory against a credit lease, or (no lease) one call to billing.
+        // 4. Price the worst case and reserve it (Holds/Reservations.cs: a credit lease in memory, or a hold at billing).
         var inputUpperBound = tokens.UpperBoundInput(TextExtraction.EnumerateInputText(request), request.Messages.Count + 1, TextExtraction.CountImages(request));
         var worstCase = Micros.CeilFromPicos(Micros.Picos(inputUpperBound, model.Prices.InputMicrosPerM) + Micros.Picos(maxOutput, model.Prices.OutputMicrosPerM));
         if (worstCase > HoldRequest.MaxAmountMicros) return WorstCaseTooLarge(worstCase);
@@ -139,34 +137,12 @@ internal sealed partial class RelayHandler(
             BudgetMicros = key.Policy.BudgetMicros,
             BudgetPeriod = key.Policy.BudgetPeriod,
         };
-        try
-        {
-            // Against this replica's credit lease for the key when it has (or can take) one.
-            // Not cancelled by the client: a hold billing committed while the client left must be known, so it is settled.
-            if (await leases.TryReserveAsync(holdRequest) is { } lease)
-            {
-                record.Lease = lease;
-                record.HeldMicros = worstCase;
-                record.BudgetPeriodKey = lease.BudgetPeriodKey;
-            }
-            else
-            {
-                var hold = await holds.HoldAsync(holdRequest, CancellationToken.None);
-                if (!hold.Granted) return InsufficientQuota(hold);
-                record.HeldMicros = worstCase;
-                record.BudgetPeriodKey = hold.BudgetPeriodKey;
-                keeper.Track(record.RequestId, hold.HoldTimeoutSeconds);
-            }
-            record.Pricing = new RequestPricing(request, model, maxOutput);
-        }
-        catch (BillingUnavailableException ex)
-        {
-            // The hold's outcome is unknown (billing may have committed it): settle it at zero cost, which releases it
-            // if it exists and records nothing otherwise, instead of leaving it to the orphan sweep.
-            record.HeldMicros = worstCase;
-            LogBillingUnavailable(logger, ex.Message); // billing's own words (a problem body, a route) stay here
-            return EdgeError.BillingUnavailable();
-        }
+        var reserved = await reservations.ReserveAsync(holdRequest);
+        // Kept whatever the answer: a hold of unknown outcome is ended too (settled at zero) when the request ends.
+        record.Reservation = reserved.Reservation;
+        if (reserved.Refusal is { } refusal) return InsufficientQuota(refusal);
+        if (reserved.BillingUnavailable) return EdgeError.BillingUnavailable();
+        record.Pricing = new RequestPricing(request, model, maxOutput);
 
         // 5. Relay and stream back; charged and published in HandleAsync's finally, whatever happens here.
         return await RelayAsync(http, record, request, body!, model, maxOutput, ct);
@@ -235,26 +211,15 @@ internal sealed partial class RelayHandler(
     private void Finish(HttpContext http, RelayRecord record)
     {
         if (record.Status == 0) record.Status = http.Response.StatusCode;
-        // The reservation stays alive until RabbitMQ confirms the event that settles it (ReservationKeeper).
-        if (record.Lease is { } lease)
-        {
-            leases.Complete(lease, record.HeldMicros, record.CostMicros);
-            if (record.KeyPresented) keeper.AwaitSettlement(lease);
-        }
-        if (!record.KeyPresented)
-        {
-            keeper.Release(record.RequestId);
-            return;
-        }
+        // The reservation becomes the charge; it stays alive until RabbitMQ confirms the event that settles it.
+        record.CostMicros = reservations.Complete(record.Reservation, record.CostMicros, settlementPublished: record.KeyPresented);
+        if (!record.KeyPresented) return;
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The client left while sending its request body: {Reason}")]
     private static partial void LogClientLeftDuringBody(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No hold for the request: {Reason}")]
-    private static partial void LogBillingUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while relaying")]
     private static partial void LogUnexpected(ILogger logger, Exception ex);

@@ -34,11 +34,9 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
     public Usage? Usage { get; set; }
     public bool UsageEstimated { get; set; }
     public bool UsageClamped { get; set; }
-    public long HeldMicros { get; set; }
     public long CostMicros { get; set; }
-    public string? BudgetPeriodKey { get; set; }
-    /// <summary>The credit lease the hold was taken against in memory; null when it was held at billing.</summary>
-    public Holds.CreditLease? Lease { get; set; }
+    /// <summary>What was held for the request and where (Holds/Reservations.cs); none until then.</summary>
+    public Holds.Reservation Reservation { get; set; }
     public double? UpstreamTtfbMs { get; set; }
     public double? TtftMs { get; set; }
     public string? FinishReason { get; set; }
@@ -83,7 +81,7 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
         ReasoningTokens = Usage?.ReasoningTokens ?? 0,
         UsageEstimated = UsageEstimated,
         UsageClamped = UsageClamped,
-        HeldMicros = HeldMicros,
+        HeldMicros = Reservation.HeldMicros,
         CostMicros = CostMicros,
         LatencyMs = latencyMs,
         UpstreamTtfbMs = UpstreamTtfbMs,
@@ -93,7 +91,7 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
         UserAgent = userAgent,
         RequestBody = RequestBody,
         ResponseBody = ResponseBody,
-        BudgetPeriodKey = BudgetPeriodKey,
-        LeaseId = Lease?.Id,
+        BudgetPeriodKey = Reservation.BudgetPeriodKey,
+        LeaseId = Reservation.Lease?.Id,
     };
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NexRelay.Edge.Events;
-using NexRelay.Edge.Holds;
+using NexRelay.Billing.Client;
 using NexRelay.ServiceDefaults.Internal;
 using NexRelay.Testing;
 

@@ -1,4 +1,4 @@
-using NexRelay.Edge.Holds;
+using NexRelay.Billing.Client;
 
 namespace NexRelay.Edge.Tests.Holds;
 

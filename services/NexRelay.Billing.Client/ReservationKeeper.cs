@@ -5,25 +5,29 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 using NexRelay.Contracts.Messages;
-using NexRelay.Edge.Events;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
 /// Keeps reservations alive at billing while they are still needed, so money is never released under a request that will
 /// still be charged (services/NexRelay.Billing/README.md, "Charging rules"):
 /// <list type="bullet">
 /// <item>a running request's hold or credit lease, so a stream longer than billing's hold timeout keeps its money;</item>
-/// <item>a finished request's hold or lease until RabbitMQ confirms its settlement event (<see cref="IEventConfirmations"/>):
+/// <item>a finished request's hold or lease until RabbitMQ confirms its settlement event (<see cref="Confirmed"/>):
 /// during a broker outage the event waits in the spool, and a reservation released meanwhile would be captured late, from
 /// money the key holder may have spent again. Events a killed or stopped process left in the spool are adopted at start.</item>
 /// </list>
 /// Each is renewed once a third of billing's timeout has passed since it was placed or last renewed: short requests (nearly
 /// all) never cost a renewal. A replica that dies stops renewing, and its reservations are released as orphans one timeout
 /// later, as before (what its spool holds is renewed again once it restarts).
+/// <para>
+/// Who publishes the settlement events (the edge's publisher and spool) is the edge's business: it tells the keeper through
+/// <see cref="Confirmed"/> and <see cref="Unconfirmed"/>, so this client needs nothing of the edge (the edge adapts its
+/// <c>IEventConfirmations</c> to these two calls).
+/// </para>
 /// </summary>
 public sealed partial class ReservationKeeper(IHttpClientFactory httpClientFactory, IOptions<HoldClientOptions> holdOptions,
-    CreditLeases leases, TimeProvider clock, ILogger<ReservationKeeper> logger) : BackgroundService, IEventConfirmations
+    CreditLeases leases, TimeProvider clock, ILogger<ReservationKeeper> logger) : BackgroundService
 {
     /// <summary>When billing did not say its timeout (an older billing, or a reservation adopted from the spool), renew this often: well within its 900 s default.</summary>
     internal static readonly TimeSpan DefaultRenewInterval = TimeSpan.FromSeconds(60);
@@ -59,6 +63,7 @@ public sealed partial class ReservationKeeper(IHttpClientFactory httpClientFacto
     /// <summary>A request against <paramref name="lease"/> finished: keep the lease alive until its event is confirmed.</summary>
     public void AwaitSettlement(CreditLease lease) => Await(lease.Id, lease.RenewInterval, clock.GetUtcNow().UtcTicks);
 
+    /// <summary>RabbitMQ confirmed these events: their settlements are on their way to billing, their reservations no longer needed.</summary>
     public void Confirmed(IReadOnlyList<RequestCompleted> events)
     {
         foreach (var message in events)
@@ -77,6 +82,7 @@ public sealed partial class ReservationKeeper(IHttpClientFactory httpClientFacto
         }
     }
 
+    /// <summary>Events a previous process left unconfirmed (found in the spool at start): keep their reservations alive.</summary>
     public void Unconfirmed(IEnumerable<RequestCompleted> events)
     {
         // When they were last renewed is unknown (the process that could say is gone): renew at the next tick.

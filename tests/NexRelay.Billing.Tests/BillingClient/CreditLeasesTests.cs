@@ -3,11 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using NexRelay.Contracts.Billing;
-using NexRelay.Edge.Holds;
+using NexRelay.Billing.Client;
 
-namespace NexRelay.Billing.Tests.EdgeHoldClient;
+namespace NexRelay.Billing.Tests.BillingClient;
 
-/// <summary>The edge's <see cref="CreditLeases"/> (compiled in from services/NexRelay.Edge/Holds) against the real billing service.</summary>
+/// <summary>The edge's <see cref="CreditLeases"/> (services/NexRelay.Billing.Client, as the edge uses it) against the real billing service.</summary>
 public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<BillingFixture>, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
@@ -29,7 +29,7 @@ public sealed class CreditLeasesTests(BillingFixture fixture) : IClassFixture<Bi
             ["Holds:Leases:SweepMilliseconds"] = "50",
         });
         builder.AddServiceDefaults();
-        builder.AddEdgeHolds();
+        builder.AddBillingClient();
         return builder.Build();
     }
 

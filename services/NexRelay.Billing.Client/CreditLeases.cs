@@ -7,10 +7,10 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
-/// This replica's credit leases, one open lease per key at a time (DESIGN.md). <see cref="TryReserveAsync"/> is the hot path:
+/// This replica's credit leases, one open lease per key at a time (docs/architecture.md). <see cref="TryReserveAsync"/> is the hot path:
 /// an in-memory reservation against the key's open lease, taking a new lease from billing (one call shared by the requests
 /// that wait for it) when there is none or it ran short. It returns null when the request should hold at billing instead:
 /// leases are off, the request's worst case is too large for a lease, or billing refused one (small balance or budget).

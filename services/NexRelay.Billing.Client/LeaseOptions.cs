@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
-/// Settings under <c>Holds:Leases</c>: credit leases (DESIGN.md). A replica reserves a slice of a key's wallet and budget at
+/// Settings under <c>Holds:Leases</c>: credit leases (docs/architecture.md). A replica reserves a slice of a key's wallet and budget at
 /// billing once, then holds each request's worst case in memory against it; small balances keep per-request holds.
 /// </summary>
 public sealed class LeaseOptions

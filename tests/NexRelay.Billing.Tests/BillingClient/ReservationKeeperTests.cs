@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using NexRelay.Contracts.Messages;
-using NexRelay.Edge.Holds;
+using NexRelay.Billing.Client;
 
-namespace NexRelay.Billing.Tests.EdgeHoldClient;
+namespace NexRelay.Billing.Tests.BillingClient;
 
 /// <summary>
-/// The edge's <see cref="ReservationKeeper"/> (compiled in from services/NexRelay.Edge/Holds) against the real billing service:
+/// The edge's <see cref="ReservationKeeper"/> (services/NexRelay.Billing.Client, as the edge uses it) against the real billing service:
 /// a finished request's hold or lease is renewed until RabbitMQ confirms its event, and what a previous process left in the
 /// spool is renewed at once.
 /// </summary>
@@ -106,7 +106,7 @@ public sealed class ReservationKeeperTests(BillingFixture fixture) : IClassFixtu
         });
         builder.Services.AddSingleton<TimeProvider>(_clock);
         builder.AddServiceDefaults();
-        builder.AddEdgeHolds();
+        builder.AddBillingClient();
         return builder.Build();
     }
 

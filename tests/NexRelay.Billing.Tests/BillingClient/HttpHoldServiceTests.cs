@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
-using NexRelay.Edge.Holds;
+using NexRelay.Billing.Client;
 
-namespace NexRelay.Billing.Tests.EdgeHoldClient;
+namespace NexRelay.Billing.Tests.BillingClient;
 
-/// <summary>The edge's <see cref="IHoldService"/> (compiled in from services/NexRelay.Edge/Holds) against the real billing service.</summary>
+/// <summary>The edge's <see cref="IHoldService"/> (services/NexRelay.Billing.Client, as the edge uses it) against the real billing service.</summary>
 public sealed class HttpHoldServiceTests(BillingFixture fixture) : IClassFixture<BillingFixture>, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
@@ -24,7 +24,7 @@ public sealed class HttpHoldServiceTests(BillingFixture fixture) : IClassFixture
             ["Holds:AttemptTimeoutMilliseconds"] = attemptTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.AddServiceDefaults();
-        builder.AddEdgeHolds();
+        builder.AddBillingClient();
         return builder.Build();
     }
 

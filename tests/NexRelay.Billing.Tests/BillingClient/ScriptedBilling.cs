@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using NexRelay.ServiceDefaults.Internal;
 
-namespace NexRelay.Billing.Tests.EdgeHoldClient;
+namespace NexRelay.Billing.Tests.BillingClient;
 
 /// <summary>
 /// A billing stand-in on a free port that answers each call by the next step of a script: a fixed status and body, or

@@ -1,6 +1,6 @@
 using NexRelay.Contracts.Billing;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
 /// A per-request hold at billing: reserve a request's worst-case cost before the upstream call. The relay uses it when the

@@ -1,4 +1,4 @@
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
 /// One credit lease this replica holds for one key: billing reserved <see cref="GrantedMicros"/>; requests reserve their
@@ -80,7 +80,10 @@ public sealed class CreditLease(string id, Guid keyId, Guid walletId, long grant
         lock (_gate) return !_retired && now < ReserveUntil && GrantedMicros - _spent - _reserved > 0;
     }
 
-    /// <summary>A request placed against the lease finished: its hold becomes its cost (never more than its hold).</summary>
+    /// <summary>
+    /// A request placed against the lease finished: its hold becomes its cost. The edge prices within the hold already (its
+    /// Charging/UsagePrice); the clamp only keeps this lease's books whole whatever a caller passes.
+    /// </summary>
     public void Complete(long heldMicros, long costMicros)
     {
         lock (_gate)

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>Settings under <c>Holds</c>: how long the edge waits for billing's hold before failing the request.</summary>
 public sealed class HoldClientOptions

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 
-namespace NexRelay.Edge.Holds;
+namespace NexRelay.Billing.Client;
 
 /// <summary>
 /// <see cref="IHoldService"/> over HTTP: POST /internal/holds on the billing service (named HttpClient "billing").
