@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace NexRelay.Billing.Client;
 
@@ -30,7 +33,7 @@ public sealed record BudgetAnswer
     public decimal? RemainingUsd { get; init; }
 }
 
-/// <summary>Billing's internal read routes, so callers do not spell them again.</summary>
+/// <summary>Billing's internal reads, typed: the one place the edge spells their routes and reads their JSON.</summary>
 public static class BillingReads
 {
     public static string WalletPath(Guid walletId) => $"/internal/wallets/{walletId}";
@@ -39,6 +42,22 @@ public static class BillingReads
     public static string BudgetPath(Guid keyId, long? budgetMicros, string period) => budgetMicros is { } budget
         ? $"/internal/budgets/{keyId}?budget_micros={budget.ToString(CultureInfo.InvariantCulture)}&period={Uri.EscapeDataString(period)}"
         : $"/internal/budgets/{keyId}?period={Uri.EscapeDataString(period)}";
+
+    /// <summary>The wallet, or null when billing does not know it; any other failure throws (HTTP, JSON).</summary>
+    public static Task<WalletAnswer?> GetWalletAsync(this HttpClient billing, Guid walletId, CancellationToken ct) =>
+        GetAsync(billing, WalletPath(walletId), BillingAnswersJson.Default.WalletAnswer, ct);
+
+    /// <summary>The key's budget use, or null when billing answers 404; any other failure throws (HTTP, JSON).</summary>
+    public static Task<BudgetAnswer?> GetBudgetAsync(this HttpClient billing, Guid keyId, long? budgetMicros, string period, CancellationToken ct) =>
+        GetAsync(billing, BudgetPath(keyId, budgetMicros, period), BillingAnswersJson.Default.BudgetAnswer, ct);
+
+    private static async Task<T?> GetAsync<T>(HttpClient billing, string path, JsonTypeInfo<T> type, CancellationToken ct) where T : class
+    {
+        using var response = await billing.GetAsync(path, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"Billing answered {(int)response.StatusCode} to {path}.", null, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync(type, ct) ?? throw new JsonException("An empty answer.");
+    }
 }
 
 /// <summary>The JSON of billing's internal reads (snake_case, as billing writes them).</summary>

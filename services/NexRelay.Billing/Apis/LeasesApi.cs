@@ -9,7 +9,7 @@ using NexRelay.Contracts.Billing;
 namespace NexRelay.Billing.Apis;
 
 /// <summary>
-/// Credit leases (DESIGN.md): an edge replica reserves a slice of a wallet once and holds per request in memory against it.
+/// Credit leases (docs/architecture.md, "Money"): an edge replica reserves a slice of a wallet once and holds per request in memory against it.
 /// Cluster-internal like /internal/holds, and camelCase JSON as the contract records are. A refusal is a 200 with
 /// <c>granted: false</c>: the edge then falls back to per-request holds, which give the exact answer.
 /// </summary>

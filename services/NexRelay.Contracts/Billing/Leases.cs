@@ -2,7 +2,7 @@ namespace NexRelay.Contracts.Billing;
 
 /// <summary>
 /// POST /internal/leases: reserve a slice of a wallet (and of the key's budget bucket) for one edge replica, which then holds
-/// per request in memory against it (DESIGN.md, credit leases). Idempotent by <see cref="LeaseId"/>.
+/// per request in memory against it (docs/architecture.md, "Money"). Idempotent by <see cref="LeaseId"/>.
 /// </summary>
 public sealed record LeaseRequest
 {

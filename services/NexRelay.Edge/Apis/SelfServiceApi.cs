@@ -1,8 +1,10 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using NexRelay.Billing.Client;
 using NexRelay.Contracts.Money;
 using NexRelay.Edge.Admin;
 using NexRelay.Edge.Docs;
@@ -22,71 +24,44 @@ internal static class SelfServiceApi
 {
     public static IEndpointRouteBuilder MapSelfServiceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1").WithTags("Self-service");
+        var group = app.MapGroup("/api/v1").WithTags("Self-service").Speaks(ClientFormat.OpenAIChat).RequireKey();
         group.MapGet("/key", GetKeyAsync).WithName("GetKey")
             .WithApiDoc(PublicApiDocs.GetKey);
         group.MapGet("/credits", GetCreditsAsync).WithName("GetCredits")
             .WithApiDoc(PublicApiDocs.GetCredits);
-        group.MapGet("/logs", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs")
+        group.MapGet("/logs", (HttpContext http, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, clients, admin, loggers, "/admin/v1/logs")).WithName("ListLogs")
             .WithApiDoc(PublicApiDocs.ListLogs);
-        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+        group.MapGet("/logs/{requestId}", (HttpContext http, string requestId, IHttpClientFactory clients, IOptions<AdminOptions> admin,
             ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog")
+            ForwardToLoggingAsync(http, clients, admin, loggers, "/admin/v1/logs/" + Uri.EscapeDataString(requestId))).WithName("GetLog")
             .WithApiDoc(PublicApiDocs.GetLog);
-        group.MapGet("/usage", (HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
-            ForwardToLoggingAsync(http, gate, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage")
+        group.MapGet("/usage", (HttpContext http, IHttpClientFactory clients, IOptions<AdminOptions> admin, ILoggerFactory loggers) =>
+            ForwardToLoggingAsync(http, clients, admin, loggers, "/admin/v1/usage")).WithName("GetUsage")
             .WithApiDoc(PublicApiDocs.GetUsage);
         return app;
     }
 
-    private static async Task GetKeyAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients)
+    private static async Task GetKeyAsync(HttpContext http, IHttpClientFactory clients)
     {
-        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
-        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        var key = admission.Key!;
+        var key = http.AdmittedKey();
         var p = key.Policy;
-        var data = new JsonObject
+        BudgetAnswer? budget = null;
+        if (p.BudgetMicros is { } budgetMicros)
         {
-            ["id"] = key.Id,
-            ["name"] = key.Name,
-            ["hint"] = key.Hint,
-            ["wallet_id"] = key.WalletId,
-            ["allowed_models"] = new JsonArray([.. p.AllowedModels.Select(m => (JsonNode?)m)]),
-            ["max_output_tokens"] = p.MaxOutputTokens,
-            ["output_cap_mode"] = p.OutputCapMode,
-            ["budget_usd"] = p.BudgetMicros is { } b ? Micros.ToUsd(b) : null,
-            ["budget_period"] = p.BudgetPeriod,
-            ["rpm"] = p.Rpm,
-            ["tpm"] = p.Tpm,
-            ["expires_at"] = key.ExpiresAt,
-            ["log_bodies"] = p.LogBodies,
-        };
-        if (p.BudgetMicros is { } budget)
-        {
-            var path = $"/internal/budgets/{key.Id}?budget_micros={budget.ToString(CultureInfo.InvariantCulture)}&period={Uri.EscapeDataString(p.BudgetPeriod)}";
-            var usage = await GetJsonAsync(clients, ResourceNames.Billing, path, http.RequestAborted);
-            if (usage is null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, BillingDown()); return; }
-            data["budget_period_key"] = usage["period_key"]?.DeepClone();
-            data["budget_used_usd"] = usage["used_usd"]?.DeepClone();
-            data["budget_reserved_usd"] = usage["reserved_usd"]?.DeepClone();
-            data["budget_remaining_usd"] = usage["remaining_usd"]?.DeepClone();
+            budget = await ReadBillingAsync(b => b.GetBudgetAsync(key.Id, budgetMicros, p.BudgetPeriod, http.RequestAborted), clients, http.RequestAborted);
+            if (budget is null) { await ErrorWriters.WriteAsync(http, http.ClientFormat(), BillingDown()); return; }
         }
-        await WriteDataAsync(http, data);
+        await WriteDataAsync(http, new KeyBody(key.Id, key.Name, key.Hint, key.WalletId, p.AllowedModels, p.MaxOutputTokens, p.OutputCapMode,
+            p.BudgetMicros is { } b ? Micros.ToUsd(b) : null, p.BudgetPeriod, p.Rpm, p.Tpm, key.ExpiresAt, p.LogBodies,
+            budget?.PeriodKey, budget?.UsedUsd, budget?.ReservedUsd, budget?.RemainingUsd), SelfServiceJson.Default.DataKeyBody);
     }
 
-    private static async Task GetCreditsAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients)
+    private static async Task GetCreditsAsync(HttpContext http, IHttpClientFactory clients)
     {
-        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
-        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        var wallet = await GetJsonAsync(clients, ResourceNames.Billing, $"/internal/wallets/{admission.Key!.WalletId}", http.RequestAborted);
-        if (wallet is null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, BillingDown()); return; }
-        await WriteDataAsync(http, new JsonObject
-        {
-            ["balance_usd"] = wallet["balance_usd"]?.DeepClone(),
-            ["reserved_usd"] = wallet["reserved_usd"]?.DeepClone(),
-            ["available_usd"] = wallet["available_usd"]?.DeepClone(),
-        });
+        var wallet = await ReadBillingAsync(b => b.GetWalletAsync(http.AdmittedKey().WalletId, http.RequestAborted), clients, http.RequestAborted);
+        if (wallet is null) { await ErrorWriters.WriteAsync(http, http.ClientFormat(), BillingDown()); return; }
+        await WriteDataAsync(http, new CreditsBody(wallet.BalanceUsd, wallet.ReservedUsd, wallet.AvailableUsd), SelfServiceJson.Default.DataCreditsBody);
     }
 
     /// <summary>The filters a key holder may set, under the names the logging service reads.</summary>
@@ -101,12 +76,10 @@ internal static class SelfServiceApi
         .SelectMany(name => query[name].Select(value => $"{name}={Uri.EscapeDataString(value ?? "")}"))
         .Append($"key_id={keyId}"));
 
-    private static async Task ForwardToLoggingAsync(HttpContext http, KeyGate gate, IHttpClientFactory clients, IOptions<AdminOptions> admin,
+    private static async Task ForwardToLoggingAsync(HttpContext http, IHttpClientFactory clients, IOptions<AdminOptions> admin,
         ILoggerFactory loggers, string path)
     {
-        var admission = await gate.AuthenticateAsync(http.Request, http.RequestAborted);
-        if (admission.Error is not null) { await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, admission.Error); return; }
-        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, admission.Key!.Id));
+        using var request = ForwardedCall.BuildRequest(http.Request, path + "?" + LoggingQuery(http.Request.Query, http.AdmittedKey().Id));
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + admin.Value.AdminToken);
         try
         {
@@ -118,21 +91,21 @@ internal static class SelfServiceApi
                 {
                     // About the caller's own parameters or request id: logging's words, re-told in OpenAI's envelope.
                     var problem = await ReadProblemAsync(response, http.RequestAborted);
-                    await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, status == 404
+                    await ErrorWriters.WriteAsync(http, http.ClientFormat(), status == 404
                         ? new EdgeError(ErrorKind.NotFound, problem.Detail ?? "No such request log for this key.", "not_found", problem.Param)
                         : new EdgeError(ErrorKind.InvalidRequest, problem.Detail ?? "Invalid query parameter.", "invalid_request", problem.Param));
                     return;
                 }
                 // Anything else is between the edge and the logging service (a token, a failure): not the caller's to read.
                 loggers.CreateLogger("NexRelay.Edge.SelfService").LogWarning("Self-service log query answered {Status}", status);
-                await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
+                await ErrorWriters.WriteAsync(http, http.ClientFormat(), LogsUnavailable());
                 return;
             }
             await ForwardedCall.CopyResponseAsync(response, http);
         }
         catch (Exception ex) when (ForwardedCall.IsUnavailable(ex, http))
         {
-            await ErrorWriters.WriteAsync(http, ClientFormat.OpenAIChat, LogsUnavailable());
+            await ErrorWriters.WriteAsync(http, http.ClientFormat(), LogsUnavailable());
         }
     }
 
@@ -152,12 +125,12 @@ internal static class SelfServiceApi
         }
     }
 
-    private static async Task<JsonObject?> GetJsonAsync(IHttpClientFactory clients, string service, string path, CancellationToken ct)
+    /// <summary>One of billing's reads (<see cref="BillingReads"/>), or null when billing cannot answer it: the caller's 503.</summary>
+    private static async Task<T?> ReadBillingAsync<T>(Func<HttpClient, Task<T?>> read, IHttpClientFactory clients, CancellationToken ct) where T : class
     {
         try
         {
-            using var response = await clients.CreateClient(service).GetAsync(path, ct);
-            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(ct) : null;
+            return await read(clients.CreateClient(ResourceNames.Billing));
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or Polly.ExecutionRejectedException
             or TaskCanceledException && !ct.IsCancellationRequested)
@@ -170,9 +143,26 @@ internal static class SelfServiceApi
 
     private static EdgeError LogsUnavailable() => new(ErrorKind.Unavailable, "The logs cannot be read right now; try again shortly.", "logs_unavailable");
 
-    private static async Task WriteDataAsync(HttpContext http, JsonObject data)
-    {
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(new JsonObject { ["data"] = data }.ToJsonString(), http.RequestAborted);
-    }
+    private static Task WriteDataAsync<T>(HttpContext http, T data, JsonTypeInfo<Data<T>> type) =>
+        http.Response.WriteAsJsonAsync(new Data<T>(data), type, "application/json", http.RequestAborted);
 }
+
+/// <summary>Self-service answers are <c>{"data":…}</c>.</summary>
+internal sealed record Data<T>([property: JsonPropertyName("data")] T Value);
+
+/// <summary><c>GET /api/v1/key</c>: the key's policy, and with a budget its use in the current period (billing's figures).</summary>
+internal sealed record KeyBody(
+    Guid Id, string Name, string Hint, Guid WalletId, IReadOnlyList<string> AllowedModels, int? MaxOutputTokens, string OutputCapMode,
+    decimal? BudgetUsd, string BudgetPeriod, int? Rpm, int? Tpm, DateTimeOffset? ExpiresAt, bool LogBodies,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BudgetPeriodKey,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? BudgetUsedUsd,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? BudgetReservedUsd,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? BudgetRemainingUsd);
+
+/// <summary><c>GET /api/v1/credits</c>: the key's wallet.</summary>
+internal sealed record CreditsBody(decimal BalanceUsd, decimal ReservedUsd, decimal AvailableUsd);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(Data<KeyBody>), TypeInfoPropertyName = "DataKeyBody")]
+[JsonSerializable(typeof(Data<CreditsBody>), TypeInfoPropertyName = "DataCreditsBody")]
+internal sealed partial class SelfServiceJson : JsonSerializerContext;
