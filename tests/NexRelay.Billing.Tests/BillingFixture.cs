@@ -464,6 +464,22 @@ public sealed class ShortHoldTimeoutFixture : BillingFixture
     };
 }
 
+/// <summary>
+/// Holds expire after three seconds: renewal tests renew ten times per timeout, so a machine too busy to run a renewal for a
+/// few hundred milliseconds (a hold placed, then a lease opened, then the first renewal) does not expire what they renew.
+/// </summary>
+public sealed class RenewalTimeoutFixture : BillingFixture
+{
+    public const int TimeoutSeconds = 3;
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Billing:HoldTimeoutSeconds"] = TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Billing:ExpirySweepSeconds"] = "1",
+        ["Billing:ExpiryStartGraceSeconds"] = "0",
+    };
+}
+
 /// <summary>Holds expire after one second, but the sweeper releases nothing in billing's first ten seconds.</summary>
 public sealed class StartGraceFixture : BillingFixture
 {

@@ -14,11 +14,15 @@ public sealed partial class Scenarios
         var intruder = await cluster.TenantAsync(20m);
         var load = new Load(cluster, [victim, intruder], new LoadShape());
         var victimRequest = (await load.SendRecordedAsync(cluster.Edges[0], victim, "gpt-5.4")).RequestId!;
-        await load.SendRecordedAsync(cluster.Edges[1], victim, "claude-sonnet-4-6");
+        var victimSecond = (await load.SendRecordedAsync(cluster.Edges[1], victim, "claude-sonnet-4-6")).RequestId!;
         await load.SendRecordedAsync(cluster.Edges[0], intruder, "gemini-2.5-flash");
         using var admin = cluster.AdminClient();
-        await Timing.UntilAsync(async () => (await admin.GetAsync($"/admin/v1/logs/{victimRequest}")).StatusCode == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30), "the victim's log row");
+        // Both of the victim's requests settled (nothing reserved) and logged: the wallet read below as "before" moves no more.
+        await Timing.UntilAsync(async () =>
+                (await admin.GetAsync($"/admin/v1/logs/{victimRequest}")).StatusCode == HttpStatusCode.OK
+                && (await admin.GetAsync($"/admin/v1/logs/{victimSecond}")).StatusCode == HttpStatusCode.OK
+                && (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/wallets/{victim.WalletId}"))!["reserved_usd"]!.GetValue<decimal>() == 0m,
+            TimeSpan.FromSeconds(30), "the victim's requests settled and logged");
         var victimKeyBefore = await KeyFieldsAsync(admin, victim);
         var victimWalletBefore = await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/wallets/{victim.WalletId}");
         var attempts = 0;

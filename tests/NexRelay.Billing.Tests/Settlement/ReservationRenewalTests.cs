@@ -4,10 +4,10 @@ using NexRelay.Contracts.Billing;
 namespace NexRelay.Billing.Tests.Settlement;
 
 /// <summary>
-/// POST /internal/reservations/renew on a billing service with a one-second hold timeout: a renewed hold or lease outlives the
-/// timeout for as long as it is renewed, and is released as an orphan once renewals stop.
+/// POST /internal/reservations/renew on a billing service with a three-second hold timeout: a renewed hold or lease outlives
+/// the timeout for as long as it is renewed, and is released as an orphan once renewals stop.
 /// </summary>
-public sealed class ReservationRenewalTests(ShortHoldTimeoutFixture fixture) : IClassFixture<ShortHoldTimeoutFixture>, IAsyncLifetime
+public sealed class ReservationRenewalTests(RenewalTimeoutFixture fixture) : IClassFixture<RenewalTimeoutFixture>, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -20,12 +20,12 @@ public sealed class ReservationRenewalTests(ShortHoldTimeoutFixture fixture) : I
         var hold = BillingFixture.Hold(wallet, 400_000);
         var (status, granted) = await fixture.HoldAsync(hold);
         Assert.Equal(200, status);
-        Assert.Equal(1, granted.HoldTimeoutSeconds);
+        Assert.Equal(RenewalTimeoutFixture.TimeoutSeconds, granted.HoldTimeoutSeconds);
         var lease = BillingFixture.Lease(wallet, target: 500_000, reserveSeconds: 1);
-        Assert.Equal(1, (await fixture.GrantedLeaseAsync(lease)).HoldTimeoutSeconds);
+        Assert.Equal(RenewalTimeoutFixture.TimeoutSeconds, (await fixture.GrantedLeaseAsync(lease)).HoldTimeoutSeconds);
 
-        // Four seconds (four timeouts, a sweep every 200 ms) renewed every 300 ms: nothing is released.
-        for (var i = 0; i < 13; i++)
+        // Over seven seconds (more than two timeouts, a sweep every second) renewed every 300 ms: nothing is released.
+        for (var i = 0; i < 24; i++)
         {
             var renewed = await RenewAsync([hold.RequestId], [lease.LeaseId]);
             Assert.Equal((1, 1), (renewed.Holds, renewed.Leases));
@@ -58,7 +58,7 @@ public sealed class ReservationRenewalTests(ShortHoldTimeoutFixture fixture) : I
         Assert.Equal(200, (await fixture.CloseLeaseAsync(lease.LeaseId, 300_000)).Status);
         Assert.Equal("closed", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
 
-        for (var i = 0; i < 13; i++)
+        for (var i = 0; i < 24; i++)
         {
             Assert.Equal(1, (await RenewAsync([], [lease.LeaseId])).Leases);
             await Task.Delay(300);

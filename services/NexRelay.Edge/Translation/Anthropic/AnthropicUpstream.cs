@@ -221,21 +221,10 @@ internal sealed class AnthropicStreamParser : IUpstreamStreamParser
 
     public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
     {
-        JsonDocument document;
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            if (!JsonDocument.TryParseValue(ref reader, out var parsed)) return;
-            document = parsed;
-        }
-        catch (JsonException)
-        {
-            return;
-        }
+        if (UpstreamEventJson.ParseObject(data) is not { } document) return;
         using (document)
         {
             var e = document.RootElement;
-            if (e.ValueKind != JsonValueKind.Object) return;
             switch (Str(e, "type"u8) ?? eventName)
             {
                 case "message_start":

@@ -184,21 +184,10 @@ internal sealed class OpenAIStreamParser : IUpstreamStreamParser
     public void Parse(string? eventName, ReadOnlySpan<byte> data, List<StreamEvent> output)
     {
         if (data.SequenceEqual("[DONE]"u8)) return;
-        JsonDocument document;
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            if (!JsonDocument.TryParseValue(ref reader, out var parsed)) return;
-            document = parsed;
-        }
-        catch (JsonException)
-        {
-            return;
-        }
+        if (UpstreamEventJson.ParseObject(data) is not { } document) return;
         using (document)
         {
             var chunk = document.RootElement;
-            if (chunk.ValueKind != JsonValueKind.Object) return;
             if (chunk.TryGetProperty("error"u8, out var error) && error.ValueKind != JsonValueKind.Null)
             {
                 output.Add(new StreamFailure(Str(error, "message"u8) ?? Lenient.Str(error) ?? "upstream error"));
