@@ -82,16 +82,18 @@ public sealed class LeaseSettlementTests(BillingFixture fixture) : IClassFixture
         var leased = BillingFixture.LeasedCompleted(lease, 20_000);
         await fixture.SendSettlementAsync(leased);
         await fixture.WaitForConsumedAsync(leased.RequestId, 1);
-        // The same request id also got a per-request hold (the edge fell back to one, say).
+        // The same request id then asks for a per-request hold (a late attempt): the request is settled, so no hold is
+        // placed (before hold_lock_key.sql it was, and stayed reserved until the orphan sweep).
         var hold = BillingFixture.Hold(wallet, 50_000, lease.KeyId, requestId: leased.RequestId);
-        Assert.Equal(200, (await fixture.HoldAsync(hold)).Status);
+        var (status, refusal) = await fixture.HoldAsync(hold);
+        Assert.Equal((402, "settled"), (status, refusal.Shortfall));
 
         await fixture.SendSettlementAsync(BillingFixture.Completed(hold, 20_000));
         await fixture.WaitForConsumedAsync(leased.RequestId, 2);
 
-        // Charged once; the hold stays open (the orphan sweep releases it).
-        Assert.Equal((980_000L, 180_000L + 50_000L), await fixture.WalletAsync(wallet));
-        Assert.Equal("held", await fixture.ScalarAsync<string>("SELECT state FROM holds WHERE request_id = $1", hold.RequestId));
+        // Charged once, and nothing held for it.
+        Assert.Equal((980_000L, 180_000L), await fixture.WalletAsync(wallet));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM holds WHERE request_id = $1", hold.RequestId));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("SELECT count(*) FROM ledger_entries WHERE request_id = $1 AND kind = 'capture'", leased.RequestId));
     }
 

@@ -1,6 +1,7 @@
 -- Reserves p_amount against the key's budget bucket and the wallet's available balance, or neither.
 -- Refusal writes nothing (the compensating statements undo this transaction's own changes while it still holds the locks).
--- An unknown wallet raises foreign_key_violation (23503) from the holds insert.
+-- An unknown wallet raises foreign_key_violation (23503) from the holds insert. A request already settled is refused
+-- with shortfall 'settled', writing nothing.
 CREATE OR REPLACE FUNCTION place_hold(p_request_id text, p_wallet uuid, p_key uuid, p_amount bigint, p_period_key text, p_budget bigint,
     OUT o_granted boolean, OUT o_shortfall text, OUT o_needed bigint, OUT o_available bigint, OUT o_period_key text)
 LANGUAGE plpgsql AS $$
@@ -10,6 +11,14 @@ DECLARE
 BEGIN
     o_needed := p_amount;
     o_available := 0;
+    -- One request at a time with its settlement (hold_lock_key.sql): a request already settled gets no hold now. That is a
+    -- late attempt of a request the edge gave up on (billing answered too slowly) and settled at zero; no one awaits it.
+    PERFORM pg_advisory_xact_lock(hold_lock_key(p_request_id));
+    IF EXISTS (SELECT 1 FROM processed_messages WHERE message_id = 'settle:' || p_request_id) THEN
+        o_granted := false;
+        o_shortfall := 'settled';
+        RETURN;
+    END IF;
     -- Idempotency first: a retried request id gets the hold it already has, never a second one. A concurrent duplicate
     -- waits here for the first to commit (or to give up and delete its row).
     INSERT INTO holds (request_id, wallet_id, key_id, amount, budget_period_key, budget_limit)

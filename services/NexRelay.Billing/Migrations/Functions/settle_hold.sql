@@ -24,6 +24,8 @@ BEGIN
     o_clamped := p_cost < 0;
     v_cost := greatest(p_cost, 0);
 
+    -- A place_hold of this request still running is waited for, so its hold is settled, not missed (hold_lock_key.sql).
+    PERFORM pg_advisory_xact_lock(hold_lock_key(p_request_id));
     INSERT INTO processed_messages (message_id) VALUES ('settle:' || p_request_id) ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
         o_outcome := 'duplicate';

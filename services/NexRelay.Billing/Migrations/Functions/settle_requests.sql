@@ -22,7 +22,16 @@ DECLARE
     v_wallet uuid[];
     v_cost bigint[];
     v_clamped boolean[];
+    v_key bigint;
 BEGIN
+    -- First the per-request holds' advisory locks (hold_lock_key.sql), in key order and before any row lock, as place_hold
+    -- takes its own before its rows: a hold still being placed is waited for and settled, and no cycle can form.
+    FOR v_key IN
+        SELECT DISTINCT hold_lock_key(t.request_id) FROM unnest(p_request_ids, p_lease_ids) AS t(request_id, lease_id)
+        WHERE t.lease_id IS NULL AND t.request_id IS NOT NULL ORDER BY 1
+    LOOP
+        PERFORM pg_advisory_xact_lock(v_key);
+    END LOOP;
     PERFORM 1 FROM holds h
     WHERE h.request_id = ANY (p_request_ids) AND h.state IN ('held', 'expired')
     ORDER BY h.request_id FOR NO KEY UPDATE;
