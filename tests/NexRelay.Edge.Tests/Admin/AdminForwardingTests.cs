@@ -18,19 +18,7 @@ public sealed class AdminForwardingTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         // Billing, key-policy and logging are closed ports: every forwarded call is refused.
-        _edge = new ServiceFactory<Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = TestInfrastructure.Redis,
-            ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
-            ["NexRelay:AdminToken"] = AdminToken,
-            ["NexRelay:KeyHashSecret"] = "edge-tests-key-hash-secret-0123456789abcdef",
-            ["NexRelay:InternalToken"] = "edge-tests-internal-token-0123456789",
-            ["services:billing:http:0"] = "http://127.0.0.1:9",
-            ["services:keypolicy:http:0"] = "http://127.0.0.1:9",
-            ["services:logging:http:0"] = "http://127.0.0.1:9",
-            ["Edge:SpoolPath"] = Path.Combine(Path.GetTempPath(), "nexrelay-admin-tests-" + Guid.NewGuid().ToString("N")),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        _edge = new ServiceFactory<Program>(OfflineEdgeSettings.For(AdminToken, "nexrelay-admin-tests-"));
         _client = _edge.CreateClient();
         _client.Timeout = TimeSpan.FromSeconds(30);
         return Task.CompletedTask;

@@ -15,19 +15,7 @@ public sealed class DocsHost : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Edge = new ServiceFactory<Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = TestInfrastructure.Redis,
-            ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
-            ["NexRelay:AdminToken"] = AdminToken,
-            ["NexRelay:KeyHashSecret"] = "edge-tests-key-hash-secret-0123456789abcdef",
-            ["NexRelay:InternalToken"] = "edge-tests-internal-token-0123456789",
-            ["services:billing:http:0"] = "http://127.0.0.1:9",
-            ["services:keypolicy:http:0"] = "http://127.0.0.1:9",
-            ["services:logging:http:0"] = "http://127.0.0.1:9",
-            ["Edge:SpoolPath"] = Path.Combine(Path.GetTempPath(), "nexrelay-docs-tests-" + Guid.NewGuid().ToString("N")),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        Edge = new ServiceFactory<Program>(OfflineEdgeSettings.For(AdminToken, "nexrelay-docs-tests-"));
         Client = Edge.CreateClient();
         return Task.CompletedTask;
     }
