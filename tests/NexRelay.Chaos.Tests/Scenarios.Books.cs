@@ -41,7 +41,10 @@ public sealed partial class Scenarios
         var admitted = burst.Records.Count(r => r.Status == 200);
         var statuses = string.Join(", ", burst.Records.GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
         Assert.InRange(admitted, 1, 100);
-        Assert.All(burst.Records, r => Assert.True(r.Status is 200 or 402 or 503 or 504, statuses));
+        // Refused for the budget (402), billing overwhelmed (503), or, on a machine too slow for 500 at once, the upstream timing
+        // out (504) and then its breaker open (502): never admitted past the budget, which is what is asserted below.
+        Assert.All(burst.Records, r => Assert.True(r.Status is 200 or 402 or 503 or 504
+            || r.Status == 502 && r.Error!.Contains("circuit breaker is open", StringComparison.Ordinal), statuses));
         Assert.Contains(burst.Records, r => r.Status == 402 && r.Error!.Contains("budget", StringComparison.OrdinalIgnoreCase));
         var verdict = await ReportAsync("2. 500 concurrent on a brand-new key's daily budget with room for 100", statuses, burst, [tenant], sampler);
         // The budget's spent + reserved never passed it while the burst ran, nor after.

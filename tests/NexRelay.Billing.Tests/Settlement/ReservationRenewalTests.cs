@@ -4,7 +4,7 @@ using NexRelay.Contracts.Billing;
 namespace NexRelay.Billing.Tests.Settlement;
 
 /// <summary>
-/// POST /internal/reservations/renew on a billing service with a three-second hold timeout: a renewed hold or lease outlives
+/// POST /internal/reservations/renew on a billing service with a six-second hold timeout: a renewed hold or lease outlives
 /// the timeout for as long as it is renewed, and is released as an orphan once renewals stop.
 /// </summary>
 public sealed class ReservationRenewalTests(RenewalTimeoutFixture fixture) : IClassFixture<RenewalTimeoutFixture>, IAsyncLifetime
@@ -24,13 +24,12 @@ public sealed class ReservationRenewalTests(RenewalTimeoutFixture fixture) : ICl
         var lease = BillingFixture.Lease(wallet, target: 500_000, reserveSeconds: 1);
         Assert.Equal(RenewalTimeoutFixture.TimeoutSeconds, (await fixture.GrantedLeaseAsync(lease)).HoldTimeoutSeconds);
 
-        // Over seven seconds (more than two timeouts, a sweep every second) renewed every 300 ms: nothing is released.
-        for (var i = 0; i < 24; i++)
+        // Over more than two timeouts (a sweep every second) renewed every 300 ms: nothing is released.
+        await RenewForTwoTimeoutsAsync(async () =>
         {
             var renewed = await RenewAsync([hold.RequestId], [lease.LeaseId]);
-            Assert.Equal((1, 1), (renewed.Holds, renewed.Leases));
-            await Task.Delay(300);
-        }
+            return renewed.Holds == 1 && renewed.Leases == 1;
+        });
         Assert.Equal("held", await fixture.ScalarAsync<string>("SELECT state FROM holds WHERE request_id = $1", hold.RequestId));
         Assert.Equal("open", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
         Assert.Equal((2_000_000L, 900_000L), await fixture.WalletAsync(wallet));
@@ -58,11 +57,7 @@ public sealed class ReservationRenewalTests(RenewalTimeoutFixture fixture) : ICl
         Assert.Equal(200, (await fixture.CloseLeaseAsync(lease.LeaseId, 300_000)).Status);
         Assert.Equal("closed", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
 
-        for (var i = 0; i < 24; i++)
-        {
-            Assert.Equal(1, (await RenewAsync([], [lease.LeaseId])).Leases);
-            await Task.Delay(300);
-        }
+        await RenewForTwoTimeoutsAsync(async () => (await RenewAsync([], [lease.LeaseId])).Leases == 1);
         Assert.Equal("closed", (await fixture.LeaseRowAsync(lease.LeaseId)).State);
         Assert.Equal((2_000_000L, 300_000L), await fixture.WalletAsync(wallet));
 
@@ -83,6 +78,25 @@ public sealed class ReservationRenewalTests(RenewalTimeoutFixture fixture) : ICl
         Assert.Equal((0, 0), (renewed.Holds, renewed.Leases));
         using var bad = await fixture.Client.PostAsJsonAsync("/internal/reservations/renew", new { holds = new[] { "" } });
         Assert.True(400 == (int)bad.StatusCode, await bad.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// Renews every 300 ms for a little over two hold timeouts; each renewal must find what it renews alive. The gap since the
+    /// previous renewal goes in the failure message: only a stall longer than the timeout could expire it legitimately.
+    /// </summary>
+    private static async Task RenewForTwoTimeoutsAsync(Func<Task<bool>> renew)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var previous = TimeSpan.Zero;
+        var renewals = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(RenewalTimeoutFixture.TimeoutSeconds * 2.2))
+        {
+            var started = clock.Elapsed;
+            Assert.True(await renew(), $"renewal {renewals + 1} found nothing alive to renew, {(started - previous).TotalMilliseconds:0} ms after the previous one");
+            previous = clock.Elapsed;
+            renewals++;
+            await Task.Delay(300);
+        }
     }
 
     private async Task<RenewResponse> RenewAsync(string[] holds, string[] leases)
