@@ -51,6 +51,12 @@ internal sealed class SimulatorOptions : IValidatableObject
     /// <summary>Reported cached input tokens, verbatim. Null = 0 (and absent where the format omits zero).</summary>
     public long? UsageCached { get; init; }
 
+    /// <summary>Anthropic <c>cache_creation_input_tokens</c>, verbatim (default 0).</summary>
+    public long? UsageCacheWrite { get; init; }
+
+    /// <summary>Anthropic <c>cache_creation.ephemeral_1h_input_tokens</c>, verbatim; the 5-minute part is the rest (default 0).</summary>
+    public long? UsageCacheWrite1h { get; init; }
+
     /// <summary>After the body (and the first-byte delay) the connection is aborted before any header is sent.</summary>
     public bool AbortBeforeHeaders { get; init; }
 

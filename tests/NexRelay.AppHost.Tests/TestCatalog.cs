@@ -45,6 +45,11 @@ internal static class TestCatalog
     /// <summary>$1 an output token and 2,000,000 of them allowed: a worst case over billing's largest hold ($1,000,000).</summary>
     public const string Priceless = "test-priceless";
 
+    /// <summary>An OpenAI-compatible upstream without the Responses API: Responses requests are translated to Chat Completions.</summary>
+    public const string ChatOnly = "test-chat-only";
+    /// <summary>An Anthropic upstream whose model refuses requests naming tools NexRelay would drop, instead of dropping them.</summary>
+    public const string StrictTools = "test-strict-tools";
+
     public static readonly string[] Kinds = ["openai", "anthropic", "gemini"];
 
     private static string ApiPath(string kind) => kind == "gemini" ? "v1beta/" : "v1/";
@@ -84,6 +89,10 @@ internal static class TestCatalog
                 yield return $"NexRelay:Catalog:Providers:{name}:BaseUrl=http://simulated-provider/{path}";
                 yield return $"NexRelay:Catalog:Providers:{name}:ApiKey=sim-test-key";
             }
+            yield return "NexRelay:Catalog:Providers:sim-chat-only:Kind=openai";
+            yield return "NexRelay:Catalog:Providers:sim-chat-only:BaseUrl=http://simulated-provider/v1/";
+            yield return "NexRelay:Catalog:Providers:sim-chat-only:ApiKey=sim-test-key";
+            yield return "NexRelay:Catalog:Providers:sim-chat-only:Responses=false";
             // Port 9 (discard) is closed here: a connection is refused at once.
             yield return "NexRelay:Catalog:Providers:sim-unreachable:Kind=openai";
             yield return "NexRelay:Catalog:Providers:sim-unreachable:BaseUrl=http://127.0.0.1:9/v1/";
@@ -109,6 +118,8 @@ internal static class TestCatalog
                 [LongStream] = ["sim-long-stream"],
                 [CredentialsRefused] = ["sim-credentials-refused"],
                 [Priceless] = ["simulated-openai"],
+                [ChatOnly] = ["sim-chat-only"],
+                [StrictTools] = ["simulated-anthropic"],
             };
             foreach (var kind in Kinds)
             {
@@ -132,6 +143,7 @@ internal static class TestCatalog
                 yield return $"NexRelay:Catalog:Models:{model}:MaxOutputTokens={(model == Priceless ? 2_000_000 : 4096)}";
             }
             yield return $"NexRelay:Catalog:Models:{Thinker}:HiddenReasoningTokensPerSecond=100";
+            yield return $"NexRelay:Catalog:Models:{StrictTools}:RefuseDroppedTools=true";
             // Short enough that the slow upstream times out quickly; the others answer in milliseconds.
             yield return "NexRelay:Relay:FirstByteTimeout=00:00:01.500";
             yield return "NexRelay:Relay:RetryBackoff=00:00:00.050";

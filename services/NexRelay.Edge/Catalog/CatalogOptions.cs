@@ -32,6 +32,13 @@ public sealed class ProviderOptions
 
     /// <summary>Anthropic API version header.</summary>
     public string AnthropicVersion { get; set; } = "2023-06-01";
+
+    /// <summary>
+    /// OpenAI kind only: the provider serves the Responses API (<c>POST …/responses</c>), so Responses requests pass through to
+    /// it natively (custom and hosted tools, encrypted reasoning survive); false for OpenAI-compatible servers that only have
+    /// Chat Completions, which Responses requests are then translated to. Default: true.
+    /// </summary>
+    public bool? Responses { get; set; }
 }
 
 public sealed class ModelOptions
@@ -56,6 +63,12 @@ public sealed class ModelOptions
     [Range(0, 1_000_000)]
     public int HiddenReasoningTokensPerSecond { get; set; }
 
+    /// <summary>
+    /// Refuse (400) a request naming a tool NexRelay would drop on the way to this model's upstream (hosted tools it cannot
+    /// translate or price), instead of relaying without it and naming it in <c>x-nexrelay-dropped-tools</c>. Default: false.
+    /// </summary>
+    public bool RefuseDroppedTools { get; set; }
+
     public string? DisplayName { get; set; }
     public string OwnedBy { get; set; } = "nexrelay";
 }
@@ -78,4 +91,12 @@ public sealed class PriceOptions
     public decimal CachedInput { get; set; }
     [Range(typeof(decimal), "0", "1000000")]
     public decimal Output { get; set; }
+
+    /// <summary>Prompt-cache writes, five-minute lifetime (Anthropic bills 1.25 × input). Unset: the input price.</summary>
+    [Range(typeof(decimal), "0", "1000000")]
+    public decimal? CacheWrite { get; set; }
+
+    /// <summary>Prompt-cache writes, one-hour lifetime (Anthropic bills 2 × input). Unset: the input price.</summary>
+    [Range(typeof(decimal), "0", "1000000")]
+    public decimal? CacheWrite1h { get; set; }
 }

@@ -61,6 +61,8 @@ internal static class ChargeRule
             {
                 InputTokens = reported is { InputTokens: > 0 } ? reported.InputTokens : facts.CountInput(),
                 CachedInputTokens = reported?.CachedInputTokens ?? 0,
+                CacheWriteTokens = reported?.CacheWriteTokens ?? 0,
+                CacheWrite1hTokens = reported?.CacheWrite1hTokens ?? 0,
                 OutputTokens = Math.Max(reported?.OutputTokens ?? 0, relayed),
                 ReasoningTokens = Math.Max(reported?.ReasoningTokens ?? 0, Math.Min(facts.MaxOutputTokens, Math.Max(0, facts.HiddenReasoningTokens))),
             };
@@ -69,13 +71,18 @@ internal static class ChargeRule
 
         if (usage.InputTokens < 0 || usage.OutputTokens < 0 || usage.CachedInputTokens < 0 || usage.ReasoningTokens < 0
             || usage.OutputTokens > facts.MaxOutputTokens || usage.ReasoningTokens > facts.MaxOutputTokens
-            || usage.CachedInputTokens > usage.InputTokens)
+            || usage.CachedInputTokens > usage.InputTokens || usage.CacheWriteTokens < 0 || usage.CacheWrite1hTokens < 0
+            || usage.CacheWrite1hTokens > usage.CacheWriteTokens || (Int128)usage.CachedInputTokens + usage.CacheWriteTokens > usage.InputTokens)
         {
             var input = Math.Max(0, usage.InputTokens);
+            var cached = Math.Clamp(usage.CachedInputTokens, 0, input);
+            var written = Math.Clamp(usage.CacheWriteTokens, 0, input - cached);
             usage = new Usage
             {
                 InputTokens = input,
-                CachedInputTokens = Math.Clamp(usage.CachedInputTokens, 0, input),
+                CachedInputTokens = cached,
+                CacheWriteTokens = written,
+                CacheWrite1hTokens = Math.Clamp(usage.CacheWrite1hTokens, 0, written),
                 OutputTokens = Math.Clamp(usage.OutputTokens, 0, facts.MaxOutputTokens),
                 ReasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, facts.MaxOutputTokens),
             };

@@ -1,7 +1,8 @@
 namespace NexRelay.Edge.Docs;
 
 /// <summary>Which error envelope a route answers in (the caller's own wire format; ProblemDetails for admin).</summary>
-internal enum ErrorEnvelope { OpenAI, Anthropic, Gemini, OpenAIOrGemini, Problem }
+/// <summary>The error envelope a route answers in; <see cref="AnyVendor"/>: OpenAI's, Anthropic's or Gemini's by the caller's credentials.</summary>
+internal enum ErrorEnvelope { OpenAI, Anthropic, Gemini, AnyVendor, Problem }
 
 /// <param name="Example">Sent by the Postman request and the llms-full.txt curl line (the parameter's OpenAPI example).</param>
 internal sealed record DocQuery(string Name, string Description, string Type = "string", IReadOnlyList<string>? Enum = null,
@@ -42,7 +43,7 @@ internal sealed record ApiDoc(string OperationId, string Summary, string Descrip
     /// <summary>Route parameters published under another name (<c>requestId</c> → <c>request_id</c>).</summary>
     public IReadOnlyDictionary<string, string> PathNames { get; init; } = new Dictionary<string, string>();
 
-    public bool IsGemini => Errors is ErrorEnvelope.Gemini or ErrorEnvelope.OpenAIOrGemini;
+    public bool IsGemini => Errors is ErrorEnvelope.Gemini or ErrorEnvelope.AnyVendor;
 
     /// <summary>The same operation published again under another prefix (<c>/v1</c> beside <c>/api/v1</c>): its id gets a suffix.</summary>
     public ApiDoc WithIdSuffix(string suffix) => suffix.Length == 0 ? this : this with { OperationId = OperationId + suffix };

@@ -205,7 +205,7 @@ internal static partial class ApiDocTransformers
     {
         ErrorEnvelope.Anthropic => Ref("AnthropicError", document),
         ErrorEnvelope.Gemini => Ref("GeminiError", document),
-        ErrorEnvelope.OpenAIOrGemini => new OpenApiSchema { OneOf = [Ref("OpenAIError", document), Ref("GeminiError", document)] },
+        ErrorEnvelope.AnyVendor => new OpenApiSchema { OneOf = [Ref("OpenAIError", document), Ref("AnthropicError", document), Ref("GeminiError", document)] },
         ErrorEnvelope.Problem => Ref("ProblemDetails", document),
         _ => Ref("OpenAIError", document),
     };

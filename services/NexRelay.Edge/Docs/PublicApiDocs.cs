@@ -62,16 +62,16 @@ internal static class PublicApiDocs
     public static readonly ApiDoc GetModel = new("getModel", "Get a model",
         "One catalog model in OpenAI's shape; 404 when unknown or not allowed for this key.", null, "Model") { ErrorStatuses = ReadErrors };
 
-    public static readonly ApiDoc ListModelsAnyShape = new("listModelsV1", "List models (OpenAI or Gemini shape)",
-        "Shared by OpenAI and Gemini SDKs: Gemini's shape when the key comes in x-goog-api-key or ?key=, otherwise OpenAI's.", null, "ModelListAnyShape")
+    public static readonly ApiDoc ListModelsAnyShape = new("listModelsV1", "List models (OpenAI, Anthropic or Gemini shape)",
+        "Shared by the OpenAI, Anthropic and Gemini SDKs: Gemini's shape when the key comes in x-goog-api-key or ?key=, Anthropic's when the request sends anthropic-version, otherwise OpenAI's.", null, "ModelListAnyShape")
     {
-        Errors = ErrorEnvelope.OpenAIOrGemini, ErrorStatuses = [401, 503],
+        Errors = ErrorEnvelope.AnyVendor, ErrorStatuses = [401, 503],
     };
 
-    public static readonly ApiDoc GetModelAnyShape = new("getModelV1", "Get a model (OpenAI or Gemini shape)",
-        "As /v1/models: Gemini's shape for Google-style keys, otherwise OpenAI's.", null, "ModelAnyShape")
+    public static readonly ApiDoc GetModelAnyShape = new("getModelV1", "Get a model (OpenAI, Anthropic or Gemini shape)",
+        "As /v1/models: Gemini's shape for Google-style keys, Anthropic's with anthropic-version, otherwise OpenAI's.", null, "ModelAnyShape")
     {
-        Errors = ErrorEnvelope.OpenAIOrGemini, ErrorStatuses = ReadErrors,
+        Errors = ErrorEnvelope.AnyVendor, ErrorStatuses = ReadErrors,
     };
 
     // Anthropic

@@ -74,8 +74,10 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         {
             foreach (var upstream in model.Upstreams)
             {
-                var passthrough = client.NativeUpstream == upstream.Provider.Kind;
-                var format = FormatRegistry.Upstream(upstream.Provider.Kind);
+                var native = client.PassthroughTo(upstream.Provider);
+                var passthrough = native is not null;
+                var format = native ?? FormatRegistry.Upstream(upstream.Provider.Kind);
+                DroppedToolsHeader(http, request, passthrough);
                 var (path, payload) = BuildUpstreamRequest(client, format, request, body, upstream, maxOutput, passthrough);
                 for (var attempt = 1; attempt <= _options.AttemptsPerUpstream; attempt++)
                 {
@@ -129,6 +131,20 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         }
     }
 
+    /// <summary>
+    /// Names the client's tools this upstream will not get (<see cref="ChatRequest.DroppedTools"/>), or clears the header when a
+    /// failover reached an upstream that takes them all. Set before anything is written, so both answers and streams carry it.
+    /// </summary>
+    private static void DroppedToolsHeader(HttpContext http, ChatRequest request, bool passthrough)
+    {
+        if (request.UntranslatedTools.Count == 0) return;
+        var dropped = string.Join(", ", request.DroppedTools(passthrough));
+        if (dropped.Length > 0) http.Response.Headers[DroppedToolsHeaderName] = dropped;
+        else http.Response.Headers.Remove(DroppedToolsHeaderName);
+    }
+
+    internal const string DroppedToolsHeaderName = "x-nexrelay-dropped-tools";
+
     private static EdgeError UpstreamFailed(CatalogModel model, UpstreamAttempt? last, string? message)
     {
         var timeout = last?.Failure == UpstreamFailure.Timeout;
@@ -181,7 +197,10 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         meter.Complete = true;
         if (parsed.Output.Count > 0) meter.MarkOutput();
         if (parsed.Usage is null) AppendOutputText(meter.Output, parsed);
-        var answer = passthrough ? bytes : JsonSerializer.SerializeToUtf8Bytes(call.Client.WriteResponse(parsed, call.Request.Model));
+        // A translated answer carries the request's own response id (as a translated stream does), not one derived from the upstream's.
+        var answer = passthrough ? bytes : JsonSerializer.SerializeToUtf8Bytes(call.Client.WriteResponse(
+            new ChatResponse { Id = call.ResponseId, Model = parsed.Model, Output = parsed.Output, FinishReason = parsed.FinishReason, Usage = parsed.Usage },
+            call.Request));
         return new RelayOutcome
         {
             Answer = answer,

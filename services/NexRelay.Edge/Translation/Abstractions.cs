@@ -45,8 +45,15 @@ public interface IClientFormat
     /// <summary>The format's model list (OpenAI <c>/models</c>, Gemini <c>/v1beta/models</c>), or null.</summary>
     IModelListShape? ModelList => null;
 
-    /// <summary>The upstream kind that speaks this format natively (pass-through), or null (Responses: always translated).</summary>
+    /// <summary>The upstream kind that speaks this format natively.</summary>
     UpstreamKind? NativeUpstream { get; }
+
+    /// <summary>
+    /// The upstream format this client's bodies pass through to on <paramref name="provider"/> (edited only by
+    /// <see cref="ApplyPassthroughEdits"/>), or null when the request is translated for it. By default, a provider of the
+    /// native kind; Responses also needs the provider to serve the Responses API.
+    /// </summary>
+    IUpstreamFormat? PassthroughTo(Provider provider) => provider.Kind == NativeUpstream ? FormatRegistry.Upstream(provider.Kind) : null;
 
     /// <summary>
     /// Validates and parses a request body. <paramref name="routeModel"/> and <paramref name="routeStream"/> come from the
@@ -61,6 +68,9 @@ public interface IClientFormat
     void ApplyPassthroughEdits(JsonObject body, string upstreamModel, int maxOutputTokens, bool stream);
 
     JsonObject WriteResponse(ChatResponse response, string publicModel);
+
+    /// <summary>Like the two-argument overload, for <paramref name="request"/>'s model, honouring what the request asked (Responses: its tools' names, its echoed fields).</summary>
+    JsonObject WriteResponse(ChatResponse response, ChatRequest request) => WriteResponse(response, request.Model);
 
     IClientStreamWriter CreateStreamWriter(string responseId, string publicModel);
 

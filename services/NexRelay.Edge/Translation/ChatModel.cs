@@ -32,7 +32,24 @@ public sealed class ChatRequest
     public string? User { get; set; }
     /// <summary>OpenAI chat: the client asked for <c>stream_options.include_usage</c> (the final usage chunk with <c>choices: []</c>).</summary>
     public bool IncludeStreamUsage { get; set; }
+
+    /// <summary>Tools the client sent that no neutral tool stands for (hosted tools), by type: see <see cref="UntranslatedTool"/>.</summary>
+    public List<UntranslatedTool> UntranslatedTools { get; } = [];
+
+    /// <summary>The client's own request fields its format echoes in the response (Responses), or null.</summary>
+    public JsonObject? Echo { get; set; }
+
+    /// <summary>The tool types dropped on the way to an upstream: all untranslated ones when translated, the billed ones on pass-through.</summary>
+    public IEnumerable<string> DroppedTools(bool passthrough) =>
+        UntranslatedTools.Where(t => !passthrough || t.BilledPerCall).Select(t => t.Type).Distinct(StringComparer.Ordinal);
 }
+
+/// <summary>
+/// A client tool with no neutral equivalent (an OpenAI hosted tool such as <c>web_search</c> or <c>tool_search</c>), by type. It is
+/// dropped when the request is translated; <paramref name="BilledPerCall"/> ones (billed per search, container or image, which
+/// the catalog does not price) are dropped on pass-through too, so a caller never pays for what the hold did not count.
+/// </summary>
+public sealed record UntranslatedTool(string Type, bool BilledPerCall);
 
 public enum ChatRole { User, Assistant, Tool }
 
@@ -52,7 +69,18 @@ public sealed record ToolCallPart(string Id, string Name, string ArgumentsJson) 
 public sealed record ToolResultPart(string ToolCallId, string? Name, string Content, bool IsError = false, int ImageCount = 0) : ContentPart;
 public sealed record ReasoningPart(string Text, string? Signature = null) : ContentPart;
 
-public sealed record ToolDefinition(string Name, string? Description, JsonNode? ParametersSchema);
+/// <param name="Name">The name the upstream sees: a client's own name where every upstream accepts it.</param>
+public sealed record ToolDefinition(string Name, string? Description, JsonNode? ParametersSchema)
+{
+    /// <summary>What the client calls this tool, when it is not simply <see cref="Name"/>'s function (Responses: a namespace member, a freeform tool).</summary>
+    public ClientToolName? Client { get; init; }
+}
+
+/// <summary>
+/// A client tool's own identity, for writing its calls back: <paramref name="Namespace"/> (Responses namespace tools), the name
+/// within it, and whether it is freeform (a Responses <c>custom</c> tool, whose call carries raw text, not JSON arguments).
+/// </summary>
+public sealed record ClientToolName(string? Namespace, string Name, bool Freeform);
 
 public enum ToolChoiceKind { Auto, None, Required, Tool }
 public sealed record ToolChoice(ToolChoiceKind Kind, string? Name = null);
@@ -65,10 +93,19 @@ public sealed record ReasoningConfig(string? Effort, int? BudgetTokens);
 
 public enum FinishReason { Stop, Length, ToolCalls, ContentFilter, Error }
 
+/// <summary>
+/// Tokens of one answer. <see cref="InputTokens"/> includes the cached ones read (<see cref="CachedInputTokens"/>) and the ones
+/// written to the prompt cache (<see cref="CacheWriteTokens"/>, Anthropic: billed above the input price, dearer for a one-hour
+/// lifetime, <see cref="CacheWrite1hTokens"/>); <see cref="OutputTokens"/> includes <see cref="ReasoningTokens"/>.
+/// </summary>
 public sealed record Usage
 {
     public long InputTokens { get; init; }
     public long CachedInputTokens { get; init; }
+    /// <summary>Input tokens written to the prompt cache, of every lifetime (Anthropic <c>cache_creation_input_tokens</c>).</summary>
+    public long CacheWriteTokens { get; init; }
+    /// <summary>Of <see cref="CacheWriteTokens"/>, those written for an hour (Anthropic <c>cache_creation.ephemeral_1h_input_tokens</c>).</summary>
+    public long CacheWrite1hTokens { get; init; }
     public long OutputTokens { get; init; }
     public long ReasoningTokens { get; init; }
 }

@@ -36,10 +36,12 @@ public static class FormatRegistry
     };
 
     /// <summary>
-    /// A route both OpenAI and Gemini clients call (<c>/v1/models</c>): Gemini's when the caller authenticates Google-style
-    /// (<c>x-goog-api-key</c> or <c>?key=</c>), else OpenAI's.
+    /// A route OpenAI, Anthropic and Gemini clients all call (<c>/v1/models</c>): Gemini's when the caller authenticates
+    /// Google-style (<c>x-goog-api-key</c> or <c>?key=</c>), Anthropic's when it sends <c>anthropic-version</c> (every Anthropic
+    /// SDK and Claude Code do), else OpenAI's.
     /// </summary>
-    public static IClientFormat ByCredentials(HttpRequest request) => SendsGoogleKey(request) ? Gemini : OpenAIChat;
+    public static IClientFormat ByCredentials(HttpRequest request) =>
+        SendsGoogleKey(request) ? Gemini : request.Headers.ContainsKey("anthropic-version") ? Anthropic : OpenAIChat;
 
     /// <summary>
     /// The API a path that matched no route belongs to: Gemini under <c>/v1beta</c> or with a Google custom method

@@ -167,18 +167,19 @@ internal sealed class AnthropicFormat : WireFormat
     }
 
     /// <summary>
-    /// The message's usage. Anthropic's input_tokens leaves cache reads out; the usage-input and usage-cached knobs still
-    /// land verbatim in input_tokens and cache_read_input_tokens. Thinking is part of output_tokens.
+    /// The message's usage. Anthropic's input_tokens leaves cache reads and writes out; the usage-input, usage-cached,
+    /// usage-cache-write and usage-cache-write-1h knobs land verbatim in input_tokens, cache_read_input_tokens,
+    /// cache_creation_input_tokens and cache_creation.ephemeral_1h_input_tokens. Thinking is part of output_tokens.
     /// </summary>
     private static void WriteUsage(Utf8JsonWriter w, SimulatedRequest request, long outputTokens)
     {
         w.WriteStartObject("usage"u8);
         w.WriteNumber("input_tokens"u8, request.ReportedInputTokens);
-        w.WriteNumber("cache_creation_input_tokens"u8, 0);
+        w.WriteNumber("cache_creation_input_tokens"u8, request.ReportedCacheWriteTokens);
         w.WriteNumber("cache_read_input_tokens"u8, request.ReportedCachedTokens);
         w.WriteStartObject("cache_creation"u8);
-        w.WriteNumber("ephemeral_5m_input_tokens"u8, 0);
-        w.WriteNumber("ephemeral_1h_input_tokens"u8, 0);
+        w.WriteNumber("ephemeral_5m_input_tokens"u8, request.ReportedCacheWriteTokens - request.ReportedCacheWrite1hTokens);
+        w.WriteNumber("ephemeral_1h_input_tokens"u8, request.ReportedCacheWrite1hTokens);
         w.WriteEndObject();
         w.WriteNumber("output_tokens"u8, outputTokens);
         w.WriteString("service_tier"u8, "standard"u8);
@@ -279,8 +280,12 @@ internal sealed class AnthropicFormat : WireFormat
                 // Cumulative figures, input included, as Anthropic's message_delta carries them.
                 w.WriteStartObject("usage"u8);
                 w.WriteNumber("input_tokens"u8, request.ReportedInputTokens);
-                w.WriteNumber("cache_creation_input_tokens"u8, 0);
+                w.WriteNumber("cache_creation_input_tokens"u8, request.ReportedCacheWriteTokens);
                 w.WriteNumber("cache_read_input_tokens"u8, request.ReportedCachedTokens);
+                w.WriteStartObject("cache_creation"u8);
+                w.WriteNumber("ephemeral_5m_input_tokens"u8, request.ReportedCacheWriteTokens - request.ReportedCacheWrite1hTokens);
+                w.WriteNumber("ephemeral_1h_input_tokens"u8, request.ReportedCacheWrite1hTokens);
+                w.WriteEndObject();
                 w.WriteNumber("output_tokens"u8, request.ReportedOutputTokens);
                 w.WriteEndObject();
             }

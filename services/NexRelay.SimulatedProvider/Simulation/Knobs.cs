@@ -31,6 +31,9 @@ internal readonly record struct Knobs
     public long? UsageInput { get; init; }
     public long? UsageOutput { get; init; }
     public long? UsageCached { get; init; }
+    /// <summary>Anthropic: input tokens reported written to the prompt cache, and of them those written for an hour.</summary>
+    public long? UsageCacheWrite { get; init; }
+    public long? UsageCacheWrite1h { get; init; }
     public bool AbortBeforeHeaders { get; init; }
 
     public Knobs() { }
@@ -54,6 +57,8 @@ internal readonly record struct Knobs
             UsageInput = sources.Long(KnobName.UsageInput, options.UsageInput),
             UsageOutput = sources.Long(KnobName.UsageOutput, options.UsageOutput),
             UsageCached = sources.Long(KnobName.UsageCached, options.UsageCached),
+            UsageCacheWrite = sources.Long(KnobName.UsageCacheWrite, options.UsageCacheWrite),
+            UsageCacheWrite1h = sources.Long(KnobName.UsageCacheWrite1h, options.UsageCacheWrite1h),
             AbortBeforeHeaders = sources.Bool(KnobName.AbortBeforeHeaders, options.AbortBeforeHeaders),
         };
     }
@@ -141,6 +146,8 @@ internal sealed class KnobName
     public static readonly KnobName UsageInput = new("usage-input");
     public static readonly KnobName UsageOutput = new("usage-output");
     public static readonly KnobName UsageCached = new("usage-cached");
+    public static readonly KnobName UsageCacheWrite = new("usage-cache-write");
+    public static readonly KnobName UsageCacheWrite1h = new("usage-cache-write-1h");
     public static readonly KnobName AbortBeforeHeaders = new("abort-before-headers");
 
     private KnobName(string name) => (Name, Header) = (name, "x-sim-" + name);

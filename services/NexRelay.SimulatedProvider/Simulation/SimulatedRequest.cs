@@ -40,6 +40,11 @@ internal sealed class SimulatedRequest
 
     public long ReportedCachedTokens => Knobs.UsageCached ?? 0;
 
+    /// <summary>Anthropic's prompt-cache writes as reported: all of them, and the one-hour part (the rest are five-minute writes).</summary>
+    public long ReportedCacheWriteTokens => Knobs.UsageCacheWrite ?? 0;
+
+    public long ReportedCacheWrite1hTokens => Knobs.UsageCacheWrite1h ?? 0;
+
     /// <summary>Output tokens as reported: the visible ones plus hidden reasoning (OpenAI, Anthropic).</summary>
     public long ReportedOutputTokens => Knobs.UsageOutput ?? (long)OutputTokens + ReasoningTokens;
 

@@ -154,6 +154,44 @@ public sealed class ChargeRuleTests
         Assert.True(charge.Clamped);
     }
 
+    /// <summary>Claude's rates: $3 input, $0.30 cache read, $3.75 five-minute and $6 one-hour cache writes, $15 output (per million).</summary>
+    private static readonly ModelPrices Claude = new(3_000_000, 300_000, 15_000_000) { CacheWriteMicrosPerM = 3_750_000, CacheWrite1hMicrosPerM = 6_000_000 };
+
+    [Fact]
+    public void Cache_reads_and_both_kinds_of_cache_write_are_each_charged_at_their_own_price()
+    {
+        // 5 plain, 100 read, 2,000 written for five minutes and 10,000 for an hour (a Claude Code session's first turn), 3 out.
+        var usage = new Usage { InputTokens = 12_105, CachedInputTokens = 100, CacheWriteTokens = 12_000, CacheWrite1hTokens = 10_000, OutputTokens = 3 };
+        var charge = ChargeRule.Apply(Facts(complete: true, reported: usage) with { Prices = Claude });
+        Assert.Equal(15 + 30 + 7_500 + 60_000 + 45, charge.CostMicros);
+        Assert.False(charge.Clamped);
+
+        // A catalog without write prices charges writes as plain input (what it did before it knew them).
+        var plain = ChargeRule.Apply(Facts(complete: true, reported: usage) with { Prices = new ModelPrices(3_000_000, 300_000, 15_000_000) });
+        Assert.Equal(15 + 30 + 36_000 + 45, plain.CostMicros);
+
+        // The hold reserves every input token at the dearest of them.
+        Assert.Equal(6_000_000, Claude.WorstInputMicrosPerM);
+        Assert.Equal(3_000_000, new ModelPrices(3_000_000, 300_000, 15_000_000).WorstInputMicrosPerM);
+    }
+
+    [Theory]
+    [InlineData(100, 0, 200, 0)]    // more written than the input holds
+    [InlineData(100, 80, 50, 0)]    // reads and writes together more than the input
+    [InlineData(100, 0, -5, 0)]     // negative writes
+    [InlineData(100, 0, 10, 20)]    // more one-hour writes than writes
+    public void Impossible_cache_figures_are_clamped_and_flagged(long input, long cached, long written, long written1h)
+    {
+        var charge = ChargeRule.Apply(Facts(complete: true, reported: new Usage
+        {
+            InputTokens = input, CachedInputTokens = cached, CacheWriteTokens = written, CacheWrite1hTokens = written1h, OutputTokens = 1,
+        }) with { Prices = Claude });
+        Assert.True(charge.Clamped);
+        var u = charge.Usage;
+        Assert.InRange(u.CacheWriteTokens, 0, u.InputTokens - u.CachedInputTokens);
+        Assert.InRange(u.CacheWrite1hTokens, 0, u.CacheWriteTokens);
+    }
+
     [Fact]
     public void A_free_model_costs_nothing_whatever_it_did()
     {

@@ -73,7 +73,8 @@ public sealed class ClientFormatDecisionsTests
         Assert.Null(FormatRegistry.Client(ClientFormat.OpenAIResponses).TokenCount);
         Assert.NotNull(FormatRegistry.Client(ClientFormat.OpenAIChat).ModelList);
         Assert.NotNull(FormatRegistry.Client(ClientFormat.Gemini).ModelList);
-        Assert.Null(FormatRegistry.Client(ClientFormat.Anthropic).ModelList);
+        Assert.NotNull(FormatRegistry.Client(ClientFormat.Anthropic).ModelList); // /v1/models with anthropic-version
+        Assert.Null(FormatRegistry.Client(ClientFormat.OpenAIResponses).ModelList);
     }
 
     private static readonly CatalogModel Model = new("m-1", "Model One", "acme", 128000, 8192, new ModelPrices(1, 0, 2), []);
@@ -97,11 +98,22 @@ public sealed class ClientFormatDecisionsTests
         Assert.Equal(model, await WriteAsync(r => list.WriteModelAsync(r, Model, CancellationToken.None)));
     }
 
+    [Fact]
+    public async Task The_anthropic_model_list_has_anthropics_wire_shape()
+    {
+        var list = FormatRegistry.Client(ClientFormat.Anthropic).ModelList!;
+        const string model = """{"id":"m-1","type":"model","display_name":"Model One","created_at":"2026-01-01T00:00:00Z","max_input_tokens":128000,"max_tokens":8192}""";
+        Assert.Equal("""{"data":[""" + model + """],"first_id":"m-1","last_id":"m-1","has_more":false}""", await WriteAsync(r => list.WriteListAsync(r, [Model], CancellationToken.None)));
+        Assert.Equal("""{"data":[],"first_id":null,"last_id":null,"has_more":false}""", await WriteAsync(r => list.WriteListAsync(r, [], CancellationToken.None)));
+        Assert.Equal(model, await WriteAsync(r => list.WriteModelAsync(r, Model, CancellationToken.None)));
+    }
+
     [Theory]
     [InlineData("x-goog-api-key", ClientFormat.Gemini)]
     [InlineData("authorization", ClientFormat.OpenAIChat)]
     [InlineData("x-api-key", ClientFormat.OpenAIChat)]
-    public void A_route_shared_by_openai_and_gemini_follows_the_credentials(string header, ClientFormat expected)
+    [InlineData("anthropic-version", ClientFormat.Anthropic)]
+    public void A_route_shared_by_every_vendor_follows_the_credentials(string header, ClientFormat expected)
     {
         var http = new DefaultHttpContext();
         http.Request.Headers[header] = "k";

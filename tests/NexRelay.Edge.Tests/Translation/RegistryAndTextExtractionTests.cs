@@ -7,7 +7,7 @@ public sealed class RegistryAndTextExtractionTests
 {
     [Theory]
     [InlineData(ClientFormat.OpenAIChat, UpstreamKind.OpenAI)]
-    [InlineData(ClientFormat.OpenAIResponses, null)]
+    [InlineData(ClientFormat.OpenAIResponses, UpstreamKind.OpenAI)]
     [InlineData(ClientFormat.Anthropic, UpstreamKind.Anthropic)]
     [InlineData(ClientFormat.Gemini, UpstreamKind.Gemini)]
     public void Client_formats_are_singletons_with_their_native_upstream(ClientFormat format, UpstreamKind? native)

@@ -68,18 +68,30 @@ public sealed class UnpricedFieldTests
     [Theory]
     [InlineData("'service_tier':'priority'", "service_tier")]
     [InlineData("'service_tier':'flex'", "service_tier")]
-    [InlineData("'tools':[{'type':'web_search'}]", "tools[0].type")]
-    [InlineData("'tools':[{'type':'web_search_preview'}]", "tools[0].type")]
-    [InlineData("'tools':[{'type':'function','name':'f'},{'type':'file_search','vector_store_ids':['vs']}]", "tools[1].type")]
-    [InlineData("'tools':[{'type':'code_interpreter','container':{'type':'auto'}}]", "tools[0].type")]
-    [InlineData("'tools':[{'type':'image_generation'}]", "tools[0].type")]
-    [InlineData("'tools':[{'type':'computer_use_preview','display_width':1024,'display_height':768,'environment':'browser'}]", "tools[0].type")]
-    [InlineData("'tools':[{'type':'mcp','server_label':'x','server_url':'https://mcp.example'}]", "tools[0].type")]
-    public void Responses_refuses_tiers_and_hosted_tools_it_cannot_price(string field, string param)
+    public void Responses_refuses_tiers_it_cannot_price(string field, string param)
     {
         var e = Refused(ClientFormat.OpenAIResponses, With(Responses, field));
         Assert.Equal(param, e.Param);
         Assert.Contains("NexRelay does not price", e.Message);
+    }
+
+    /// <summary>
+    /// Hosted tools billed per call are not refused but dropped, on every upstream, pass-through included (the catalog prices
+    /// no tool calls): the request goes on without them and the answer names them (<c>x-nexrelay-dropped-tools</c>).
+    /// </summary>
+    [Theory]
+    [InlineData("'tools':[{'type':'web_search'}]", "web_search")]
+    [InlineData("'tools':[{'type':'web_search_preview'}]", "web_search_preview")]
+    [InlineData("'tools':[{'type':'function','name':'f'},{'type':'file_search','vector_store_ids':['vs']}]", "file_search")]
+    [InlineData("'tools':[{'type':'code_interpreter','container':{'type':'auto'}}]", "code_interpreter")]
+    [InlineData("'tools':[{'type':'image_generation'}]", "image_generation")]
+    [InlineData("'tools':[{'type':'computer_use_preview','display_width':1024,'display_height':768,'environment':'browser'}]", "computer_use_preview")]
+    [InlineData("'tools':[{'type':'mcp','server_label':'x','server_url':'https://mcp.example'}]", "mcp")]
+    public void Responses_drops_hosted_tools_billed_per_call_on_every_upstream(string field, string type)
+    {
+        var request = Parsed(ClientFormat.OpenAIResponses, With(Responses, field));
+        Assert.Equal([type], request.DroppedTools(passthrough: true));
+        Assert.Equal([type], request.DroppedTools(passthrough: false));
     }
 
     [Theory]
@@ -93,14 +105,16 @@ public sealed class UnpricedFieldTests
     }
 
     [Theory]
-    [InlineData("'tools':[{'type':'custom','name':'c'}]")]
-    [InlineData("'tools':[{'type':'namespace','name':'n','tools':[]}]")]
-    [InlineData("'tools':[{'type':'local_shell'}]")]
-    public void Responses_keeps_the_plain_refusal_for_other_tool_types(string field)
+    [InlineData("'tools':[{'type':'custom','name':'c'}]", null)]
+    [InlineData("'tools':[{'type':'namespace','name':'n','tools':[]}]", null)]
+    [InlineData("'tools':[{'type':'local_shell'}]", "local_shell")]
+    [InlineData("'tools':[{'type':'tool_search'}]", "tool_search")]
+    public void Responses_accepts_the_other_tool_types_dropping_only_untranslatable_ones_when_translated(string field, string? dropped)
     {
-        var e = Refused(ClientFormat.OpenAIResponses, With(Responses, field));
-        Assert.Equal("tools[0].type", e.Param);
-        Assert.Contains("only 'function' tools are supported", e.Message);
+        var request = Parsed(ClientFormat.OpenAIResponses, With(Responses, field));
+        Assert.Empty(request.DroppedTools(passthrough: true));
+        string[] expected = dropped is null ? [] : [dropped];
+        Assert.Equal(expected, request.DroppedTools(passthrough: false));
     }
 
     [Theory]

@@ -46,12 +46,28 @@ public sealed class VendorVocabularyTests
     [Fact]
     public void Anthropic_usage_goes_out_as_it_came_in()
     {
-        var usage = AnthropicVocabulary.ReadUsage(10, 4, 0, 7, null);
-        Assert.Equal((14, 4, 7), (usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens));
+        var usage = AnthropicVocabulary.ReadUsage(10, 4, 6, 2, 7, null);
+        Assert.Equal((20, 4, 6, 2, 7), (usage.InputTokens, usage.CachedInputTokens, usage.CacheWriteTokens, usage.CacheWrite1hTokens, usage.OutputTokens));
         var json = AnthropicVocabulary.UsageJson(usage, includeInput: true);
         Assert.Equal(10, (long)json["input_tokens"]!);
         Assert.Equal(4, (long)json["cache_read_input_tokens"]!);
+        Assert.Equal(6, (long)json["cache_creation_input_tokens"]!);
         Assert.Equal(7, (long)json["output_tokens"]!);
+    }
+
+    [Fact]
+    public void Anthropic_cache_writes_are_read_with_their_one_hour_part_from_a_response_and_a_stream_event()
+    {
+        const string usage = """{"input_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":12000,"cache_creation":{"ephemeral_5m_input_tokens":2000,"ephemeral_1h_input_tokens":10000},"output_tokens":3}""";
+        using var document = JsonDocument.Parse(usage);
+        foreach (var read in new[] { AnthropicVocabulary.ReadUsage(JsonNode.Parse(usage)!.AsObject(), null)!, AnthropicVocabulary.ReadUsage(document.RootElement, null) })
+        {
+            Assert.Equal(new Usage { InputTokens = 12105, CachedInputTokens = 100, CacheWriteTokens = 12000, CacheWrite1hTokens = 10000, OutputTokens = 3 }, read);
+        }
+        // A message_delta without input keeps message_start's cache figures.
+        var start = AnthropicVocabulary.ReadUsage(document.RootElement, null);
+        var delta = AnthropicVocabulary.ReadUsage(JsonNode.Parse("""{"output_tokens":40}""")!.AsObject(), start)!;
+        Assert.Equal((12000, 10000, 40), (delta.CacheWriteTokens, delta.CacheWrite1hTokens, delta.OutputTokens));
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed partial class AnthropicFormat : IClientFormat
     public void WriteError(Utf8JsonWriter json, EdgeError error) => AnthropicVocabulary.WriteError(json, error);
     public string StreamErrorType(ErrorKind kind) => AnthropicVocabulary.ErrorType(kind);
     public ITokenCountShape TokenCount => _tokenCount ??= new AnthropicTokenCount(this);
+    public IModelListShape ModelList => AnthropicModelList.Instance;
     private ITokenCountShape? _tokenCount;
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) => Guard(() => Parse(body));

@@ -28,36 +28,42 @@ internal static class AnthropicVocabulary
 
     /// <summary>
     /// The usage rule: Anthropic's <c>input_tokens</c> excludes cache reads and writes, the neutral input includes them
-    /// (input = input_tokens + cache reads + cache writes, cached = cache reads). A figure that is absent (null) keeps
-    /// <paramref name="previous"/>'s, as a message_delta's usage keeps message_start's input.
+    /// (input = input_tokens + cache reads + cache writes, cached = cache reads, cache writes apart with their one-hour part,
+    /// since each is priced on its own). A figure that is absent (null) keeps <paramref name="previous"/>'s, as a
+    /// message_delta's usage keeps message_start's input.
     /// </summary>
-    public static Usage ReadUsage(long? inputTokens, long cacheRead, long cacheCreation, long? outputTokens, Usage? previous) => new()
+    public static Usage ReadUsage(long? inputTokens, long cacheRead, long cacheCreation, long cacheCreation1h, long? outputTokens, Usage? previous) => new()
     {
         InputTokens = inputTokens is { } input ? input + cacheRead + cacheCreation : previous?.InputTokens ?? 0,
         CachedInputTokens = inputTokens is null ? previous?.CachedInputTokens ?? 0 : cacheRead,
+        CacheWriteTokens = inputTokens is null ? previous?.CacheWriteTokens ?? 0 : cacheCreation,
+        CacheWrite1hTokens = inputTokens is null ? previous?.CacheWrite1hTokens ?? 0 : cacheCreation1h,
         OutputTokens = outputTokens ?? previous?.OutputTokens ?? 0,
     };
 
-    /// <summary><see cref="ReadUsage(long?, long, long, long?, Usage?)"/> over a parsed response's <c>usage</c>.</summary>
+    /// <summary><see cref="ReadUsage(long?, long, long, long, long?, Usage?)"/> over a parsed response's <c>usage</c>.</summary>
     public static Usage? ReadUsage(JsonObject? u, Usage? previous) => u is null ? previous : ReadUsage(
         u["input_tokens"] is not null ? Lenient.Long(u["input_tokens"]) : null,
         Lenient.Long(u["cache_read_input_tokens"]), Lenient.Long(u["cache_creation_input_tokens"]),
+        Lenient.Long(Lenient.Path(u, "cache_creation", "ephemeral_1h_input_tokens")),
         u.ContainsKey("output_tokens") ? Lenient.Long(u["output_tokens"]) : null, previous);
 
-    /// <summary><see cref="ReadUsage(long?, long, long, long?, Usage?)"/> over a stream event's <c>usage</c>.</summary>
+    /// <summary><see cref="ReadUsage(long?, long, long, long, long?, Usage?)"/> over a stream event's <c>usage</c>.</summary>
     public static Usage ReadUsage(JsonElement u, Usage? previous) => ReadUsage(
         u.TryGetProperty("input_tokens"u8, out var input) && input.ValueKind == JsonValueKind.Number ? Lenient.Long(u, "input_tokens"u8) : null,
         Lenient.Long(u, "cache_read_input_tokens"u8), Lenient.Long(u, "cache_creation_input_tokens"u8),
+        u.TryGetProperty("cache_creation"u8, out var creation) && creation.ValueKind == JsonValueKind.Object
+            ? Lenient.Long(creation, "ephemeral_1h_input_tokens"u8) : 0,
         u.TryGetProperty("output_tokens"u8, out _) ? Lenient.Long(u, "output_tokens"u8) : null, previous);
 
-    /// <summary>The usage rule backwards: <c>input_tokens</c> = input − cached (cache writes are not tracked apart, so 0).</summary>
+    /// <summary>The usage rule backwards: <c>input_tokens</c> = input − cache reads − cache writes.</summary>
     public static JsonObject UsageJson(Usage u, bool includeInput)
     {
         var json = new JsonObject();
         if (includeInput)
         {
-            json["input_tokens"] = Math.Max(0, u.InputTokens - u.CachedInputTokens);
-            json["cache_creation_input_tokens"] = 0;
+            json["input_tokens"] = Math.Max(0, u.InputTokens - u.CachedInputTokens - u.CacheWriteTokens);
+            json["cache_creation_input_tokens"] = u.CacheWriteTokens;
             json["cache_read_input_tokens"] = u.CachedInputTokens;
         }
         json["output_tokens"] = u.OutputTokens;

@@ -9,13 +9,26 @@ using static NexRelay.Edge.Translation.RequestReader;
 namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>
-/// OpenAI Responses (<c>POST /v1/responses</c>), always translated: NexRelay stores no conversations, so
-/// <c>previous_response_id</c> is refused and <c>store</c> is accepted but ignored.
+/// OpenAI Responses (<c>POST /v1/responses</c>). Passed through to an OpenAI upstream that serves the Responses API
+/// (<see cref="Catalog.Provider.ServesResponses"/>), translated for every other. NexRelay stores no conversations yet, so
+/// <c>previous_response_id</c> is refused and a translated response echoes <c>store: false</c>.
 /// </summary>
 public sealed partial class OpenAIResponsesFormat : IClientFormat
 {
+    /// <summary>Request fields a response echoes, as OpenAI's does (the rest of the response object is the answer's).</summary>
+    private static readonly string[] EchoedFields =
+    [
+        "instructions", "max_output_tokens", "max_tool_calls", "metadata", "parallel_tool_calls", "prompt_cache_key", "reasoning",
+        "safety_identifier", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
+    ];
+
     public ClientFormat Format => ClientFormat.OpenAIResponses;
-    public UpstreamKind? NativeUpstream => null;
+    public UpstreamKind? NativeUpstream => UpstreamKind.OpenAI;
+
+    /// <summary>Only an OpenAI upstream that serves <c>/responses</c> takes the body as it is; Chat Completions is translated to.</summary>
+    public IUpstreamFormat? PassthroughTo(Catalog.Provider provider) =>
+        provider is { Kind: UpstreamKind.OpenAI, ServesResponses: true } ? OpenAIResponsesUpstream.Instance : null;
+
     public string WireName => "openai-responses";
     public string ResponseId(string requestId) => Ids.ForRequest("resp_", requestId);
     public void WriteError(Utf8JsonWriter json, EdgeError error) => OpenAIVocabulary.WriteError(json, error);
@@ -30,7 +43,8 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
         if (Get(body, "previous_response_id") is not null)
         {
             throw new RequestValidationException(
-                "previous_response_id is not supported yet: NexRelay does not store conversations", "previous_response_id");
+                "previous_response_id is not supported yet: NexRelay does not store conversations; send the whole conversation as 'input' (with store: false)",
+                "previous_response_id");
         }
         if (Get(body, "conversation") is not null)
         {
@@ -40,14 +54,18 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
         {
             request.System.Add(new TextPart(instructions));
         }
+        // Tools first: input items name them (a namespace member's call, a freeform call) by the client's names.
+        var toolNames = OptionalArray(body, "tools", "tools") is { } tools
+            ? ResponsesTools.Parse(tools, request)
+            : new Dictionary<(string Namespace, string Name), string>();
         var input = Get(body, "input") ?? throw new RequestValidationException("Missing required parameter: 'input'.", "input");
         if (input is JsonArray items)
         {
             if (items.Count == 0) throw new RequestValidationException("'input' must contain at least one item.", "input");
-            var toolNames = new Dictionary<string, string>(StringComparer.Ordinal);
+            var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i < items.Count; i++)
             {
-                ParseItem(AsObject(items[i], $"input[{i}]"), $"input[{i}]", request, toolNames);
+                ParseItem(AsObject(items[i], $"input[{i}]"), $"input[{i}]", request, toolNames, callNames);
             }
         }
         else
@@ -55,29 +73,10 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
             request.Messages.Add(new ChatMessage { Role = ChatRole.User, Parts = [new TextPart(AsString(input, "input"))] });
         }
 
-        if (OptionalArray(body, "tools", "tools") is { } tools)
-        {
-            for (var i = 0; i < tools.Count; i++)
-            {
-                var tool = AsObject(tools[i], $"tools[{i}]");
-                var type = RequiredString(tool, "type", $"tools[{i}].type");
-                if (type != "function")
-                {
-                    throw UnpricedTool(type, $"tools[{i}].type")
-                          ?? new RequestValidationException($"Unsupported tool type '{type}': only 'function' tools are supported.", $"tools[{i}].type");
-                }
-                request.Tools.Add(new ToolDefinition(
-                    RequiredString(tool, "name", $"tools[{i}].name"),
-                    OptionalString(tool, "description", $"tools[{i}].description"),
-                    OptionalObject(tool, "parameters", $"tools[{i}].parameters")?.DeepClone()));
-            }
-        }
         request.ToolChoice = Get(body, "tool_choice") switch
         {
             null => null,
-            JsonObject o => RequiredString(o, "type", "tool_choice.type") == "function"
-                ? new ToolChoice(ToolChoiceKind.Tool, RequiredString(o, "name", "tool_choice.name"))
-                : throw new RequestValidationException("Only function tool choices are supported.", "tool_choice.type"),
+            JsonObject o => ToolChoiceOf(o, toolNames),
             var node => AsString(node, "tool_choice") switch
             {
                 "auto" => new ToolChoice(ToolChoiceKind.Auto),
@@ -110,13 +109,52 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
         {
             request.Reasoning = new ReasoningConfig(effort, null);
         }
-        _ = OptionalBool(body, "store", "store"); // accepted (the SDKs send it) and ignored
+        _ = OptionalBool(body, "store", "store"); // accepted (the SDKs send it); a translated answer is not stored
         request.Stream = OptionalBool(body, "stream", "stream") ?? false;
         request.User = OptionalString(body, "user", "user") ?? OptionalString(body, "safety_identifier", "safety_identifier");
+        request.Echo = Echo(body);
         return request;
     }
 
-    private static void ParseItem(JsonObject item, string p, ChatRequest request, Dictionary<string, string> toolNames)
+    /// <summary>
+    /// A named tool choice: a function or custom tool by its client name (within its namespace, if any). Hosted tools are not
+    /// forwarded, so choosing one leaves the choice to the model; <c>allowed_tools</c> keeps its mode.
+    /// </summary>
+    private static ToolChoice ToolChoiceOf(JsonObject o, Dictionary<(string Namespace, string Name), string> toolNames)
+    {
+        var type = RequiredString(o, "type", "tool_choice.type");
+        switch (type)
+        {
+            case "function" or "custom":
+            {
+                var name = RequiredString(o, "name", "tool_choice.name");
+                var ns = OptionalString(o, "namespace", "tool_choice.namespace");
+                return new ToolChoice(ToolChoiceKind.Tool, toolNames.GetValueOrDefault((ns ?? "", name)) ?? ResponsesTools.NeutralName(ns, name));
+            }
+            case "allowed_tools":
+                return OptionalString(o, "mode", "tool_choice.mode") == "required" ? new ToolChoice(ToolChoiceKind.Required) : new ToolChoice(ToolChoiceKind.Auto);
+            default:
+                return new ToolChoice(ToolChoiceKind.Auto);
+        }
+    }
+
+    private static JsonObject Echo(JsonObject body)
+    {
+        var echo = new JsonObject();
+        foreach (var field in EchoedFields)
+        {
+            if (Get(body, field) is { } value) echo[field] = value.DeepClone();
+        }
+        return echo;
+    }
+
+    /// <summary>
+    /// One input item. Calls are named by their neutral tool names (<paramref name="toolNames"/>, see <see cref="ResponsesTools"/>);
+    /// <paramref name="callNames"/> remembers each call's name for its output. Items of hosted tools (a web search, a tool search
+    /// the upstream ran) have no neutral form and are left out, as their tools are.
+    /// </summary>
+    private static void ParseItem(JsonObject item, string p, ChatRequest request, Dictionary<(string Namespace, string Name), string> toolNames,
+        Dictionary<string, string> callNames)
     {
         var type = OptionalString(item, "type", $"{p}.type") ?? "message";
         switch (type)
@@ -143,22 +181,32 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
                 }
                 break;
             }
-            case "function_call":
+            case "function_call" or "custom_tool_call":
             {
                 var callId = RequiredString(item, "call_id", $"{p}.call_id");
                 var name = RequiredString(item, "name", $"{p}.name");
-                toolNames[callId] = name;
-                AppendTo(request, ChatRole.Assistant, [new ToolCallPart(callId, name, OptionalString(item, "arguments", $"{p}.arguments") ?? "{}")]);
+                var ns = OptionalString(item, "namespace", $"{p}.namespace");
+                var neutral = toolNames.GetValueOrDefault((ns ?? "", name)) ?? ResponsesTools.NeutralName(ns, name);
+                callNames[callId] = neutral;
+                var arguments = type == "function_call"
+                    ? OptionalString(item, "arguments", $"{p}.arguments") ?? "{}"
+                    : ResponsesTools.WrapInput(RequiredString(item, "input", $"{p}.input"));
+                AppendTo(request, ChatRole.Assistant, [new ToolCallPart(callId, neutral, arguments)]);
                 break;
             }
-            case "function_call_output":
+            case "function_call_output" or "custom_tool_call_output":
             {
                 var callId = RequiredString(item, "call_id", $"{p}.call_id");
                 var output = Get(item, "output") ?? throw new RequestValidationException($"Missing required parameter: '{p}.output'.", $"{p}.output");
                 var text = output is JsonArray ? OpenAIChatFormat.JoinText(ParseContent(output, $"{p}.output")) : AsString(output, $"{p}.output");
-                AppendTo(request, ChatRole.Tool, [new ToolResultPart(callId, toolNames.GetValueOrDefault(callId), text)]);
+                AppendTo(request, ChatRole.Tool, [new ToolResultPart(callId, callNames.GetValueOrDefault(callId), text)]);
                 break;
             }
+            case "item_reference":
+                throw new RequestValidationException(
+                    "Item references are not supported: NexRelay does not store responses; send the item itself.", $"{p}.type");
+            case var hosted when hosted.EndsWith("_call", StringComparison.Ordinal) || hosted.EndsWith("_call_output", StringComparison.Ordinal):
+                break;
             case "reasoning":
             {
                 var summary = new StringBuilder();
@@ -222,10 +270,27 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
     {
         body["model"] = upstreamModel;
         body["max_output_tokens"] = maxOutputTokens;
+        // Hosted tools billed per call are not forwarded (the catalog prices no tool calls), nor a choice of one.
+        if (body["tools"] is JsonArray tools)
+        {
+            for (var i = tools.Count - 1; i >= 0; i--)
+            {
+                if (tools[i] is JsonObject tool && Lenient.Str(tool["type"]) is { } type && ResponsesTools.BilledPerCall(type)) tools.RemoveAt(i);
+            }
+        }
+        if (body["tool_choice"] is JsonObject choice && Lenient.Str(choice["type"]) is { } chosen && ResponsesTools.BilledPerCall(chosen))
+        {
+            body["tool_choice"] = "auto";
+        }
     }
 
-    public JsonObject WriteResponse(ChatResponse response, string publicModel)
+    public JsonObject WriteResponse(ChatResponse response, string publicModel) => WriteResponse(response, publicModel, null);
+
+    public JsonObject WriteResponse(ChatResponse response, ChatRequest request) => WriteResponse(response, request.Model, request);
+
+    private static JsonObject WriteResponse(ChatResponse response, string publicModel, ChatRequest? request)
     {
+        var clientNames = ResponsesTools.ClientNames(request);
         var output = new JsonArray();
         var text = new StringBuilder();
         string? messageId = null;
@@ -250,18 +315,43 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
                     break;
                 case ToolCallPart c:
                     FlushText();
-                    output.Add(FunctionCallItem(Ids.New("fc_"), c.Id, c.Name, c.ArgumentsJson, "completed"));
+                    output.Add(CallItem(c.Id, c.Name, c.ArgumentsJson, clientNames.GetValueOrDefault(c.Name), done: true));
                     break;
             }
         }
         FlushText();
-        return ResponseObject(Ids.Ensure("resp_", response.Id), publicModel, Ids.UnixNow(), response.FinishReason, output, response.Usage, final: true);
+        return ResponseObject(Ids.Ensure("resp_", response.Id), publicModel, Ids.UnixNow(), response.FinishReason, output, response.Usage, final: true,
+            request?.Echo);
     }
 
-    internal static JsonObject ResponseObject(string id, string model, long created, FinishReason? finish, JsonArray output, Usage? usage, bool final)
+    /// <summary>A tool call as the client named the tool: a <c>function_call</c> (in its namespace, if any) or a freeform tool's <c>custom_tool_call</c>.</summary>
+    internal static JsonObject CallItem(string callId, string neutralName, string arguments, ClientToolName? client, bool done, string? itemId = null)
+    {
+        if (client is { Freeform: true })
+        {
+            var custom = new JsonObject
+            {
+                ["id"] = itemId ?? Ids.New("ctc_"),
+                ["type"] = "custom_tool_call",
+                ["status"] = done ? "completed" : "in_progress",
+                ["call_id"] = callId,
+            };
+            if (client.Namespace is not null) custom["namespace"] = client.Namespace;
+            custom["name"] = client.Name;
+            custom["input"] = done ? ResponsesTools.UnwrapInput(arguments) : "";
+            return custom;
+        }
+        var item = FunctionCallItem(itemId ?? Ids.New("fc_"), callId, client?.Name ?? neutralName, done ? arguments : "", done ? "completed" : "in_progress");
+        if (client?.Namespace is { } ns) item["namespace"] = ns;
+        return item;
+    }
+
+    /// <param name="echo">The request's own fields (<see cref="ChatRequest.Echo"/>), written over the defaults as OpenAI echoes them.</param>
+    internal static JsonObject ResponseObject(string id, string model, long created, FinishReason? finish, JsonArray output, Usage? usage, bool final,
+        JsonObject? echo)
     {
         var incomplete = finish is FinishReason.Length or FinishReason.ContentFilter;
-        return new JsonObject
+        var response = new JsonObject
         {
             ["id"] = id,
             ["object"] = "response",
@@ -289,6 +379,11 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
             ["user"] = null,
             ["metadata"] = new JsonObject(),
         };
+        if (echo is not null)
+        {
+            foreach (var (field, value) in echo) response[field] = value?.DeepClone();
+        }
+        return response;
     }
 
     internal static JsonObject UsageJson(Usage u) => new()
@@ -335,18 +430,25 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
     };
 
     public IClientStreamWriter CreateStreamWriter(string responseId, string publicModel) =>
-        new OpenAIResponsesStreamWriter(Ids.Ensure("resp_", responseId), publicModel);
+        new OpenAIResponsesStreamWriter(Ids.Ensure("resp_", responseId), publicModel, null);
+
+    public IClientStreamWriter CreateStreamWriter(string responseId, string publicModel, ChatRequest request) =>
+        new OpenAIResponsesStreamWriter(Ids.Ensure("resp_", responseId), publicModel, request);
 }
 
 /// <summary>
 /// Responses streaming grammar: response.created, response.in_progress, then per output item output_item.added →
 /// (content_part.added → output_text.delta… → output_text.done → content_part.done | function_call_arguments.delta… → .done |
-/// reasoning_summary_part.added → reasoning_summary_text.delta… → .done) → output_item.done, and finally response.completed
-/// (or response.incomplete). Every event carries <c>type</c> and an increasing <c>sequence_number</c>.
+/// reasoning_summary_part.added → reasoning_summary_text.delta… → .done | custom_tool_call_input.delta → .done) →
+/// output_item.done, and finally response.completed (or response.incomplete). Every event carries <c>type</c> and an
+/// increasing <c>sequence_number</c>. A freeform tool's call arrives from a translated upstream as JSON arguments
+/// (<c>{"input": …}</c>): it is held until the call ends and its raw input written as one delta.
 /// </summary>
-internal sealed class OpenAIResponsesStreamWriter(string id, string model) : IClientStreamWriter
+internal sealed class OpenAIResponsesStreamWriter(string id, string model, ChatRequest? request) : IClientStreamWriter
 {
-    private enum ItemKind { Message, Reasoning, FunctionCall }
+    private enum ItemKind { Message, Reasoning, FunctionCall, CustomToolCall }
+
+    private readonly Dictionary<string, ClientToolName> _clientNames = ResponsesTools.ClientNames(request);
 
     private sealed class Item(ItemKind kind, string id, int outputIndex)
     {
@@ -356,6 +458,7 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
         public StringBuilder Text { get; } = new();
         public string CallId { get; init; } = "";
         public string Name { get; init; } = "";
+        public ClientToolName? Client { get; init; }
         public bool Done { get; set; }
     }
 
@@ -406,7 +509,14 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
             {
                 EnsureStarted(output);
                 CloseCurrent(output);
-                var item = new Item(ItemKind.FunctionCall, Ids.New("fc_"), _items.Count) { CallId = s.Id, Name = s.Name };
+                var client = _clientNames.GetValueOrDefault(s.Name);
+                var freeform = client is { Freeform: true };
+                var item = new Item(freeform ? ItemKind.CustomToolCall : ItemKind.FunctionCall, Ids.New(freeform ? "ctc_" : "fc_"), _items.Count)
+                {
+                    CallId = s.Id,
+                    Name = s.Name,
+                    Client = client,
+                };
                 _items.Add(item);
                 _tools[s.Index] = item;
                 _current = item;
@@ -416,6 +526,7 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
             case ToolCallDelta { ArgumentsFragment.Length: > 0 } d when _tools.TryGetValue(d.Index, out var tool):
             {
                 tool.Text.Append(d.ArgumentsFragment);
+                if (tool.Kind == ItemKind.CustomToolCall) break; // written whole when the call ends
                 var json = Begin(output, "response.function_call_arguments.delta");
                 json.WriteString("item_id", tool.Id);
                 json.WriteNumber("output_index", tool.OutputIndex);
@@ -440,7 +551,7 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
         var finish = _finish ?? FinishReason.Stop;
         var items = new JsonArray();
         foreach (var item in _items) items.Add(ItemJson(item));
-        var response = OpenAIResponsesFormat.ResponseObject(id, model, _created, finish, items, usage, final: true);
+        var response = OpenAIResponsesFormat.ResponseObject(id, model, _created, finish, items, usage, final: true, request?.Echo);
         var type = (string)response["status"]! == "incomplete" ? "response.incomplete" : "response.completed";
         var json = Begin(output, type);
         json.WritePropertyName("response");
@@ -468,7 +579,7 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
         {
             var json = Begin(output, type);
             json.WritePropertyName("response");
-            OpenAIResponsesFormat.ResponseObject(id, model, _created, null, [], null, final: false).WriteTo(json);
+            OpenAIResponsesFormat.ResponseObject(id, model, _created, null, [], null, final: false, request?.Echo).WriteTo(json);
             End(json, output);
         }
     }
@@ -522,8 +633,23 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
                 var json = Begin(output, "response.function_call_arguments.done");
                 json.WriteString("item_id", item.Id);
                 json.WriteNumber("output_index", item.OutputIndex);
-                json.WriteString("name", item.Name);
+                json.WriteString("name", item.Client?.Name ?? item.Name);
                 json.WriteString("arguments", text);
+                End(json, output);
+                break;
+            }
+            case ItemKind.CustomToolCall:
+            {
+                var input = ResponsesTools.UnwrapInput(text);
+                var json = Begin(output, "response.custom_tool_call_input.delta");
+                json.WriteString("item_id", item.Id);
+                json.WriteNumber("output_index", item.OutputIndex);
+                json.WriteString("delta", input);
+                End(json, output);
+                json = Begin(output, "response.custom_tool_call_input.done");
+                json.WriteString("item_id", item.Id);
+                json.WriteNumber("output_index", item.OutputIndex);
+                json.WriteString("input", input);
                 End(json, output);
                 break;
             }
@@ -546,8 +672,7 @@ internal sealed class OpenAIResponsesStreamWriter(string id, string model) : ICl
     {
         ItemKind.Message => OpenAIResponsesFormat.MessageItem(item.Id, item.Done ? item.Text.ToString() : null),
         ItemKind.Reasoning => OpenAIResponsesFormat.ReasoningItem(item.Id, item.Done ? item.Text.ToString() : null),
-        _ => OpenAIResponsesFormat.FunctionCallItem(item.Id, item.CallId, item.Name, item.Done ? item.Text.ToString() : "",
-            item.Done ? "completed" : "in_progress"),
+        _ => OpenAIResponsesFormat.CallItem(item.CallId, item.Name, item.Text.ToString(), item.Client, item.Done, item.Id),
     };
 
     private void WriteItemEvent(string type, Item item, IBufferWriter<byte> output)

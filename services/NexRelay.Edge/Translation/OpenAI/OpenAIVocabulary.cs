@@ -47,6 +47,26 @@ internal static class OpenAIVocabulary
         ReasoningTokens = usage.TryGetProperty("completion_tokens_details"u8, out var cd) ? Lenient.Long(cd, "reasoning_tokens"u8) : 0,
     };
 
+    /// <summary>Responses <c>usage</c> (<c>input_tokens</c>, <c>output_tokens</c> and their details) of a parsed response.</summary>
+    public static Usage? ReadResponsesUsage(JsonNode? usage) => usage is JsonObject u
+        ? new Usage
+        {
+            InputTokens = Lenient.Long(u["input_tokens"]),
+            CachedInputTokens = Lenient.Long(Lenient.Path(u, "input_tokens_details", "cached_tokens")),
+            OutputTokens = Lenient.Long(u["output_tokens"]),
+            ReasoningTokens = Lenient.Long(Lenient.Path(u, "output_tokens_details", "reasoning_tokens")),
+        }
+        : null;
+
+    /// <summary>Responses <c>usage</c> of a stream's terminal event: the same fields as <see cref="ReadResponsesUsage(JsonNode?)"/>.</summary>
+    public static Usage ReadResponsesUsage(JsonElement usage) => new()
+    {
+        InputTokens = Lenient.Long(usage, "input_tokens"u8),
+        CachedInputTokens = usage.TryGetProperty("input_tokens_details"u8, out var id) && id.ValueKind == JsonValueKind.Object ? Lenient.Long(id, "cached_tokens"u8) : 0,
+        OutputTokens = Lenient.Long(usage, "output_tokens"u8),
+        ReasoningTokens = usage.TryGetProperty("output_tokens_details"u8, out var od) && od.ValueKind == JsonValueKind.Object ? Lenient.Long(od, "reasoning_tokens"u8) : 0,
+    };
+
     public static JsonObject ChatUsageJson(Usage u) => new()
     {
         ["prompt_tokens"] = u.InputTokens,
