@@ -65,9 +65,14 @@ internal sealed class OpenAIResponsesFormat : WireFormat
                         }
                     }
                 }
-                else if (JsonRead.IsString(item, "type", "function_call_output") && JsonRead.TryGet(item, "output", out var output))
+                else if ((JsonRead.IsString(item, "type", "function_call_output") || JsonRead.IsString(item, "type", "custom_tool_call_output"))
+                    && JsonRead.TryGet(item, "output", out var output))
                 {
                     words += WordCounter.CountStrings(output);
+                }
+                else if (JsonRead.IsString(item, "type", "custom_tool_call") && JsonRead.TryGet(item, "input", out var rawInput))
+                {
+                    words += WordCounter.CountStrings(rawInput);
                 }
                 lastIsTriggeringUser = triggers;
             }
@@ -77,25 +82,54 @@ internal sealed class OpenAIResponsesFormat : WireFormat
             throw new BadRequestException("Invalid type for 'input': expected a string or an array of input items.", "input");
         }
 
+        var tool = lastIsTriggeringUser ? FirstTool(root) : null;
         return new SimulatedRequest
         {
             Model = model,
             Stream = stream,
             OutputLimit = limit,
             InputTokens = Math.Max(words, 1),
-            ToolName = lastIsTriggeringUser ? FirstToolName(root) : null,
+            ToolName = tool?.Name,
+            ToolNamespace = tool?.Namespace,
+            FreeformTool = tool?.Freeform ?? false,
         };
     }
 
-    private static string? FirstToolName(JsonElement root)
+    /// <summary>A tool the client can run itself: a <c>function</c>, or a <c>custom</c> one (freeform), maybe inside a namespace.</summary>
+    private sealed record ClientTool(string Name, string? Namespace, bool Freeform);
+
+    /// <summary>
+    /// The first tool the client runs itself. Hosted tools (<c>web_search</c>, <c>tool_search</c>, <c>file_search</c> …) carry no
+    /// name and are skipped, as are tools of any type the simulator does not know; a <c>namespace</c> stands for its first tool.
+    /// </summary>
+    private static ClientTool? FirstTool(JsonElement root)
     {
         if (!JsonRead.TryGet(root, "tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return null;
         foreach (var tool in tools.EnumerateArray())
         {
-            return tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
-                ? name.GetString()
-                : null;
+            if (tool.ValueKind != JsonValueKind.Object) continue;
+            if (JsonRead.IsString(tool, "type", "namespace"))
+            {
+                if (!tool.TryGetProperty("name", out var space) || space.ValueKind != JsonValueKind.String
+                    || !JsonRead.TryGet(tool, "tools", out var members) || members.ValueKind != JsonValueKind.Array) continue;
+                foreach (var member in members.EnumerateArray())
+                {
+                    if (Named(member, space.GetString()) is { } inner) return inner;
+                }
+            }
+            else if (Named(tool, null) is { } named)
+            {
+                return named;
+            }
         }
+        return null;
+    }
+
+    private static ClientTool? Named(JsonElement tool, string? space)
+    {
+        if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String) return null;
+        if (JsonRead.IsString(tool, "type", "function")) return new ClientTool(name.GetString()!, space, Freeform: false);
+        if (JsonRead.IsString(tool, "type", "custom")) return new ClientTool(name.GetString()!, space, Freeform: true);
         return null;
     }
 
@@ -103,13 +137,14 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         OpenAIErrors.Write(writer, status, message, param);
 
     protected override void WriteResponse(Utf8JsonWriter writer, SimulatedRequest request) =>
-        WriteResponseObject(writer, request, new ResponseIds(request.IsToolCall), done: true);
+        WriteResponseObject(writer, request, new ResponseIds(request), done: true);
 
     /// <summary>The ids one response uses across its events.</summary>
-    private sealed class ResponseIds(bool toolCall)
+    private sealed class ResponseIds(SimulatedRequest request)
     {
         public string Response { get; } = Ids.New("resp_", 48);
-        public string Item { get; } = Ids.New(toolCall ? "fc_" : "msg_", 48);
+        // OpenAI's item prefixes: fc_ function call, ctc_ custom tool call, msg_ message.
+        public string Item { get; } = Ids.New(!request.IsToolCall ? "msg_" : request.FreeformTool ? "ctc_" : "fc_", 48);
         public string Call { get; } = Ids.New("call_");
         public long Created { get; } = Ids.UnixNow();
     }
@@ -193,10 +228,13 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         if (request.IsToolCall)
         {
             w.WriteString("id"u8, ids.Item);
-            w.WriteString("type"u8, "function_call"u8);
+            w.WriteString("type"u8, request.FreeformTool ? "custom_tool_call"u8 : "function_call"u8);
             w.WriteString("status"u8, done ? "completed"u8 : "in_progress"u8);
-            w.WriteString("arguments"u8, done ? ToolCall.Arguments : "");
+            // A custom tool's input is the raw text itself, never JSON.
+            if (request.FreeformTool) w.WriteString("input"u8, done ? ToolCall.Input : "");
+            else w.WriteString("arguments"u8, done ? ToolCall.Arguments : "");
             w.WriteString("call_id"u8, ids.Call);
+            if (request.ToolNamespace is { } space) w.WriteString("namespace"u8, space);
             w.WriteString("name"u8, request.ToolName);
         }
         else
@@ -228,7 +266,7 @@ internal sealed class OpenAIResponsesFormat : WireFormat
 
     private sealed class Stream(SimulatedRequest request) : StreamSession
     {
-        private readonly ResponseIds _ids = new(request.IsToolCall);
+        private readonly ResponseIds _ids = new(request);
         private int _sequence;
 
         public override int TokenCount => request.StreamTokens;
@@ -265,10 +303,10 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         {
             if (request.IsToolCall)
             {
-                var w = Begin(sse, "response.function_call_arguments.delta"u8);
+                var w = Begin(sse, request.FreeformTool ? "response.custom_tool_call_input.delta"u8 : "response.function_call_arguments.delta"u8);
                 w.WriteString("item_id"u8, _ids.Item);
                 w.WriteNumber("output_index"u8, 0);
-                w.WriteString("delta"u8, ToolCall.ArgumentChunks[index]);
+                w.WriteString("delta"u8, request.FreeformTool ? ToolCall.InputChunks[index] : ToolCall.ArgumentChunks[index]);
                 End(sse);
             }
             else
@@ -285,7 +323,15 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         public override void Finish(SseWriter sse)
         {
             Utf8JsonWriter w;
-            if (request.IsToolCall)
+            if (request.FreeformTool)
+            {
+                w = Begin(sse, "response.custom_tool_call_input.done"u8);
+                w.WriteString("item_id"u8, _ids.Item);
+                w.WriteNumber("output_index"u8, 0);
+                w.WriteString("input"u8, ToolCall.Input);
+                End(sse);
+            }
+            else if (request.IsToolCall)
             {
                 w = Begin(sse, "response.function_call_arguments.done"u8);
                 w.WriteString("item_id"u8, _ids.Item);

@@ -15,6 +15,12 @@ internal sealed class SimulatedRequest
     /// <summary>The tool to call (the first one defined) when the request triggers a tool call, else null.</summary>
     public required string? ToolName { get; init; }
 
+    /// <summary>OpenAI Responses: the namespace tool the called function sits in, named on the call item.</summary>
+    public string? ToolNamespace { get; init; }
+
+    /// <summary>OpenAI Responses: the called tool is a <c>custom</c> (freeform) one, called with raw text rather than JSON arguments.</summary>
+    public bool FreeformTool { get; init; }
+
     /// <summary>OpenAI chat streams report usage only when asked (<c>stream_options.include_usage</c>).</summary>
     public bool StreamUsageRequested { get; init; } = true;
 
@@ -58,8 +64,8 @@ internal sealed class SimulatedRequest
     /// <summary>The output stopped at the requested limit (length / max_tokens / MAX_TOKENS).</summary>
     public bool Truncated => !IsToolCall && OutputLimit is < Vocabulary.MaxWords;
 
-    /// <summary>Pieces sent in a stream: one per word, or the tool arguments' chunks.</summary>
-    public int StreamTokens => IsToolCall ? ToolCall.ArgumentChunks.Length : OutputWords;
+    /// <summary>Pieces sent in a stream: one per word, or the tool arguments' (or raw input's) chunks.</summary>
+    public int StreamTokens => !IsToolCall ? OutputWords : FreeformTool ? ToolCall.InputChunks.Length : ToolCall.ArgumentChunks.Length;
 
     /// <summary>Whether usage appears in a non-streamed response.</summary>
     public bool ReportUsage => !OmitUsage;

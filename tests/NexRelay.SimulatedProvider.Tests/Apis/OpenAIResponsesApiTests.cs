@@ -159,6 +159,145 @@ public sealed class OpenAIResponsesApiTests(SimulatorFixture sim) : IClassFixtur
         Assert.Equal("message", body.GetProperty("output")[0].GetProperty("type").GetString());
     }
 
+    // Codex CLI's tool list, shortened: hosted tools without a name, a freeform custom tool, a namespace of functions.
+    private const string CustomFirst = """
+        [{"type":"web_search","external_web_access":false},{"type":"tool_search","execution":"client","parameters":{"type":"object"}},
+         {"type":"custom","name":"apply_patch","description":"FREEFORM","format":{"type":"grammar","syntax":"lark","definition":"start: /.+/"}},
+         {"type":"function","name":"exec_command","parameters":{"type":"object"}}]
+        """;
+
+    private const string NamespaceFirst = """
+        [{"type":"web_search"},
+         {"type":"namespace","name":"multi_agent_v1","description":"sub-agents","tools":[
+           {"type":"function","name":"spawn_agent","parameters":{"type":"object"}},{"type":"function","name":"wait_agent"}]},
+         {"type":"function","name":"exec_command"}]
+        """;
+
+    [Fact]
+    public async Task A_custom_first_tool_is_called_with_raw_text_not_json()
+    {
+        var (_, body) = await sim.PostJsonAsync(Path, $$"""{"model":"m","tools":{{CustomFirst}},"input":"use_tool please"}""");
+
+        Assert.Equal("completed", body.GetProperty("status").GetString());
+        var item = Assert.Single(body.GetProperty("output").EnumerateArray());
+        Assert.Equal("custom_tool_call", item.GetProperty("type").GetString());
+        Assert.Equal("apply_patch", item.GetProperty("name").GetString());
+        Assert.Equal("completed", item.GetProperty("status").GetString());
+        Assert.StartsWith("ctc_", item.GetProperty("id").GetString());
+        Assert.StartsWith("call_", item.GetProperty("call_id").GetString());
+        Assert.Equal(ToolCall.Input, item.GetProperty("input").GetString());
+        Assert.StartsWith("*** Begin Patch\n", item.GetProperty("input").GetString());
+        Assert.False(item.TryGetProperty("arguments", out _));
+        Assert.False(item.TryGetProperty("namespace", out _));
+        Assert.Equal(10, body.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_custom_tool_call_streams_input_deltas_and_a_done_event_as_openai_does()
+    {
+        var response = await sim.PostAsync(Path, $$"""{"model":"m","tools":{{CustomFirst}},"input":[{"role":"user","content":"use_tool"}],"stream":true}""");
+        var (events, completed) = await Sse.ReadAsync(response);
+
+        Assert.True(completed);
+        string[] expected =
+        [
+            "response.created", "response.in_progress", "response.output_item.added",
+            .. Enumerable.Repeat("response.custom_tool_call_input.delta", ToolCall.InputChunks.Length),
+            "response.custom_tool_call_input.done", "response.output_item.done", "response.completed",
+        ];
+        Assert.Equal(expected, events.Select(e => e.Name));
+        Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.Json.GetProperty("sequence_number").GetInt32()));
+
+        var added = events[2].Json.GetProperty("item");
+        Assert.Equal("custom_tool_call", added.GetProperty("type").GetString());
+        Assert.Equal("in_progress", added.GetProperty("status").GetString());
+        Assert.Equal("apply_patch", added.GetProperty("name").GetString());
+        Assert.Equal("", added.GetProperty("input").GetString());
+        var itemId = added.GetProperty("id").GetString();
+
+        var deltas = events.Where(e => e.Name == "response.custom_tool_call_input.delta").Select(e => e.Json).ToList();
+        Assert.All(deltas, d => Assert.Equal(itemId, d.GetProperty("item_id").GetString()));
+        Assert.All(deltas, d => Assert.Equal(0, d.GetProperty("output_index").GetInt32()));
+        Assert.Equal(ToolCall.Input, string.Concat(deltas.Select(d => d.GetProperty("delta").GetString())));
+
+        var inputDone = events[^3].Json;
+        Assert.Equal(itemId, inputDone.GetProperty("item_id").GetString());
+        Assert.Equal(ToolCall.Input, inputDone.GetProperty("input").GetString());
+
+        var done = events[^2].Json.GetProperty("item");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(ToolCall.Input, done.GetProperty("input").GetString());
+        Assert.Equal(added.GetProperty("call_id").GetString(), done.GetProperty("call_id").GetString());
+
+        var final = events[^1].Json.GetProperty("response");
+        Assert.Equal(ToolCall.Input, final.GetProperty("output")[0].GetProperty("input").GetString());
+        Assert.Equal(10, final.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_namespace_first_calls_its_first_function_named_under_the_namespace()
+    {
+        var (_, body) = await sim.PostJsonAsync(Path, $$"""{"model":"m","tools":{{NamespaceFirst}},"input":"use_tool"}""");
+
+        var item = Assert.Single(body.GetProperty("output").EnumerateArray());
+        Assert.Equal("function_call", item.GetProperty("type").GetString());
+        Assert.Equal("multi_agent_v1", item.GetProperty("namespace").GetString());
+        Assert.Equal("spawn_agent", item.GetProperty("name").GetString());
+        Assert.StartsWith("fc_", item.GetProperty("id").GetString());
+        Assert.Equal(ToolCall.Arguments, item.GetProperty("arguments").GetString());
+
+        var response = await sim.PostAsync(Path, $$"""{"model":"m","tools":{{NamespaceFirst}},"input":"use_tool","stream":true}""");
+        var (events, _) = await Sse.ReadAsync(response);
+        foreach (var streamed in new[] { events.First(e => e.Name == "response.output_item.added"), events.First(e => e.Name == "response.output_item.done") })
+        {
+            Assert.Equal("multi_agent_v1", streamed.Json.GetProperty("item").GetProperty("namespace").GetString());
+            Assert.Equal("spawn_agent", streamed.Json.GetProperty("item").GetProperty("name").GetString());
+        }
+        Assert.Equal(ToolCall.Arguments, string.Concat(events.Where(e => e.Name == "response.function_call_arguments.delta").Select(e => e.Json.GetProperty("delta").GetString())));
+    }
+
+    [Theory]
+    [InlineData("""[{"type":"web_search"},{"type":"file_search","vector_store_ids":["vs"]},{"type":"function","name":"get_weather"}]""", "function_call", "get_weather")]
+    [InlineData("""[{"type":"tool_search","execution":"client"},{"type":"mcp","server_label":"s"},{"type":"custom","name":"raw"}]""", "custom_tool_call", "raw")]
+    [InlineData("""[{"type":"local_shell"},{"type":"namespace","name":"empty","tools":[]},{"type":"function","name":"after"}]""", "function_call", "after")]
+    public async Task Hosted_tools_and_empty_namespaces_are_skipped_when_choosing_the_tool_to_call(string tools, string type, string name)
+    {
+        var (_, body) = await sim.PostJsonAsync(Path, $$"""{"model":"m","tools":{{tools}},"input":"use_tool"}""");
+
+        var item = Assert.Single(body.GetProperty("output").EnumerateArray());
+        Assert.Equal(type, item.GetProperty("type").GetString());
+        Assert.Equal(name, item.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Any_tool_type_is_accepted_and_only_hosted_tools_get_a_text_answer()
+    {
+        const string tools = """
+            [{"type":"web_search_preview"},{"type":"code_interpreter","container":{"type":"auto"}},{"type":"image_generation"},
+             {"type":"computer_use_preview","display_width":1,"display_height":1,"environment":"linux"},{"type":"something_new","x":1}]
+            """;
+        var (response, body) = await sim.PostJsonAsync(Path, $$"""{"model":"m","tools":{{tools}},"input":"use_tool"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("message", body.GetProperty("output")[0].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Custom_tool_calls_and_their_outputs_count_as_input_and_end_with_a_text_answer()
+    {
+        var json = $$"""
+            {"model":"m","tools":{{CustomFirst}},"input":[
+              {"type":"message","role":"user","content":[{"type":"input_text","text":"use_tool"}]},
+              {"type":"custom_tool_call","id":"ctc_1","call_id":"c","name":"apply_patch","input":"*** Begin Patch\n*** End Patch"},
+              {"type":"custom_tool_call_output","call_id":"c","output":"patch applied cleanly"}]}
+            """;
+        var (response, body) = await sim.PostJsonAsync(Path, json);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("message", body.GetProperty("output")[0].GetProperty("type").GetString());
+        Assert.Equal(1 + 6 + 3, body.GetProperty("usage").GetProperty("input_tokens").GetInt32());
+    }
+
     [Theory]
     [InlineData("""{"input":"hi"}""", "model")]
     [InlineData("""{"model":"m"}""", "input")]
