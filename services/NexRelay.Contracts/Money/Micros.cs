@@ -19,15 +19,6 @@ public static class Micros
         return micros >= long.MaxValue ? long.MaxValue : (long)micros;
     }
 
-    /// <summary>Cost of a request in micro-USD, rounded up once.</summary>
-    public static long Cost(long inputTokens, long cachedInputTokens, long outputTokens,
-        long inputPriceMicrosPerM, long cachedPriceMicrosPerM, long outputPriceMicrosPerM)
-    {
-        var uncached = Math.Max(0, inputTokens - cachedInputTokens);
-        return CeilFromPicos(Picos(uncached, inputPriceMicrosPerM) + Picos(cachedInputTokens, cachedPriceMicrosPerM)
-            + Picos(outputTokens, outputPriceMicrosPerM));
-    }
-
     /// <summary>Parses a USD amount given in JSON (up to 6 decimals) without floating point.</summary>
     public static bool TryParseUsd(decimal usd, out long micros)
     {

@@ -6,7 +6,7 @@ namespace NexRelay.Edge.Charging;
 
 /// <summary>
 /// The one price of a request's usage, for its cost header and its settlement alike (both through <see cref="ChargeRule"/>):
-/// the tokens at the model's prices, rounded once (<see cref="Micros.Cost"/>), and never more than was held for the request
+/// the tokens at the model's prices, rounded once (<see cref="Micros.CeilFromPicos"/>), and never more than was held for the request
 /// nor below zero. The lease's books and billing's capture take this figure as it is.
 /// </summary>
 internal static class UsagePrice

@@ -111,7 +111,7 @@ internal sealed partial class RelayHandler(
 
         // 3. Police: model, output cap, rate.
         if (!catalog.TryGet(request.Model, out var model)) return EdgeError.UnknownModel(request.Model);
-        if (model.RefusesDroppedTools && DroppedOnTheWay(client, request, model) is { } dropped)
+        if (model.RefusesDroppedTools && request.DroppedToolList(client.PassthroughTo(model.Upstreams[0].Provider) is not null) is { } dropped)
         {
             return EdgeError.BadRequest(
                 $"Model '{model.Id}' refuses requests with tools NexRelay cannot forward to its upstream: {dropped}. Remove them to use this model.", "tools");
@@ -151,13 +151,6 @@ internal sealed partial class RelayHandler(
 
         // 5. Relay and stream back; charged and published in HandleAsync's finally, whatever happens here.
         return await RelayAsync(http, record, request, body!, model, maxOutput, ct);
-    }
-
-    /// <summary>The tools the model's first upstream would not get, or null when it gets them all.</summary>
-    private static string? DroppedOnTheWay(IClientFormat client, ChatRequest request, CatalogModel model)
-    {
-        var dropped = string.Join(", ", request.DroppedTools(client.PassthroughTo(model.Upstreams[0].Provider) is not null));
-        return dropped.Length > 0 ? dropped : null;
     }
 
     /// <summary>Relays, writes what the relay did into the record, and answers a non-streamed request with its cost.</summary>

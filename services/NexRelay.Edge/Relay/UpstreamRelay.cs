@@ -137,13 +137,11 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
     /// </summary>
     private static void DroppedToolsHeader(HttpContext http, ChatRequest request, bool passthrough)
     {
-        if (request.UntranslatedTools.Count == 0) return;
-        var dropped = string.Join(", ", request.DroppedTools(passthrough));
-        if (dropped.Length > 0) http.Response.Headers[DroppedToolsHeaderName] = dropped;
+        if (request.DroppedToolList(passthrough) is { } dropped) http.Response.Headers[DroppedToolsHeaderName] = dropped;
         else http.Response.Headers.Remove(DroppedToolsHeaderName);
     }
 
-    internal const string DroppedToolsHeaderName = "x-nexrelay-dropped-tools";
+    private const string DroppedToolsHeaderName = "x-nexrelay-dropped-tools";
 
     private static EdgeError UpstreamFailed(CatalogModel model, UpstreamAttempt? last, string? message)
     {

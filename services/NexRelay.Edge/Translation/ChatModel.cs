@@ -42,6 +42,10 @@ public sealed class ChatRequest
     /// <summary>The tool types dropped on the way to an upstream: all untranslated ones when translated, the billed ones on pass-through.</summary>
     public IEnumerable<string> DroppedTools(bool passthrough) =>
         UntranslatedTools.Where(t => !passthrough || t.BilledPerCall).Select(t => t.Type).Distinct(StringComparer.Ordinal);
+
+    /// <summary><see cref="DroppedTools"/> as the header and the refusal name them (<c>web_search, tool_search</c>), or null when none is.</summary>
+    public string? DroppedToolList(bool passthrough) =>
+        UntranslatedTools.Count == 0 ? null : string.Join(", ", DroppedTools(passthrough)) is { Length: > 0 } list ? list : null;
 }
 
 /// <summary>

@@ -220,7 +220,8 @@ public sealed class MicrosTests
     {
         var absurd = Micros.Picos(long.MaxValue, 1_000_000_000) + Micros.Picos(long.MaxValue, 1_000_000_000);
         Assert.Equal(long.MaxValue, Micros.CeilFromPicos(absurd));
-        Assert.Equal(long.MaxValue, Micros.Cost(long.MaxValue, 0, long.MaxValue, 1_000_000_000, 0, 1_000_000_000));
+        Assert.Equal(long.MaxValue, UsagePrice.Of(new Usage { InputTokens = long.MaxValue, OutputTokens = long.MaxValue },
+            new ModelPrices(1_000_000_000, 0, 1_000_000_000), long.MaxValue, out _));
         Assert.Equal(long.MaxValue, Micros.CeilFromPicos(Int128.MaxValue));
         Assert.Equal(long.MaxValue, Micros.CeilFromPicos((Int128)long.MaxValue * 1_000_000));
         Assert.Equal(long.MaxValue - 1, Micros.CeilFromPicos((Int128)(long.MaxValue - 1) * 1_000_000));
