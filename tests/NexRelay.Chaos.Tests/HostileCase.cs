@@ -15,6 +15,11 @@ public sealed record HostileCase(int Id, string Family, HttpMethod Method, strin
     public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
     /// <summary>A query the logging service must answer without failing: an empty page (200) is as right as a 400.</summary>
     public bool MayAnswer { get; init; }
+    /// <summary>
+    /// Kestrel may refuse before it has read the whole request (431 for 1 MB of headers) and close the connection: the
+    /// client, still writing, can see the reset instead of the refusal. That is a refusal, not a lost answer; a timeout is not.
+    /// </summary>
+    public bool ResetIsRefusal { get; init; }
 
     public override string ToString() => $"#{Id} {Family}: {Method} {(Path.Length > 120 ? Path[..120] + "…" : Path)}";
 }

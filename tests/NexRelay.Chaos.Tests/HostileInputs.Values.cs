@@ -90,7 +90,9 @@ public static partial class HostileInputs
         (["input"], "[[]]"), (["input"], "[{\"role\":\"wizard\",\"content\":\"x\"}]"), (["input"], "[{\"type\":\"input_file\",\"file_id\":\"f\"}]"),
         (["instructions"], "5"), (["temperature"], "\"hot\""), (["temperature"], "-1"), (["temperature"], "2.5"), (["top_p"], "1.5"),
         (["stream"], "\"yes\""), (["tools"], "\"x\""), (["tools"], "[5]"), (["tools"], "[{\"type\":\"function\"}]"),
-        (["tools"], "[{\"type\":\"web_search\"}]"), (["tools"], "[{\"type\":\"code_interpreter\"}]"), (["previous_response_id"], "\"resp_1\""),
+        // Hosted tools (web_search…) are not wrong: they are dropped and named in x-nexrelay-dropped-tools (ResponsesToolTranslationTests).
+        (["tools"], "[{\"type\":\"custom\"}]"), (["tools"], "[{\"type\":\"namespace\",\"name\":\"ns\",\"tools\":[{\"type\":\"web_search\"}]}]"),
+        (["tools"], "[{\"type\":\"function\",\"name\":5}]"), (["previous_response_id"], "\"resp_1\""),
         (["conversation"], "\"conv_1\""), (["service_tier"], "\"flex\""), (["tool_choice"], "5"),
     ];
 }

@@ -113,7 +113,10 @@ public static partial class HostileInputs
             1 => [("x-api-key", "nrk_" + new string('k', 1024 * 1024))],
             _ => [.. Enumerable.Range(0, 4096).Select(i => ($"x-pad-{i}", new string('h', 240)))],
         };
-        return Post(id, "1 MB of headers", s, body) with { Headers = headers, Auth = variant % 3 == 1 ? HostileAuth.Missing : HostileAuth.Valid };
+        return Post(id, "1 MB of headers", s, body) with
+        {
+            Headers = headers, Auth = variant % 3 == 1 ? HostileAuth.Missing : HostileAuth.Valid, ResetIsRefusal = true,
+        };
     }
 
     private static HostileCase WrongType(int id, Surface s, Random random, string prompt)

@@ -111,7 +111,7 @@ public sealed partial class Scenarios
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
-            return new HostileAnswer(c, 0, null, "", clock.Elapsed, $"{ex.GetType().Name}: {ex.Message}");
+            return new HostileAnswer(c, 0, null, "", clock.Elapsed, $"{ex.GetType().Name}: {ex.Message}", TimedOut: ex is OperationCanceledException);
         }
     }
 
