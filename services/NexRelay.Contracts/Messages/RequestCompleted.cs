@@ -38,6 +38,8 @@ public sealed record RequestCompleted
     public string? UserAgent { get; init; }
     public string? RequestBody { get; init; }
     public string? ResponseBody { get; init; }
+    /// <summary>Bytes stored for a later request to continue this one (a Responses API response with store: true), else null.</summary>
+    public long? StoredBytes { get; init; }
     /// <summary>Budget period the hold was taken against (total, day, month), so billing charges the same bucket.</summary>
     public string? BudgetPeriodKey { get; init; }
     /// <summary>Set when the hold was taken in memory against a credit lease: billing captures the cost from that lease.</summary>

@@ -56,6 +56,32 @@ internal static class PublicApiDocs
         Relayed = true, Example = ResponsesExample, ErrorStatuses = RelayErrors,
     };
 
+    public static readonly ApiDoc GetResponse = new("getResponse", "Get a stored response",
+        "A response this key's owner created with store: true (the default), as it was answered. Kept Logging:StoredResponseRetentionDays days (30 by default); another owner's id is a 404.",
+        null, "Response")
+    {
+        ErrorStatuses = ReadErrors,
+    };
+
+    public static readonly ApiDoc DeleteResponse = new("deleteResponse", "Delete a stored response",
+        "Deletes a stored response of this key's owner: it can no longer be read or continued with previous_response_id.", null, "DeletedResponse")
+    {
+        ErrorStatuses = ReadErrors,
+    };
+
+    public static readonly ApiDoc ListInputItems = new("listInputItems", "List a stored response's input items",
+        "The input items a stored response answered (a continued response's include the conversation before it), newest first unless order=asc.",
+        null, "ResponseItemList")
+    {
+        ErrorStatuses = [400, 401, 404, 503],
+        Query =
+        [
+            new("limit", "Items per page, 1 to 100 (default 20).", "integer"),
+            new("order", "The items' order (default desc).", Enum: ["asc", "desc"]),
+            new("after", "An item id: the page starts after it."),
+        ],
+    };
+
     public static readonly ApiDoc ListModels = new("listModels", "List models",
         "The catalog models this key may use, in OpenAI's list shape.", null, "ModelList") { ErrorStatuses = [401, 503] };
 

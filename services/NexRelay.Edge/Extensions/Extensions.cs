@@ -9,6 +9,7 @@ using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
 using NexRelay.Edge.Keys;
 using NexRelay.Edge.Relay;
+using NexRelay.Edge.Responses;
 using NexRelay.Edge.Tokens;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Auth;
@@ -38,6 +39,8 @@ internal static class Extensions
         services.AddSingleton<UpstreamRelay>();
         services.AddSingleton<KeyGate>();
         services.AddSingleton<RelayHandler>();
+        services.AddSingleton<ResponseStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResponseStore>());
         services.AddSingleton<FundsCheck>();
         services.AddSingleton<TokenCountHandler>();
         services.AddEdgeAdmin();
@@ -54,6 +57,7 @@ internal static class Extensions
         app.UseUnmatchedRouteErrors();
         app.UseNexRelayAuth();
         app.MapOpenAIApi();
+        app.MapStoredResponsesApi();
         app.MapAnthropicApi();
         app.MapGeminiApi();
         app.MapModelsApi();

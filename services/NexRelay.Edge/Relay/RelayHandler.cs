@@ -11,6 +11,7 @@ using NexRelay.Edge.Errors;
 using NexRelay.Edge.Events;
 using NexRelay.Edge.Holds;
 using NexRelay.Edge.Keys;
+using NexRelay.Edge.Responses;
 using NexRelay.Edge.Tokens;
 using NexRelay.Edge.Translation;
 
@@ -29,6 +30,7 @@ internal sealed partial class RelayHandler(
     TokenEstimator tokens,
     RequestCharger charger,
     IRequestEventPublisher events,
+    ResponseStore responses,
     IOptions<RelayOptions> options,
     ILogger<RelayHandler> logger) : IRefusalRecorder
 {
@@ -96,9 +98,12 @@ internal sealed partial class RelayHandler(
         var (body, bodyError) = await JsonBodyReader.ReadAsync(http.Request, _options.MaxRequestBodyBytes, ct);
         if (bodyError is not null) return bodyError;
         var client = record.Client;
+        // Logged as the client sent it, before a continued conversation is put in front of its input.
+        var sentBody = key.Policy.LogBodies ? body!.ToJsonString() : null;
         ChatRequest request;
         try
         {
+            if (client.StoredResponses is { } stored && await ContinueAsync(stored, body!, key.WalletId, ct) is { } notContinued) return notContinued;
             request = client.ParseRequest(body!, routeModel, routeStream);
         }
         catch (RequestValidationException ex)
@@ -107,7 +112,7 @@ internal sealed partial class RelayHandler(
         }
         record.Model = request.Model;
         record.Stream = request.Stream;
-        if (key.Policy.LogBodies) record.RequestBody = _options.TruncateLoggedBody(body!.ToJsonString());
+        if (sentBody is not null) record.RequestBody = _options.TruncateLoggedBody(sentBody);
 
         // 3. Police: model, output cap, rate.
         if (!catalog.TryGet(request.Model, out var model)) return EdgeError.UnknownModel(request.Model);
@@ -157,13 +162,43 @@ internal sealed partial class RelayHandler(
     private async Task<EdgeError?> RelayAsync(HttpContext http, RelayRecord record, ChatRequest request, JsonObject body, CatalogModel model,
         int maxOutput, CancellationToken ct)
     {
+        var stored = record.Key is not null && record.Client.StoredResponses is { } format && format.Stores(body) ? format : null;
         var call = new RelayCall(record.Client, request, body, model, maxOutput, record.Meter, record.Client.ResponseId(record.RequestId),
-            record.StartTimestamp, record.Key?.Policy.LogBodies == true);
+            record.StartTimestamp, record.Key?.Policy.LogBodies == true, CopyStream: stored is not null && request.Stream);
         var outcome = await relay.RelayAsync(http, call, ct);
         record.Take(outcome);
+        if (stored is not null && outcome.Error is null) Store(record, stored, body, request, outcome);
         if (outcome.ClientLeft) ClientLeft(record);
         if (outcome.Answer is { } answer) await AnswerAsync(http, record, answer, ct);
         return outcome.Error;
+    }
+
+    /// <summary>
+    /// Puts the stored response <paramref name="body"/> continues (<c>previous_response_id</c>) in front of its input, or answers
+    /// why it cannot: not this owner's (or no longer kept), or the store cannot be asked.
+    /// </summary>
+    private async Task<EdgeError?> ContinueAsync(IStoredResponses format, JsonObject body, Guid walletId, CancellationToken ct)
+    {
+        if (format.ContinuesFrom(body) is not { } id) return null;
+        var found = await responses.GetAsync(id, walletId, ct);
+        if (found.Unavailable) return new EdgeError(ErrorKind.Unavailable, "Stored responses cannot be read right now, so nothing was sent upstream; try again shortly.", "store_unavailable");
+        if (found.Response is not { } previous)
+        {
+            return new EdgeError(ErrorKind.NotFound, $"Previous response with id '{id}' not found.", "previous_response_not_found", "previous_response_id");
+        }
+        format.Continue(body, previous.Input, previous.Response);
+        return null;
+    }
+
+    /// <summary>Hands the answered response over to be stored (in the background) and counts its bytes in the request's log.</summary>
+    private void Store(RelayRecord record, IStoredResponses format, JsonObject body, ChatRequest request, RelayOutcome outcome)
+    {
+        var answered = outcome.Answer is { } answer ? format.Answered(answer, stream: false) : format.Answered(outcome.StreamCopy.Span, stream: true);
+        if (answered is null || Lenient.Str(answered["id"]) is not { Length: > 0 and <= IStoredResponses.MaxIdLength } id) return;
+        var key = record.Key!;
+        var (stored, bytes) = ResponseStore.Prepare(id, key.WalletId, key.Id, record.RequestId, request.Model, format.InputItems(body), answered);
+        record.StoredBytes = bytes;
+        responses.Store(stored);
     }
 
     private async Task AnswerAsync(HttpContext http, RelayRecord record, byte[] answer, CancellationToken ct)

@@ -42,6 +42,8 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
     public string? FinishReason { get; set; }
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
+    /// <summary>Bytes of the stored response (Responses API, <c>store</c>), or null.</summary>
+    public long? StoredBytes { get; set; }
 
     /// <summary>Writes what the relay did (<see cref="UpstreamRelay"/>'s outcome) into the record.</summary>
     public void Take(in RelayOutcome outcome)
@@ -91,6 +93,7 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
         UserAgent = userAgent,
         RequestBody = RequestBody,
         ResponseBody = ResponseBody,
+        StoredBytes = StoredBytes,
         BudgetPeriodKey = Reservation.BudgetPeriodKey,
         LeaseId = Reservation.Lease?.Id,
     };

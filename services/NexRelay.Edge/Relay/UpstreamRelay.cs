@@ -20,8 +20,9 @@ namespace NexRelay.Edge.Relay;
 /// Written as the relay learns what the upstream was given and reported (and by the upstream call itself, at the hand-over),
 /// so a client that leaves at any moment still leaves behind what the upstream did: the one live channel, by design.
 /// </param>
+/// <param name="CopyStream">A stream's bytes are also kept, as the client got them (<see cref="RelayOutcome.StreamCopy"/>): the response is to be stored.</param>
 internal readonly record struct RelayCall(IClientFormat Client, ChatRequest Request, JsonObject Body, CatalogModel Model, int MaxOutputTokens,
-    UpstreamMeter Meter, string ResponseId, long StartTimestamp, bool LogBodies);
+    UpstreamMeter Meter, string ResponseId, long StartTimestamp, bool LogBodies, bool CopyStream = false);
 
 /// <summary>What a relay did, returned whole: the caller writes it into the request's record.</summary>
 internal readonly record struct RelayOutcome
@@ -48,6 +49,9 @@ internal readonly record struct RelayOutcome
     public double? TtftMs { get; init; }
     public string? FinishReason { get; init; }
     public string? ResponseBody { get; init; }
+
+    /// <summary>The stream as the client got it, when <see cref="RelayCall.CopyStream"/> asked for it.</summary>
+    public ReadOnlyMemory<byte> StreamCopy { get; init; }
 }
 
 /// <summary>
@@ -65,7 +69,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
     /// </summary>
     public async Task<RelayOutcome> RelayAsync(HttpContext http, RelayCall call, CancellationToken ct)
     {
-        var (client, request, body, model, maxOutput, meter, _, _, _) = call;
+        var (client, request, body, model, maxOutput, meter, _, _, _, _) = call;
         var wait = _options.ResponseWait(request.Stream, maxOutput);
         UpstreamAttempt? last = null;
         ModelUpstream? lastUpstream = null;
@@ -219,8 +223,10 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         res.Headers["X-Accel-Buffering"] = "no";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
+        var copy = call.CopyStream ? new ArrayBufferWriter<byte>(4096) : null;
+        IBufferWriter<byte> sink = copy is null ? res.BodyWriter : new CopyingBufferWriter(res.BodyWriter, copy);
         var state = new StreamState(meter, format.CreateStreamParser(), client.CreateStreamWriter(call.ResponseId, request.Model, request),
-            res.BodyWriter, passthrough, passthrough && client.DropsUsageOnlyEvents(request), call.StartTimestamp);
+            sink, passthrough, passthrough && client.DropsUsageOnlyEvents(request), call.StartTimestamp);
         using var sse = new SseParser();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         string? failure = null;
@@ -269,11 +275,11 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             if (failure is not null)
             {
                 errorCode = failureKind == ErrorKind.UpstreamTimeout ? "upstream_timeout" : "upstream_stream_error";
-                state.Writer.WriteError(client.StreamErrorType(failureKind), failure, res.BodyWriter);
+                state.Writer.WriteError(client.StreamErrorType(failureKind), failure, sink);
             }
             else if (!passthrough)
             {
-                state.Writer.Complete(meter.Usage, res.BodyWriter);
+                state.Writer.Complete(meter.Usage, sink);
             }
             await res.BodyWriter.FlushAsync(ct);
         }
@@ -299,6 +305,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
             TtftMs = state.TtftMs,
             FinishReason = state.FinishReason?.ToString().ToLowerInvariant(),
             ResponseBody = call.LogBodies ? _options.TruncateLoggedBody(meter.Output.ToString()) : null,
+            StreamCopy = copy?.WrittenMemory ?? default,
         };
     }
 

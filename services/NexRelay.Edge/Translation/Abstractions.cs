@@ -45,6 +45,9 @@ public interface IClientFormat
     /// <summary>The format's model list (OpenAI <c>/models</c>, Gemini <c>/v1beta/models</c>), or null.</summary>
     IModelListShape? ModelList => null;
 
+    /// <summary>Whether and how the format's responses are stored and continued (the Responses API), or null.</summary>
+    IStoredResponses? StoredResponses => null;
+
     /// <summary>The upstream kind that speaks this format natively.</summary>
     UpstreamKind? NativeUpstream { get; }
 

@@ -3,6 +3,7 @@ using NexRelay.Logging.Admin;
 using NexRelay.Logging.Apis;
 using NexRelay.Logging.Ingestion;
 using NexRelay.Logging.Logs;
+using NexRelay.Logging.Responses;
 using NexRelay.Logging.Retention;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Auth;
@@ -31,6 +32,7 @@ internal static class Extensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RequestLogStore>();
+        builder.Services.AddSingleton<StoredResponseStore>();
         builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddDeadLetters();
         builder.Services.AddHostedService<RetentionPurgeService>();
@@ -44,6 +46,7 @@ internal static class Extensions
     {
         app.UseNexRelayAuth();
         app.MapLogsApi();
+        app.MapStoredResponsesApi();
         app.MapDeadLettersApi("/admin/v1/dead-letters/logs").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }

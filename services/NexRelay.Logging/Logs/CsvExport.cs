@@ -16,7 +16,7 @@ public sealed class CsvExportResult(IAsyncEnumerable<LogEntry> rows) : IResult
         "request_id", "created_at", "key_id", "key_hint", "wallet_id", "client_format", "route", "model", "upstream_provider",
         "upstream_model", "stream", "status", "error_code", "input_tokens", "cached_input_tokens", "output_tokens",
         "reasoning_tokens", "usage_estimated", "usage_clamped", "held_usd", "cost_usd", "latency_ms", "upstream_ttfb_ms", "ttft_ms",
-        "finish_reason", "client_ip", "user_agent", "request_body", "response_body",
+        "finish_reason", "client_ip", "user_agent", "stored_bytes", "request_body", "response_body",
     ];
 
     private const int FlushEveryRows = 256;
@@ -75,6 +75,7 @@ public sealed class CsvExportResult(IAsyncEnumerable<LogEntry> rows) : IResult
         yield return e.FinishReason;
         yield return e.ClientIp;
         yield return e.UserAgent;
+        yield return e.StoredBytes?.ToString(c);
         yield return e.RequestBody;
         yield return e.ResponseBody;
     }

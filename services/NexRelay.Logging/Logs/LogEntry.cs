@@ -32,6 +32,8 @@ public sealed record LogEntry
     public string? FinishReason { get; init; }
     public string? ClientIp { get; init; }
     public string? UserAgent { get; init; }
+    /// <summary>Bytes stored for a later request to continue this one (a Responses API response with store: true), else null.</summary>
+    public long? StoredBytes { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? RequestBody { get; init; }

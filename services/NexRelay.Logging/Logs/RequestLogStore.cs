@@ -15,7 +15,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         request_id, created_at, key_id, key_hint, wallet_id, client_format, route, model, upstream_provider, upstream_model,
         stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, usage_estimated,
         usage_clamped, held_micros, cost_micros, latency_ms, upstream_ttfb_ms, ttft_ms, finish_reason, client_ip, user_agent,
-        request_body, response_body
+        stored_bytes, request_body, response_body
         """;
 
     // One statement per batch: arrays unnested into rows. A redelivered request id is skipped, never a second row.
@@ -24,7 +24,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         SELECT * FROM unnest(@request_id, @created_at, @key_id, @key_hint, @wallet_id, @client_format, @route, @model,
             @upstream_provider, @upstream_model, @stream, @status, @error_code, @input_tokens, @cached_input_tokens,
             @output_tokens, @reasoning_tokens, @usage_estimated, @usage_clamped, @held_micros, @cost_micros, @latency_ms,
-            @upstream_ttfb_ms, @ttft_ms, @finish_reason, @client_ip, @user_agent, @request_body, @response_body)
+            @upstream_ttfb_ms, @ttft_ms, @finish_reason, @client_ip, @user_agent, @stored_bytes, @request_body, @response_body)
         ON CONFLICT (request_id) DO NOTHING
         """;
 
@@ -63,6 +63,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         Add(p, "finish_reason", NpgsqlDbType.Text, rows.Select(e => e.FinishReason));
         Add(p, "client_ip", NpgsqlDbType.Text, rows.Select(e => e.ClientIp));
         Add(p, "user_agent", NpgsqlDbType.Text, rows.Select(e => e.UserAgent));
+        Add(p, "stored_bytes", NpgsqlDbType.Bigint, rows.Select(e => e.StoredBytes));
         Add(p, "request_body", NpgsqlDbType.Text, rows.Select(e => e.RequestBody));
         Add(p, "response_body", NpgsqlDbType.Text, rows.Select(e => e.ResponseBody));
         return await command.ExecuteNonQueryAsync(cancellationToken);
@@ -240,8 +241,9 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         var finish = await StringAsync(r, 24, ct);
         var clientIp = await StringAsync(r, 25, ct);
         var userAgent = await StringAsync(r, 26, ct);
-        var requestBody = await StringAsync(r, 27, ct);
-        var responseBody = await StringAsync(r, 28, ct);
+        var storedBytes = await NullableAsync<long>(r, 27, ct);
+        var requestBody = await StringAsync(r, 28, ct);
+        var responseBody = await StringAsync(r, 29, ct);
         return new LogEntry
         {
             RequestId = requestId, CreatedAt = new DateTimeOffset(createdAt, TimeSpan.Zero), KeyId = keyId, KeyHint = keyHint,
@@ -250,7 +252,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             CachedInputTokens = cached, OutputTokens = output, ReasoningTokens = reasoning, UsageEstimated = estimated,
             UsageClamped = clamped, HeldUsd = Micros.ToUsd(held), CostUsd = Micros.ToUsd(cost), LatencyMs = latency,
             UpstreamTtfbMs = ttfb, TtftMs = ttft, FinishReason = finish, ClientIp = clientIp, UserAgent = userAgent,
-            RequestBody = requestBody, ResponseBody = responseBody,
+            StoredBytes = storedBytes, RequestBody = requestBody, ResponseBody = responseBody,
         };
     }
 

@@ -1,14 +1,15 @@
 using Microsoft.Extensions.Options;
 using NexRelay.Logging.Logs;
+using NexRelay.Logging.Responses;
 
 namespace NexRelay.Logging.Retention;
 
 /// <summary>
-/// Deletes rows older than the retention period, a batch at a time (each its own short statement), so the table is
+/// Deletes request logs and stored responses older than their retention periods, a batch at a time (each its own short statement), so the table is
 /// never locked and ingestion and queries carry on during a purge.
 /// </summary>
 internal sealed partial class RetentionPurgeService(
-    RequestLogStore store, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionPurgeService> logger) : BackgroundService
+    RequestLogStore store, StoredResponseStore responses, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionPurgeService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,15 +19,13 @@ internal sealed partial class RetentionPurgeService(
         {
             try
             {
-                var cutoff = time.GetUtcNow().AddDays(-settings.RetentionDays);
-                long total = 0;
-                int deleted;
-                do
-                {
-                    deleted = await store.PurgeBatchAsync(cutoff, settings.PurgeBatchSize, stoppingToken);
-                    total += deleted;
-                } while (deleted == settings.PurgeBatchSize);
+                var now = time.GetUtcNow();
+                var cutoff = now.AddDays(-settings.RetentionDays);
+                var total = await PurgeAsync(store.PurgeBatchAsync, cutoff, settings.PurgeBatchSize, stoppingToken);
                 if (total > 0) LogPurged(logger, total, cutoff);
+                var storedCutoff = now.AddDays(-settings.StoredResponseRetentionDays);
+                var stored = await PurgeAsync(responses.PurgeBatchAsync, storedCutoff, settings.PurgeBatchSize, stoppingToken);
+                if (stored > 0) LogPurgedResponses(logger, stored, storedCutoff);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -34,6 +33,23 @@ internal sealed partial class RetentionPurgeService(
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    /// <summary>One purge: a batch at a time until a batch comes back short.</summary>
+    private static async Task<long> PurgeAsync(Func<DateTimeOffset, int, CancellationToken, Task<int>> purgeBatch, DateTimeOffset cutoff,
+        int batchSize, CancellationToken ct)
+    {
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = await purgeBatch(cutoff, batchSize, ct);
+            total += deleted;
+        } while (deleted == batchSize);
+        return total;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} stored responses older than {Cutoff}")]
+    private static partial void LogPurgedResponses(ILogger logger, long count, DateTimeOffset cutoff);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} request logs older than {Cutoff}")]
     private static partial void LogPurged(ILogger logger, long count, DateTimeOffset cutoff);

@@ -21,6 +21,8 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         var model = JsonRead.RequiredString(root, "model", "Missing required parameter: 'model'.");
         if (!JsonRead.TryGet(root, "input", out var input)) throw new BadRequestException("Missing required parameter: 'input'.", "input");
         var stream = JsonRead.OptionalBool(root, "stream");
+        // Stored unless the request says otherwise, as OpenAI's default is (the simulator keeps nothing; it only echoes it).
+        var store = !JsonRead.TryGet(root, "store", out _) || JsonRead.OptionalBool(root, "store");
         var limit = JsonRead.OptionalLimit(root, "max_output_tokens");
 
         var words = 0;
@@ -92,6 +94,7 @@ internal sealed class OpenAIResponsesFormat : WireFormat
             ToolName = tool?.Name,
             ToolNamespace = tool?.Namespace,
             FreeformTool = tool?.Freeform ?? false,
+            Store = store,
         };
     }
 
@@ -182,7 +185,7 @@ internal sealed class OpenAIResponsesFormat : WireFormat
         w.WriteNull("summary"u8);
         w.WriteEndObject();
         w.WriteString("service_tier"u8, "default"u8);
-        w.WriteBoolean("store"u8, true);
+        w.WriteBoolean("store"u8, request.Store);
         w.WriteNumber("temperature"u8, 1.0);
         w.WriteStartObject("text"u8);
         w.WriteStartObject("format"u8);

@@ -21,6 +21,9 @@ internal sealed class SimulatedRequest
     /// <summary>OpenAI Responses: the called tool is a <c>custom</c> (freeform) one, called with raw text rather than JSON arguments.</summary>
     public bool FreeformTool { get; init; }
 
+    /// <summary>OpenAI Responses: the request's <c>store</c> (default true), echoed in the response object.</summary>
+    public bool Store { get; init; } = true;
+
     /// <summary>OpenAI chat streams report usage only when asked (<c>stream_options.include_usage</c>).</summary>
     public bool StreamUsageRequested { get; init; } = true;
 

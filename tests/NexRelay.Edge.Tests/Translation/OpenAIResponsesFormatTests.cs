@@ -64,7 +64,9 @@ public sealed class OpenAIResponsesFormatTests
     }
 
     [Theory]
-    [InlineData("""{"model":"m","input":"hi","previous_response_id":"resp_1"}""", "previous_response_id")]
+    [InlineData("""{"model":"m","input":"hi","previous_response_id":5}""", "previous_response_id")]
+    [InlineData("""{"model":"m","input":"hi","previous_response_id":""}""", "previous_response_id")]
+    [InlineData("""{"model":"m","input":"hi","conversation":"conv_1"}""", "conversation")]
     [InlineData("""{"model":"m"}""", "input")]
     [InlineData("""{"input":"hi"}""", "model")]
     [InlineData("""{"model":"m","input":7}""", "input")]
@@ -88,11 +90,24 @@ public sealed class OpenAIResponsesFormatTests
     }
 
     [Fact]
-    public void Previous_response_id_is_refused_with_a_clear_message()
+    public void A_continued_request_echoes_its_previous_response_id_and_store()
     {
-        var e = Assert.Throws<RequestValidationException>(() =>
-            Format.ParseRequest(Json("""{"model":"m","input":"hi","previous_response_id":"resp_1"}"""), null, null));
-        Assert.StartsWith("previous_response_id is not supported yet: NexRelay does not store conversations", e.Message);
+        var r = Format.ParseRequest(Json("""{"model":"m","input":"hi","previous_response_id":"resp_1"}"""), null, null);
+        Assert.Equal("resp_1", r.Echo!["previous_response_id"]!.GetValue<string>());
+        Assert.True(r.Echo["store"]!.GetValue<bool>());
+        var unstored = Format.ParseRequest(Json("""{"model":"m","input":"hi","store":false}"""), null, null);
+        Assert.False(unstored.Echo!["store"]!.GetValue<bool>());
+        Assert.False(unstored.Echo.ContainsKey("previous_response_id"));
+    }
+
+    [Fact]
+    public void Pass_through_sends_the_continued_input_not_the_previous_response_id()
+    {
+        var body = Json("""{"model":"m","input":[{"role":"user","content":"hi"}],"previous_response_id":"resp_1","store":false}""");
+        Format.ApplyPassthroughEdits(body, "up", 10, stream: false);
+        Assert.False(body.ContainsKey("previous_response_id"));
+        Assert.False(body["store"]!.GetValue<bool>());
+        Assert.Equal("up", body["model"]!.GetValue<string>());
     }
 
     [Fact]

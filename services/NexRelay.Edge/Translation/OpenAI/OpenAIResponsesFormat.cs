@@ -10,8 +10,9 @@ namespace NexRelay.Edge.Translation.OpenAI;
 
 /// <summary>
 /// OpenAI Responses (<c>POST /v1/responses</c>). Passed through to an OpenAI upstream that serves the Responses API
-/// (<see cref="Catalog.Provider.ServesResponses"/>), translated for every other. NexRelay stores no conversations yet, so
-/// <c>previous_response_id</c> is refused and a translated response echoes <c>store: false</c>.
+/// (<see cref="Catalog.Provider.ServesResponses"/>), translated for every other. Responses are stored and continued by NexRelay
+/// itself, whatever the upstream (<see cref="ResponsesState"/>): a <c>previous_response_id</c> has become the whole conversation
+/// in <c>input</c> before the body is parsed, and is only echoed.
 /// </summary>
 public sealed partial class OpenAIResponsesFormat : IClientFormat
 {
@@ -30,6 +31,7 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
         provider is { Kind: UpstreamKind.OpenAI, ServesResponses: true } ? OpenAIResponsesUpstream.Instance : null;
 
     public string WireName => "openai-responses";
+    public IStoredResponses StoredResponses => ResponsesState.Instance;
     public string ResponseId(string requestId) => Ids.ForRequest("resp_", requestId);
     public void WriteError(Utf8JsonWriter json, EdgeError error) => OpenAIVocabulary.WriteError(json, error);
     public string StreamErrorType(ErrorKind kind) => "server_error";
@@ -40,15 +42,10 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
     {
         var request = new ChatRequest { Model = RequiredString(body, "model", "model") };
         RefuseUnpriced(body);
-        if (Get(body, "previous_response_id") is not null)
-        {
-            throw new RequestValidationException(
-                "previous_response_id is not supported yet: NexRelay does not store conversations; send the whole conversation as 'input' (with store: false)",
-                "previous_response_id");
-        }
         if (Get(body, "conversation") is not null)
         {
-            throw new RequestValidationException("conversation is not supported: NexRelay does not store conversations", "conversation");
+            throw new RequestValidationException(
+                "conversation is not supported: continue a stored response with previous_response_id, or send the whole conversation as 'input'", "conversation");
         }
         if (OptionalString(body, "instructions", "instructions") is { Length: > 0 } instructions)
         {
@@ -109,10 +106,12 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
         {
             request.Reasoning = new ReasoningConfig(effort, null);
         }
-        _ = OptionalBool(body, "store", "store"); // accepted (the SDKs send it); a translated answer is not stored
         request.Stream = OptionalBool(body, "stream", "stream") ?? false;
         request.User = OptionalString(body, "user", "user") ?? OptionalString(body, "safety_identifier", "safety_identifier");
-        request.Echo = Echo(body);
+        var echo = Echo(body);
+        echo["store"] = ResponsesState.Instance.Stores(body);
+        if (ResponsesState.Instance.ContinuesFrom(body) is { } previous) echo["previous_response_id"] = previous;
+        request.Echo = echo;
         return request;
     }
 
@@ -204,7 +203,7 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
             }
             case "item_reference":
                 throw new RequestValidationException(
-                    "Item references are not supported: NexRelay does not store responses; send the item itself.", $"{p}.type");
+                    "Item references are not supported: send the item itself, or continue its response with previous_response_id.", $"{p}.type");
             case var hosted when hosted.EndsWith("_call", StringComparison.Ordinal) || hosted.EndsWith("_call_output", StringComparison.Ordinal):
                 break;
             case "reasoning":
@@ -270,6 +269,8 @@ public sealed partial class OpenAIResponsesFormat : IClientFormat
     {
         body["model"] = upstreamModel;
         body["max_output_tokens"] = maxOutputTokens;
+        // The conversation it named is already in the input (ResponsesState.Continue); the upstream may not know the id.
+        body.Remove("previous_response_id");
         // Hosted tools billed per call are not forwarded (the catalog prices no tool calls), nor a choice of one.
         if (body["tools"] is JsonArray tools)
         {
