@@ -1,3 +1,4 @@
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
@@ -72,6 +73,37 @@ public sealed class AgentSurfaceTests(ClusterFixture cluster)
         Assert.Equal(expected, (decimal)log["cost_usd"]!);
         var credits = await EdgeCalls.SettledCreditsAsync(cluster.Edge, tenant.Key);
         Assert.Equal(5m - expected, (decimal)credits["available_usd"]!);
+    }
+
+    /// <summary>(model, whether the upstream is Anthropic's kind: only then does the header mean anything, and only then is it sent).</summary>
+    [Theory]
+    [InlineData("claude-sonnet-4-6", true, false)]
+    [InlineData("claude-sonnet-4-6", true, true)]
+    [InlineData("gpt-5.4", false, false)]
+    [InlineData("gemini-2.5-flash", false, true)]
+    public async Task Anthropic_beta_reaches_an_anthropic_upstream_as_sent(string model, bool forwarded, bool stream)
+    {
+        var tenant = await Tenant.CreateAsync(cluster, 1m);
+        var tag = "beta-" + Guid.NewGuid().ToString("N");
+        const string beta = "claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14";
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["max_tokens"] = 3,
+            ["stream"] = stream,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = $"hello [sim:tag={tag}]" }),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", tenant.Key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        request.Headers.Add("anthropic-beta", beta);
+        using var response = await cluster.Edge.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+
+        using var sim = new HttpClient { BaseAddress = cluster.App.GetEndpoint(ServiceDefaults.ResourceNames.SimulatedProvider, "http") };
+        var seen = JsonNode.Parse(await sim.GetStringAsync($"/sim/requests/{tag}"))!;
+        Assert.Equal(1, (int)seen["count"]!);
+        Assert.Equal(forwarded ? beta : null, (string?)seen["anthropic_beta"]);
     }
 
     private async Task<JsonObject> GetAnthropicAsync(string key, string path)

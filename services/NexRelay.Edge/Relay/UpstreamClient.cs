@@ -33,8 +33,9 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
     private readonly RelayOptions _options = options.Value;
 
+    /// <param name="clientHeaders">The client's own headers this upstream gets as they are (<see cref="IClientFormat.PassthroughHeaders"/>).</param>
     internal async Task<UpstreamAttempt> SendAsync(ModelUpstream upstream, string pathAndQuery, byte[] body, bool stream, TimeSpan wait,
-        UpstreamMeter meter, CancellationToken cancellationToken)
+        UpstreamMeter meter, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? clientHeaders = null)
     {
         var pipeline = _pipelines.GetOrAdd(upstream.Provider.Name, _ => BuildPipeline());
         var content = new MeteredContent(body, meter, upstream);
@@ -45,9 +46,9 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
         {
             var response = await pipeline.ExecuteAsync(static async (ctx, state) =>
             {
-                using var request = BuildRequest(state.upstream, state.pathAndQuery, state.content, state.stream);
+                using var request = BuildRequest(state.upstream, state.pathAndQuery, state.content, state.stream, state.clientHeaders);
                 return await state.client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
-            }, context, (upstream, pathAndQuery, content, stream, client: httpClientFactory.CreateClient(HttpClientName)));
+            }, context, (upstream, pathAndQuery, content, stream, clientHeaders, client: httpClientFactory.CreateClient(HttpClientName)));
 
             if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
@@ -75,7 +76,8 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
         }
     }
 
-    private static HttpRequestMessage BuildRequest(ModelUpstream upstream, string pathAndQuery, HttpContent content, bool stream)
+    private static HttpRequestMessage BuildRequest(ModelUpstream upstream, string pathAndQuery, HttpContent content, bool stream,
+        IReadOnlyList<KeyValuePair<string, string>>? clientHeaders)
     {
         var provider = upstream.Provider;
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider.BaseUrl, pathAndQuery))
@@ -96,6 +98,10 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
             }
         }
         if (provider.Kind == UpstreamKind.Anthropic) request.Headers.TryAddWithoutValidation("anthropic-version", provider.AnthropicVersion);
+        if (clientHeaders is not null)
+        {
+            foreach (var (name, value) in clientHeaders) request.Headers.TryAddWithoutValidation(name, value);
+        }
         return request;
     }
 

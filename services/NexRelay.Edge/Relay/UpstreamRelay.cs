@@ -83,11 +83,13 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
                 var format = native ?? FormatRegistry.Upstream(upstream.Provider.Kind);
                 DroppedToolsHeader(http, request, passthrough);
                 var (path, payload) = BuildUpstreamRequest(client, format, request, body, upstream, maxOutput, passthrough);
+                var clientHeaders = passthrough ? ClientHeaders(http, client) : null;
                 for (var attempt = 1; attempt <= _options.AttemptsPerUpstream; attempt++)
                 {
                     var sentAt = Stopwatch.GetTimestamp();
                     // A non-streamed call is drained even if the client leaves, so it is charged from real usage.
-                    var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, wait, meter, request.Stream ? ct : CancellationToken.None);
+                    var result = await upstreams.SendAsync(upstream, path, payload, request.Stream, wait, meter, request.Stream ? ct : CancellationToken.None,
+                        clientHeaders);
                     lastUpstream = upstream;
                     if (result.Failure == UpstreamFailure.None)
                     {
@@ -146,6 +148,20 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
     }
 
     private const string DroppedToolsHeaderName = "x-nexrelay-dropped-tools";
+
+    /// <summary>The client's headers its format passes on to an upstream of its own kind (<see cref="IClientFormat.PassthroughHeaders"/>).</summary>
+    private static List<KeyValuePair<string, string>>? ClientHeaders(HttpContext http, IClientFormat client)
+    {
+        List<KeyValuePair<string, string>>? headers = null;
+        foreach (var name in client.PassthroughHeaders)
+        {
+            foreach (var value in http.Request.Headers[name])
+            {
+                if (!string.IsNullOrEmpty(value)) (headers ??= []).Add(new(name, value));
+            }
+        }
+        return headers;
+    }
 
     private static EdgeError UpstreamFailed(CatalogModel model, UpstreamAttempt? last, string? message)
     {

@@ -45,6 +45,13 @@ public interface IClientFormat
     /// <summary>The format's model list (OpenAI <c>/models</c>, Gemini <c>/v1beta/models</c>), or null.</summary>
     IModelListShape? ModelList => null;
 
+    /// <summary>
+    /// Request headers of the client that reach an upstream of its own format as they are, on pass-through only (Anthropic:
+    /// <c>anthropic-beta</c>, which opts a request into the features its body uses). Never credentials: the upstream gets
+    /// the provider's key.
+    /// </summary>
+    IReadOnlyList<string> PassthroughHeaders => [];
+
     /// <summary>Whether and how the format's responses are stored and continued (the Responses API), or null.</summary>
     IStoredResponses? StoredResponses => null;
 

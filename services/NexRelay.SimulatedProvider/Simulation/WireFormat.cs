@@ -38,7 +38,11 @@ internal abstract class WireFormat
             using var document = TryParseJson(body.Memory);
             var knobs = Knobs.From(
                 new KnobSources(context.Request.Headers, PromptDirectives.Find(body.Memory.Span, document), KnobPath.Get(context)), options);
-            if (knobs.Tag is { } tag) services.GetRequiredService<TagCounts>().Add(tag);
+            if (knobs.Tag is { } tag)
+            {
+                var beta = context.Request.Headers["anthropic-beta"].ToString();
+                services.GetRequiredService<TagCounts>().Add(tag, beta.Length > 0 ? beta : null);
+            }
             if (knobs.FirstByteDelayMs > 0) await Task.Delay(knobs.FirstByteDelayMs, cancellationToken);
             if (knobs.AbortBeforeHeaders)
             {

@@ -22,6 +22,8 @@ public sealed partial class AnthropicFormat : IClientFormat
     public string StreamErrorType(ErrorKind kind) => AnthropicVocabulary.ErrorType(kind);
     public ITokenCountShape TokenCount => _tokenCount ??= new AnthropicTokenCount(this);
     public IModelListShape ModelList => AnthropicModelList.Instance;
+    /// <summary>Claude Code and the SDKs opt into beta features (context management, interleaved thinking …) with it.</summary>
+    public IReadOnlyList<string> PassthroughHeaders { get; } = ["anthropic-beta"];
     private ITokenCountShape? _tokenCount;
 
     public ChatRequest ParseRequest(JsonObject body, string? routeModel, bool? routeStream) => Guard(() => Parse(body));
