@@ -17,6 +17,10 @@ public static class Extensions
 {
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
+    private const string ReadinessEndpointPath = "/ready";
+
+    /// <summary>The tag of the checks <c>/ready</c> runs (not MassTransit's own "ready" tag: the bus is a shared dependency).</summary>
+    public const string ReadinessTag = "nexrelay-ready";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -85,15 +89,22 @@ public static class Extensions
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        builder.Services.AddSingleton<LifecycleHealthCheck>();
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
+            .AddCheck<LifecycleHealthCheck>("lifecycle", tags: [ReadinessTag]);
         return builder;
     }
 
-    /// <summary>/health: every dependency, with each check's status and error in the body. /alive: the process only.</summary>
+    /// <summary>
+    /// /health: every dependency, with each check's status and error in the body (for people and dashboards, not probes).
+    /// /alive: the process only (liveness). /ready: what this replica itself needs to serve (readiness; <see cref="LifecycleHealthCheck"/>).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        app.MapHealthChecks(ReadinessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadinessTag) });
         return app;
     }
 }

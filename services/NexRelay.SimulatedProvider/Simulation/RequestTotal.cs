@@ -14,7 +14,7 @@ internal sealed class RequestTotal
     public Task CountAsync(HttpContext http, RequestDelegate next)
     {
         var path = http.Request.Path;
-        if (!path.StartsWithSegments("/sim") && !path.StartsWithSegments("/health") && !path.StartsWithSegments("/alive"))
+        if (!path.StartsWithSegments("/sim") && !path.StartsWithSegments("/health") && !path.StartsWithSegments("/alive") && !path.StartsWithSegments("/ready"))
             Interlocked.Increment(ref _count);
         return next(http);
     }
