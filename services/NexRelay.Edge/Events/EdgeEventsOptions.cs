@@ -10,6 +10,15 @@ public sealed class EdgeEventsOptions
     /// <summary>Directory of the durable spool (<c>Edge:SpoolPath</c>); relative paths are under the content root. Default <c>.spool</c>.</summary>
     public string SpoolPath { get; set; } = ".spool";
 
+    /// <summary>
+    /// The spool's size at which the edge stops taking paid requests (<c>Edge:SpoolMaxBytes</c>, default 512 MiB): they are
+    /// refused with 503 before any hold, and the replica reports NotReady, while events of requests already answered are
+    /// still written (a settled request is never lost to the cap; the volume needs headroom above it for those). About 1 KB
+    /// an event, so the default holds some 500,000 requests of a RabbitMQ outage.
+    /// </summary>
+    [Range(1L << 20, 1L << 40, ErrorMessage = "Edge:SpoolMaxBytes must be between 1 MiB and 1 TiB.")]
+    public long SpoolMaxBytes { get; set; } = 512L << 20;
+
     /// <summary>Events queued in memory before overflow goes straight to the spool (<c>Edge:EventBufferCapacity</c>).</summary>
     [Range(1, 10_000_000, ErrorMessage = "Edge:EventBufferCapacity must be between 1 and 10000000.")]
     public int EventBufferCapacity { get; set; } = 10_000;

@@ -16,6 +16,8 @@ internal sealed class EventMetrics
         _spooled = meter.CreateCounter<long>("nexrelay.edge.events.spooled", description: "Events written to the local spool because RabbitMQ did not confirm them");
         _failures = meter.CreateCounter<long>("nexrelay.edge.events.publish_failures", description: "Publishes that failed or timed out");
         meter.CreateObservableGauge("nexrelay.edge.events.spool_pending", () => spool.PendingEvents, description: "Events waiting in the local spool");
+        meter.CreateObservableGauge("nexrelay.edge.events.spool_bytes", () => spool.PendingBytes, unit: "By",
+            description: "Bytes of the local spool on disk; at Edge:SpoolMaxBytes paid requests are refused (alert well before)");
     }
 
     public void Published(int count, bool replay) => _published.Add(count, new KeyValuePair<string, object?>("path", replay ? "replay" : "direct"));

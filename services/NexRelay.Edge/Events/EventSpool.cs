@@ -18,6 +18,8 @@ internal sealed partial class EventSpool : IDisposable
     private readonly Lock _gate = new();
     private readonly ILogger<EventSpool> _logger;
     private readonly Dictionary<string, long> _eventsPerSegment = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _bytesPerSegment = new(StringComparer.Ordinal);
+    private long _bytes;
     private FileStream? _segment;
     private int _segmentEvents;
     private long _sequence;
@@ -30,6 +32,7 @@ internal sealed partial class EventSpool : IDisposable
         foreach (var segment in System.IO.Directory.EnumerateFiles(Directory, Pattern))
         {
             _eventsPerSegment[segment] = File.ReadLines(segment).LongCount(l => l.Length > 0);
+            Count(segment, new FileInfo(segment).Length);
         }
     }
 
@@ -41,6 +44,9 @@ internal sealed partial class EventSpool : IDisposable
             lock (_gate) return _eventsPerSegment.Values.Sum();
         }
     }
+
+    /// <summary>Bytes of the spool's segments on disk: what <see cref="EdgeEventsOptions.SpoolMaxBytes"/> caps.</summary>
+    public long PendingBytes => Interlocked.Read(ref _bytes);
 
     public string Directory { get; }
 
@@ -60,6 +66,7 @@ internal sealed partial class EventSpool : IDisposable
                 _segment!.Write(buffer);
                 _segmentEvents++;
                 _eventsPerSegment[_segment.Name] = _segmentEvents;
+                Count(_segment.Name, buffer.Length);
             }
             _segment?.Flush(flushToDisk);
         }
@@ -128,6 +135,7 @@ internal sealed partial class EventSpool : IDisposable
                 return 0;
             }
             _eventsPerSegment[target] = events;
+            Count(target, new FileInfo(target).Length);
             return events;
         }
     }
@@ -135,7 +143,18 @@ internal sealed partial class EventSpool : IDisposable
     public void Delete(string segment)
     {
         File.Delete(segment);
-        lock (_gate) _eventsPerSegment.Remove(segment);
+        lock (_gate)
+        {
+            _eventsPerSegment.Remove(segment);
+            if (_bytesPerSegment.Remove(segment, out var bytes)) Interlocked.Add(ref _bytes, -bytes);
+        }
+    }
+
+    /// <summary>Adds <paramref name="bytes"/> to a segment's size and the spool's (under the gate, or in the constructor).</summary>
+    private void Count(string segment, long bytes)
+    {
+        _bytesPerSegment[segment] = _bytesPerSegment.GetValueOrDefault(segment) + bytes;
+        Interlocked.Add(ref _bytes, bytes);
     }
 
     public void Dispose()

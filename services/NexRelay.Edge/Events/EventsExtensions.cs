@@ -33,6 +33,7 @@ internal static class EventsExtensions
             sp.GetRequiredService<ILogger<RequestEventPublisher>>()));
         builder.Services.AddSingleton<IRequestEventPublisher>(sp => sp.GetRequiredService<RequestEventPublisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestEventPublisher>());
+        builder.Services.AddHealthChecks().AddCheck<SpoolHealthCheck>("event-spool", tags: [Microsoft.Extensions.Hosting.Extensions.ReadinessTag]);
         return builder;
     }
 }

@@ -6,4 +6,10 @@ namespace NexRelay.Edge.Events;
 public interface IRequestEventPublisher
 {
     void Publish(RequestCompleted message);
+
+    /// <summary>
+    /// The spool has reached <see cref="EdgeEventsOptions.SpoolMaxBytes"/>: no new paid request may start (its event could
+    /// only go to a full spool), though events of requests already under way are still taken.
+    /// </summary>
+    bool Backlogged { get; }
 }

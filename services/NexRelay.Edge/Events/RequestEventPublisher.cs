@@ -55,6 +55,8 @@ internal sealed partial class RequestEventPublisher : BackgroundService, IReques
         });
     }
 
+    public bool Backlogged => _spool.PendingBytes >= _options.SpoolMaxBytes;
+
     public void Publish(RequestCompleted message)
     {
         long segment;

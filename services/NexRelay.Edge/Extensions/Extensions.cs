@@ -39,6 +39,7 @@ internal static class Extensions
         services.AddSingleton<UpstreamRelay>();
         services.AddSingleton<KeyGate>();
         services.AddSingleton<RelayHandler>();
+        services.AddSingleton<RelayMetrics>();
         services.AddSingleton<ResponseStore>();
         services.AddHostedService(sp => sp.GetRequiredService<ResponseStore>());
         services.AddSingleton<FundsCheck>();

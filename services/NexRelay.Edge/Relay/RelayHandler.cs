@@ -31,14 +31,25 @@ internal sealed partial class RelayHandler(
     RequestCharger charger,
     IRequestEventPublisher events,
     ResponseStore responses,
+    RelayMetrics metrics,
     IOptions<RelayOptions> options,
     ILogger<RelayHandler> logger) : IRefusalRecorder
 {
     private readonly RelayOptions _options = options.Value;
 
     /// <summary>Relays an admitted request (the route <see cref="KeyAdmission.RequireKey{TBuilder}"/>, recording refusals).</summary>
-    public Task HandleAsync(HttpContext http, string? routeModel, bool? routeStream) =>
-        HandleAsync(http, http.ClientFormat(), new Admission(http.AdmittedKey(), null, true, null), routeModel, routeStream);
+    public async Task HandleAsync(HttpContext http, string? routeModel, bool? routeStream)
+    {
+        metrics.Started();
+        try
+        {
+            await HandleAsync(http, http.ClientFormat(), new Admission(http.AdmittedKey(), null, true, null), routeModel, routeStream);
+        }
+        finally
+        {
+            metrics.Ended();
+        }
+    }
 
     /// <summary>A refused request: answered in its format, and published for the key's owner when it presented a real key.</summary>
     public Task RefuseAsync(HttpContext http, IClientFormat format, Admission refused) => HandleAsync(http, format, refused, null, null);
@@ -138,6 +149,8 @@ internal sealed partial class RelayHandler(
             record.Pricing = new RequestPricing(request, model, maxOutput);
             return await RelayAsync(http, record, request, body!, model, maxOutput, ct);
         }
+        // A full spool could take this request's event only past its cap: refused before anything is held or sent.
+        if (events.Backlogged) return EventsBacklogged();
         var holdRequest = new HoldRequest
         {
             RequestId = record.RequestId,
@@ -231,6 +244,12 @@ internal sealed partial class RelayHandler(
     private static EdgeError WorstCaseTooLarge(long worstCase) => new(ErrorKind.InvalidRequest, string.Create(CultureInfo.InvariantCulture,
         $"This request could cost up to ${Micros.ToUsd(worstCase):#,0.##} (its input and output limit at this model's prices), above the " +
         $"${Micros.ToUsd(HoldRequest.MaxAmountMicros):#,0} one request may hold. Send less input or a lower output limit."), "worst_case_too_large");
+
+    private static EdgeError EventsBacklogged() => new(ErrorKind.Unavailable,
+        "This gateway replica has too many requests waiting to be billed to take new paid ones; try again shortly.", "events_backlogged")
+    {
+        RetryAfter = TimeSpan.FromSeconds(5),
+    };
 
     private static EdgeError InsufficientQuota(HoldResponse hold)
     {

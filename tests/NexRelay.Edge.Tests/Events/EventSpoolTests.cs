@@ -55,4 +55,33 @@ public sealed class EventSpoolTests : IDisposable
         Assert.Equal(1, spool.PendingEvents);
         Assert.Equal(["req_2"], spool.Seal().SelectMany(spool.Read).Select(e => e.RequestId));
     }
+
+    private long BytesOnDisk() => Directory.GetFiles(_path, "events-*.jsonl").Sum(f => new FileInfo(f).Length);
+
+    [Fact]
+    public void Pending_bytes_are_the_segments_on_disk_through_appends_adoption_deletion_and_a_restart()
+    {
+        using (var spool = new EventSpool(_path, NullLogger<EventSpool>.Instance))
+        {
+            Assert.Equal(0, spool.PendingBytes);
+            spool.Append([EventHosts.Event("req_1"), EventHosts.Event("req_2")], flushToDisk: true);
+            var first = spool.Seal();
+            spool.Append([EventHosts.Event("req_3") with { RequestBody = new string('x', 5000) }], flushToDisk: true);
+            spool.FlushToDisk();
+            Assert.Equal(BytesOnDisk(), spool.PendingBytes);
+            Assert.True(spool.PendingBytes > 5000);
+
+            var orphan = Path.Combine(Path.GetTempPath(), $"nexrelay-orphan-{Guid.NewGuid():N}.jsonl");
+            File.WriteAllText(orphan, System.Text.Json.JsonSerializer.Serialize(EventHosts.Event("req_4"), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)) + "\n");
+            spool.Adopt(orphan);
+            Assert.Equal(BytesOnDisk(), spool.PendingBytes);
+
+            foreach (var segment in first) spool.Delete(segment);
+            Assert.Equal(BytesOnDisk(), spool.PendingBytes);
+        }
+        using var reopened = new EventSpool(_path, NullLogger<EventSpool>.Instance);
+        Assert.Equal(BytesOnDisk(), reopened.PendingBytes);
+        foreach (var segment in reopened.Seal()) reopened.Delete(segment);
+        Assert.Equal(0, reopened.PendingBytes);
+    }
 }

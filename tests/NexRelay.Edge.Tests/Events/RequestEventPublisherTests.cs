@@ -101,6 +101,27 @@ public sealed class RequestEventPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_spool_at_its_cap_backlogs_the_publisher_and_still_takes_every_event()
+    {
+        using var publisher = await EventHosts.StartPublisherAsync(EventHosts.UnreachableBroker(), _spool,
+            extra: new() { ["Edge:SpoolMaxBytes"] = (1 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var events = publisher.Services.GetRequiredService<IRequestEventPublisher>();
+        var spool = publisher.Services.GetRequiredService<EventSpool>();
+        Assert.False(events.Backlogged);
+
+        // ~10 KB an event: about a hundred fill a 1 MiB spool.
+        var big = new string('x', 10_000);
+        for (var i = 0; i < 150; i++) events.Publish(EventHosts.Event($"evt_cap_{i}") with { RequestBody = big });
+        await WaitUntilAsync(() => EventHosts.SpooledEvents(_spool) == 150, TimeSpan.FromSeconds(30));
+        Assert.True(events.Backlogged, $"{spool.PendingBytes} bytes spooled");
+
+        // Past the cap, an event of a request already under way is still written, never dropped.
+        events.Publish(EventHosts.Event("evt_cap_late"));
+        await WaitUntilAsync(() => EventHosts.SpooledEvents(_spool) == 151, TimeSpan.FromSeconds(30));
+        await publisher.StopAsync();
+    }
+
+    [Fact]
     public async Task Events_spooled_while_the_broker_is_down_are_replayed_by_the_next_publisher_and_the_spool_empties()
     {
         var deliveries = new Deliveries();
