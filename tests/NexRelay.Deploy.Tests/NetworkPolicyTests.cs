@@ -9,10 +9,20 @@ namespace NexRelay.Deploy.Tests;
 public sealed class NetworkPolicyTests(ExampleOverlay overlay)
 {
     [Fact]
-    public void Only_the_edge_is_reachable_from_outside_the_namespace()
+    public void Only_the_edge_is_reachable_from_outside_the_namespace_and_only_from_the_Ingress_controller()
     {
-        var reachable = Deployments().Where(d => NetworkPolicies.Allows(overlay.Manifests, d, Peer.Outside)).Select(Name).ToList();
+        var reachable = Deployments().Where(d => NetworkPolicies.Allows(overlay.Manifests, d, Peer.IngressController)).Select(Name).ToList();
         Assert.Equal(["edge"], reachable);
+        Assert.Empty(Deployments().Where(d => NetworkPolicies.Allows(overlay.Manifests, d, Peer.Outside)).Select(Name));
+        Assert.False(NetworkPolicies.Allows(overlay.Manifests, overlay.Manifests.Get("Deployment", "edge"), Peer.Stranger),
+            "Any pod in the namespace can reach the edge.");
+    }
+
+    [Fact]
+    public void Edge_pods_reach_one_another_for_the_spool_handoff()
+    {
+        var edge = overlay.Manifests.Get("Deployment", "edge");
+        Assert.True(NetworkPolicies.Allows(overlay.Manifests, edge, Peer.PodOf(edge)));
     }
 
     [Fact]

@@ -67,6 +67,39 @@ public sealed partial class RenderingTests(ExampleOverlay overlay)
         kind: Widget
         metadata: { name: broken }
         """)]
+    // Strict validation (issue 24 §6): a misspelled field is an error, not a silently ignored one.
+    [InlineData("terminationGracePeriodSecond is misspelled", """
+        apiVersion: v1
+        kind: Pod
+        metadata: { name: broken }
+        spec: { terminationGracePeriodSecond: 30, containers: [ { name: x, image: x } ] }
+        """)]
+    [InlineData("runAsNonroot is misspelled", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: { name: broken }
+        spec:
+          selector: { matchLabels: { app: x } }
+          template: { metadata: { labels: { app: x } }, spec: { securityContext: { runAsNonroot: true }, containers: [ { name: x, image: x } ] } }
+        """)]
+    [InlineData("readOnlyRootFileSystem is misspelled", """
+        apiVersion: v1
+        kind: Pod
+        metadata: { name: broken }
+        spec: { containers: [ { name: x, image: x, securityContext: { readOnlyRootFileSystem: true } } ] }
+        """)]
+    [InlineData("egres is misspelled", """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: { name: broken }
+        spec: { podSelector: {}, policyTypes: [Egress], egres: [ { ports: [ { port: 53 } ] } ] }
+        """)]
+    [InlineData("a top-level field is misspelled", """
+        apiVersion: v1
+        kind: Service
+        metadata: { name: broken }
+        spce: { ports: [ { port: 8080 } ] }
+        """)]
     public async Task Validator_rejects_an_object_that_breaks_the_schema(string why, string yaml)
     {
         var valid = """
@@ -81,6 +114,18 @@ public sealed partial class RenderingTests(ExampleOverlay overlay)
         Assert.True(result.ExitCode != 0, $"{why}: the validator accepted it. {result.Describe()}");
         Assert.Contains("INVALID", result.StandardError);
         Assert.Contains("ok Service/fine", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Validator_accepts_free_keys_in_maps_labels_annotations_and_resources()
+    {
+        var result = await Validator.ValidateAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: fine, labels: { any-label: x }, annotations: { example.com/anything: y } }
+            spec: { nodeSelector: { zone: a }, containers: [ { name: x, image: x, resources: { limits: { cpu: "1", ephemeral-storage: 1Gi } } } ] }
+            """);
+        Assert.True(result.ExitCode == 0, result.Describe());
     }
 
     [GeneratedRegex(@"(\d+) valid, (\d+) invalid")]

@@ -67,6 +67,20 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
         Assert.Contains(setting.Source, new[] { SettingSource.ConfigMap, SettingSource.Secret, SettingSource.ConfigFile });
     }
 
+    // Each service gets only the secrets it reads (issue 24 §4): a compromised pod leaks no more than its own.
+    [Theory]
+    [InlineData("edge", "ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret NexRelay__Catalog__Providers__openai__ApiKey NexRelay__Catalog__Providers__anthropic__ApiKey NexRelay__Catalog__Providers__gemini__ApiKey")]
+    [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken")]
+    [InlineData("keypolicy", "ConnectionStrings__keypolicydb ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret")]
+    [InlineData("logging", "ConnectionStrings__loggingdb ConnectionStrings__messaging NexRelay__AdminToken")]
+    public void Service_receives_only_the_secrets_it_reads(string service, string allowed)
+    {
+        var permitted = allowed.Split(' ').Select(ContainerSettings.Normalize).ToHashSet();
+        var extra = SettingsOf(service).All.Where(s => s.Source == SettingSource.Secret && !permitted.Contains(ContainerSettings.Normalize(s.Name)))
+            .Select(s => $"{s.Name} ({s.From})").ToList();
+        Assert.True(extra.Count == 0, $"{service} receives secrets it does not read: {string.Join(", ", extra)}");
+    }
+
     [Theory]
     [MemberData(nameof(Services))]
     public void Each_service_reports_telemetry_under_its_own_name_on_the_http_port(string service)

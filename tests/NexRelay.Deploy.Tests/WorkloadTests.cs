@@ -42,14 +42,15 @@ public sealed class WorkloadTests(ExampleOverlay overlay)
     [MemberData(nameof(Services))]
     public void Probes_point_at_the_health_endpoints_ServiceDefaults_maps(string service)
     {
+        // Liveness and startup on /alive (ServiceDefaults); readiness on /ready, which reflects only what the pod itself
+        // needs to serve (issue 24 §1; mapped by the services), never /health with every dependency's check.
         var defaults = Repository.Read("NexRelay.ServiceDefaults", "Extensions.cs");
-        var health = EndpointConstant("HealthEndpointPath").Match(defaults).Groups[1].Value;
         var alive = EndpointConstant("AlivenessEndpointPath").Match(defaults).Groups[1].Value;
-        Assert.Equal(("/health", "/alive"), (health, alive));
+        Assert.Equal(ProductionRules.LivenessPath, alive);
 
         var container = MainContainer(overlay.Manifests.Get("Deployment", service));
         var portNames = Items(container["ports"]).Select(p => Str(p["name"])).ToHashSet();
-        foreach (var (probe, path) in new[] { ("readinessProbe", health), ("livenessProbe", alive), ("startupProbe", alive) })
+        foreach (var (probe, path) in new[] { ("readinessProbe", ProductionRules.ReadinessPath), ("livenessProbe", alive), ("startupProbe", alive) })
         {
             var get = container[probe]?["httpGet"];
             Assert.True(get is not null, $"{service} has no HTTP {probe}.");
@@ -93,7 +94,8 @@ public sealed class WorkloadTests(ExampleOverlay overlay)
 
         var deployment = overlay.Manifests.Get("Deployment", service);
         var image = Str(MainContainer(deployment)["image"])!;
-        Assert.Matches($@"^([a-z0-9.-]+(:\d+)?/)?{Regex.Escape(repository.Groups[1].Value)}:[\w.-]+$", image);
+        // The example overlay pins each image by digest (issue 24 §5).
+        Assert.Matches($@"^([a-z0-9.-]+(:\d+)?/)?{Regex.Escape(repository.Groups[1].Value)}@sha256:[0-9a-f]{{64}}$", image);
         Assert.Equal(user, Str(PodSpec(deployment)["securityContext"]?["runAsUser"]));
     }
 

@@ -3,11 +3,15 @@ using static NexRelay.Deploy.Tests.Infrastructure.Manifests;
 
 namespace NexRelay.Deploy.Tests.Infrastructure;
 
-/// <summary>Who may open a connection to a pod: in NexRelay's namespace (with these labels) or outside it.</summary>
-internal sealed record Peer(bool InNamespace, IReadOnlyDictionary<string, string> Labels)
+/// <summary>Who may open a connection to a pod: in NexRelay's namespace (with these labels) or in another namespace.</summary>
+internal sealed record Peer(bool InNamespace, IReadOnlyDictionary<string, string> Labels, string? Namespace = null)
 {
-    /// <summary>A pod in another namespace, a load balancer or an ingress controller.</summary>
-    public static Peer Outside { get; } = new(InNamespace: false, new Dictionary<string, string> { ["app"] = "anything" });
+    /// <summary>A pod in some other namespace (not the Ingress controller's).</summary>
+    public static Peer Outside { get; } = new(InNamespace: false, new Dictionary<string, string> { ["app"] = "anything" }, "elsewhere");
+
+    /// <summary>The ingress-nginx controller, in its own namespace.</summary>
+    public static Peer IngressController { get; } = new(InNamespace: false,
+        new Dictionary<string, string> { ["app.kubernetes.io/name"] = "ingress-nginx" }, "ingress-nginx");
 
     /// <summary>Some other pod in NexRelay's namespace.</summary>
     public static Peer Stranger { get; } = new(InNamespace: true, new Dictionary<string, string> { ["app.kubernetes.io/name"] = "debug-shell" });
@@ -28,7 +32,7 @@ internal static class NetworkPolicies
         if (policies.Count == 0) return true; // not isolated
 
         return policies.SelectMany(p => Items(p["spec"]!["ingress"]))
-            .Any(rule => PortMatches(rule, port) && PeerMatches(rule, peer));
+            .Any(rule => PortMatches(rule, port) && PeerMatches(rule, peer, Str(deployment["metadata"]?["namespace"]) ?? "default"));
     }
 
     private static bool AppliesToIngress(JsonObject spec) =>
@@ -42,12 +46,22 @@ internal static class NetworkPolicies
             || Str(p["port"]) == Str(containerPort["name"]));
     }
 
-    private static bool PeerMatches(JsonObject rule, Peer peer)
+    private static bool PeerMatches(JsonObject rule, Peer peer, string ownNamespace)
     {
         if (rule["from"] is not JsonArray { Count: > 0 } from) return true;
         return from.OfType<JsonObject>().Any(p =>
-            // Any namespaceSelector or ipBlock is counted as open to other namespaces: a conservative reading.
-            p["namespaceSelector"] is not null || p["ipBlock"] is not null
-            || (peer.InNamespace && Selects(p["podSelector"], peer.Labels)));
+        {
+            // An ipBlock is counted as open to every peer outside the namespace: a conservative reading.
+            if (p["ipBlock"] is not null) return !peer.InNamespace;
+            if (p["namespaceSelector"] is JsonNode namespaces)
+            {
+                // A namespace is matched by its kubernetes.io/metadata.name label, which every namespace carries. (An
+                // empty namespaceSelector matches every namespace.)
+                var peerNamespace = peer.InNamespace ? ownNamespace : peer.Namespace ?? "elsewhere";
+                var namespaceMatches = Selects(namespaces, new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = peerNamespace });
+                return namespaceMatches && (p["podSelector"] is null || Selects(p["podSelector"], peer.Labels));
+            }
+            return peer.InNamespace && Selects(p["podSelector"], peer.Labels);
+        });
     }
 }
