@@ -15,7 +15,7 @@ internal static partial class ProductionRules
     public const string ReadinessPath = "/ready";
     public const string LivenessPath = "/alive";
     public const string InFlightMetric = "nexrelay_edge_requests_in_flight";
-    public const string SpoolCapSetting = "NexRelay__Events__SpoolMaxBytes";
+    public const string SpoolCapSetting = "Edge__SpoolMaxBytes";
 
     /// <summary>Seconds of grace beyond preStop + the app's shutdown timeout, for the last log lines and the kubelet's own latency.</summary>
     public const int GraceHeadroomSeconds = 10;
