@@ -42,6 +42,7 @@ public sealed class WebhookAddressGuard(IReadOnlyCollection<string> allowedHosts
         foreach (var entry in allowedHosts)
         {
             var e = entry.Trim();
+            if (e.Length == 0) continue; // an empty entry (the Kubernetes default) allows nothing
             if (string.Equals(e, host, StringComparison.OrdinalIgnoreCase)) return true;
             if (string.Equals(e, $"{host}:{port}", StringComparison.OrdinalIgnoreCase)) return true;
             if (host.Contains(':') && string.Equals(e, $"[{host}]:{port}", StringComparison.OrdinalIgnoreCase)) return true;

@@ -131,6 +131,8 @@ public sealed class WebhookAddressGuardTests
         Assert.Contains("https", await Guard(["loopback.test:8080"], allowHttp: false).RefusalAsync("http://loopback.test:8080/hook", default));
         // Allowed on one port is not allowed on another.
         Assert.Contains("internal address", await Guard(["loopback.test:8080"], allowHttp: true).RefusalAsync("https://loopback.test:8081/hook", default));
+        // An empty entry (Kubernetes' default) allows nothing.
+        Assert.Contains("internal address", await Guard([""], allowHttp: false).RefusalAsync("https://loopback.test/hook", default));
         // http stays refused for hosts that are not allowed, however allowHttp is set.
         Assert.Contains("https", await Guard(["loopback.test:8080"], allowHttp: true).RefusalAsync("http://public.test/hook", default));
     }
