@@ -26,7 +26,7 @@ public static class NotificationsApi
         return group;
     }
 
-    public static async Task<Results<Created<SettingsBody>, Ok<SettingsBody>, ValidationProblem, ProblemHttpResult>> PutSettingsAsync(
+    public static async Task<Results<Ok<SettingsBody>, ValidationProblem, ProblemHttpResult>> PutSettingsAsync(
         string id, HttpRequest request, NotificationStore store, WebhookAddressGuard guard, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var walletId)) return WalletsApi.UnknownWallet(id);
@@ -42,9 +42,8 @@ public static class NotificationsApi
 
         if (await store.UpsertSettingsAsync(walletId, body.Url!.Trim(), micros, cancellationToken) is not var (settings, created))
             return WalletsApi.UnknownWallet(id);
-        return created
-            ? TypedResults.Created($"/admin/v1/wallets/{walletId}/notifications/settings", SettingsBody.From(settings, showSecret: true))
-            : TypedResults.Ok(SettingsBody.From(settings, showSecret: false));
+        // 200 either way (PUT sets the wallet's one set of settings); the secret is in the answer that created them, only.
+        return TypedResults.Ok(SettingsBody.From(settings, showSecret: created));
     }
 
     public static async Task<Results<Ok<SettingsBody>, ProblemHttpResult>> GetSettingsAsync(string id, NotificationStore store, CancellationToken cancellationToken)

@@ -159,10 +159,10 @@ internal static class PublicApiDocs
         new("cursor", "The next_cursor of the previous page."),
     ];
 
-    private const string SettingsExample = """{"url":"https://example.com/nexrelay-webhook","balance_below_usd":5}""";
+    private const string SettingsExample = """{"url":"https://93.184.216.34/nexrelay-webhook","balance_below_usd":5}""";
 
     public static readonly ApiDoc PutNotificationSettings = new("putNotificationSettings", "Set low-balance notifications",
-        "Sets the webhook and threshold of the key's wallet. When the balance falls below balance_below_usd, one event is POSTed, signed in x-nexrelay-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the signing secret>; it is retried with backoff and logged (GET /api/v1/notifications). The first call answers 201 with signing_secret, shown once; later calls 200 and keep the secret. The URL must be https and resolve to public addresses only.",
+        "Sets the webhook and threshold of the key's wallet. When the balance falls below balance_below_usd, one event is POSTed, signed in x-nexrelay-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the signing secret>; it is retried with backoff and logged (GET /api/v1/notifications). The answer to the first call carries signing_secret, shown once; later calls keep the secret and do not show it. The URL must be https and resolve to public addresses only.",
         "NotificationSettingsRequest", "NotificationSettingsEnvelope")
     {
         ErrorStatuses = [400, 401, 413, 503], Example = SettingsExample,
