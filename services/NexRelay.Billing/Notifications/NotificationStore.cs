@@ -76,9 +76,19 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? ReadSettings(reader) : null;
     }
 
-    public async Task<List<Guid>> WalletsWithThresholdsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Wallets whose balance is on the other side of their threshold than its state says: the only ones an evaluation can
+    /// change. One query per pass, usually answering nothing, instead of one transaction per wallet with settings (passes
+    /// run after every settlement batch). Each is decided again under its lock (<see cref="EvaluateBalanceAsync"/>).
+    /// </summary>
+    public async Task<List<Guid>> WalletsToEvaluateAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT wallet_id FROM notification_settings WHERE balance_below IS NOT NULL");
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.wallet_id FROM notification_settings s
+            JOIN wallets w ON w.id = s.wallet_id
+            LEFT JOIN notification_states st ON st.wallet_id = s.wallet_id AND st.subject = 'balance:' || s.balance_below::text
+            WHERE s.balance_below IS NOT NULL AND (w.balance < s.balance_below) <> COALESCE(st.fired, false)
+            """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var ids = new List<Guid>();
         while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetGuid(0));

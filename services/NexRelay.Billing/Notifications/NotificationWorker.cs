@@ -42,7 +42,7 @@ public sealed partial class NotificationWorker(NotificationStore store, WebhookS
 
     internal async Task EvaluateAsync(NotificationOptions settings, CancellationToken cancellationToken)
     {
-        foreach (var walletId in await store.WalletsWithThresholdsAsync(cancellationToken))
+        foreach (var walletId in await store.WalletsToEvaluateAsync(cancellationToken))
         {
             if (await store.EvaluateBalanceAsync(walletId, TimeSpan.FromSeconds(settings.FlapWindowSeconds), cancellationToken))
                 LogFired(logger, walletId);
