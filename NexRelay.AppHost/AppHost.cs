@@ -21,8 +21,10 @@ var keyPolicy = builder.AddProject<Projects.NexRelay_KeyPolicy>(ResourceNames.Ke
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health");
 
-// Operator settings for billing (Billing: hold timeout, sweep, settlement queue) and logging's queue are handed on as they are.
-var billingSettings = builder.Configuration.GetSection("Billing").AsEnumerable().Where(s => s.Value is not null).ToList();
+// Operator settings for billing (Billing: hold timeout, sweep, settlement queue; NexRelay:Notifications: webhooks) and
+// logging's queue are handed on as they are.
+var billingSettings = new[] { "Billing", "NexRelay:Notifications" }
+    .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable()).Where(s => s.Value is not null).ToList();
 var billing = builder.AddProject<Projects.NexRelay_Billing>(ResourceNames.Billing, launchProfileName: null)
     .WithHttpEndpoint()
     .WithReference(infra.BillingDb).WaitFor(infra.BillingDb)
@@ -30,9 +32,19 @@ var billing = builder.AddProject<Projects.NexRelay_Billing>(ResourceNames.Billin
     .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health")
+    // Low-balance webhooks may reach the simulated provider's receiver (/sim/webhooks/{name}) over plain HTTP, and no other
+    // internal address: an operator's own NexRelay:Notifications:AllowedHosts entries come after it.
+    .WithEnvironment("NexRelay__Notifications__AllowedHosts__0", simulated.GetEndpoint("http").Property(EndpointProperty.HostAndPort))
+    .WithEnvironment("NexRelay__Notifications__AllowHttpForAllowedHosts", "true")
     .WithEnvironment(context =>
     {
-        foreach (var (key, value) in billingSettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
+        foreach (var (key, value) in billingSettings)
+        {
+            // Operator entries of the allow-list shift by one, after the simulated receiver.
+            var name = key.StartsWith("NexRelay:Notifications:AllowedHosts:", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(key[(key.LastIndexOf(':') + 1)..], out var i) ? $"NexRelay:Notifications:AllowedHosts:{i + 1}" : key;
+            context.EnvironmentVariables[name.Replace(":", "__")] = value!;
+        }
     });
 
 var ingestQueue = builder.Configuration["Logging:IngestQueue"];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NexRelay.ServiceDefaults.Auth;
+using NexRelay.Billing.Notifications;
 using NexRelay.Billing.Wallets;
 using NexRelay.Contracts.Money;
 
@@ -45,7 +46,7 @@ public static class WalletsApi
     }
 
     public static async Task<Results<Created<LedgerEntryBody>, Ok<LedgerEntryBody>, ValidationProblem, ProblemHttpResult>> AddCreditAsync(
-        string id, HttpRequest request, WalletStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, WalletStore store, NotificationSignal notifications, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var walletId)) return UnknownWallet(id);
         var (body, errors) = await JsonBody.ReadAsync<CreditBody>(request, cancellationToken);
@@ -61,6 +62,7 @@ public static class WalletsApi
         if (errors.Count > 0) return Invalid(errors);
 
         var (status, entry) = await store.CreditAsync(walletId, micros, reference!, cancellationToken);
+        if (status == CreditStatus.Created) notifications.Nudge(); // a credit may re-arm a low-balance threshold
         return status switch
         {
             CreditStatus.Created => TypedResults.Created($"/admin/v1/wallets/{walletId}/ledger", LedgerEntryBody.From(entry!)),

@@ -5,6 +5,7 @@ using NexRelay.ServiceDefaults.Auth;
 using NexRelay.Billing.Apis;
 using NexRelay.Billing.Holds;
 using NexRelay.Billing.Leases;
+using NexRelay.Billing.Notifications;
 using NexRelay.Billing.Settlement;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Billing.Wallets;
@@ -39,6 +40,17 @@ internal static class Extensions
         builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddInternalAuth();
         builder.Services.AddHostedService<HoldExpiryService>();
+
+        builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<NotificationStore>();
+        builder.Services.AddSingleton<NotificationSignal>();
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NotificationOptions>>().Value;
+            return new WebhookAddressGuard(o.AllowedHosts, o.AllowHttpForAllowedHosts, WebhookAddressGuard.DnsResolveAsync);
+        });
+        builder.Services.AddHostedService<NotificationWorker>();
         return builder;
     }
 
@@ -50,6 +62,7 @@ internal static class Extensions
         app.MapReservationsApi();
         app.MapInternalApi();
         app.MapWalletsApi();
+        app.MapNotificationsApi();
         app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }

@@ -1,4 +1,5 @@
 using MassTransit;
+using NexRelay.Billing.Notifications;
 using Microsoft.Extensions.Options;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Contracts.Messages;
@@ -21,7 +22,7 @@ namespace NexRelay.Billing.Settlement;
 /// </para>
 /// </summary>
 public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLetterStore deadLetters, BillingMetrics metrics,
-    ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
+    NotificationSignal notifications, ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
 {
     public Task Consume(ConsumeContext<Batch<RequestCompletedJson>> context) =>
         SettleAsync(RequestEvents.Read(context.Message.Select(delivery => delivery.Message.Json)), context.CancellationToken);
@@ -64,6 +65,7 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
 
         var outcomes = await store.SettleBatchAsync(items, cancellationToken);
         metrics.SettlementBatch(items.Length);
+        notifications.Nudge(); // balances changed: low-balance thresholds are checked now rather than at the next poll
         for (var i = 0; i < items.Length; i++) Report(batch[i].Event, items[i].LeaseId, outcomes[i]);
     }
 

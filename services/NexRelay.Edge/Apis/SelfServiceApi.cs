@@ -109,7 +109,7 @@ internal static class SelfServiceApi
         }
     }
 
-    private static async Task<(string? Detail, string? Param)> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task<(string? Detail, string? Param)> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         try
         {

@@ -41,6 +41,16 @@ internal static class AdminApiDocs
             with { SuccessStatus = 201 }),
         new("GET", "/admin/v1/wallets/{id}/ledger", Doc("getLedger", "A wallet's ledger", "Ledger entries, newest first, paged.", null, "LedgerPage", 400, 401, 404)
             with { Query = PublicApiDocs.LogPaging }),
+        new("PUT", "/admin/v1/wallets/{id}/notifications/settings", Doc("putWalletNotificationSettings", "Set a wallet's low-balance notifications",
+            "As PUT /api/v1/notifications/settings for the wallet: the signing secret in the answer that created them, only.",
+            "NotificationSettingsRequest", "NotificationSettings", 400, 401, 404)),
+        new("GET", "/admin/v1/wallets/{id}/notifications/settings", Doc("getWalletNotificationSettings", "A wallet's notification settings",
+            "Webhook and threshold, without the signing secret.", null, "NotificationSettings", Read)),
+        new("DELETE", "/admin/v1/wallets/{id}/notifications/settings", Doc("deleteWalletNotificationSettings", "Remove a wallet's notification settings",
+            "Removes webhook, threshold and secret; answers the removed settings.", null, "NotificationSettings", Read)),
+        new("GET", "/admin/v1/wallets/{id}/notifications", Doc("listWalletNotifications", "A wallet's notification deliveries",
+            "Events newest first, paged, each with every attempt.", null, "NotificationPage", 400, 401)
+            with { Query = PublicApiDocs.NotificationPaging }),
     ]);
 
     /// <summary>Owned by logging.</summary>

@@ -176,4 +176,35 @@ internal static class PublicApiDocs
     {
         Query = [.. LogFilters, GroupBy(example: "model")], ErrorStatuses = [400, 401, 503],
     };
+
+    // Notifications (billing's, for the key's own wallet)
+
+    internal static readonly DocQuery[] NotificationPaging =
+    [
+        new("limit", "Events per page, 1 to 500 (default 50).", "integer"),
+        new("cursor", "The next_cursor of the previous page."),
+    ];
+
+    private const string SettingsExample = """{"url":"https://93.184.216.34/nexrelay-webhook","balance_below_usd":5}""";
+
+    public static readonly ApiDoc PutNotificationSettings = new("putNotificationSettings", "Set low-balance notifications",
+        "Sets the webhook and threshold of the key's wallet. When the balance falls below balance_below_usd, one event is POSTed, signed in x-nexrelay-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the signing secret>; it is retried with backoff and logged (GET /api/v1/notifications). The answer to the first call carries signing_secret, shown once; later calls keep the secret and do not show it. The URL must be https and resolve to public addresses only.",
+        "NotificationSettingsRequest", "NotificationSettingsEnvelope")
+    {
+        ErrorStatuses = [400, 401, 413, 503], Example = SettingsExample,
+    };
+
+    public static readonly ApiDoc GetNotificationSettings = new("getNotificationSettings", "Low-balance notification settings",
+        "The key's wallet's webhook and threshold, without the signing secret.", null, "NotificationSettingsEnvelope") { ErrorStatuses = [401, 404, 503] };
+
+    public static readonly ApiDoc DeleteNotificationSettings = new("deleteNotificationSettings", "Stop low-balance notifications",
+        "Removes the webhook, threshold and signing secret; events not yet delivered are given up. Answers the removed settings.",
+        null, "NotificationSettingsEnvelope") { ErrorStatuses = [401, 404, 503] };
+
+    public static readonly ApiDoc ListNotifications = new("listNotifications", "Notification deliveries",
+        "The key's wallet's events, newest first, keyset-paged: each with its state (pending, delivered, failed), the event as sent and every attempt (status or error).",
+        null, "NotificationPage")
+    {
+        Query = NotificationPaging, ErrorStatuses = [400, 401, 503],
+    };
 }

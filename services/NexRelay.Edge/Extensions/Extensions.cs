@@ -63,6 +63,7 @@ internal static class Extensions
         app.MapGeminiApi();
         app.MapModelsApi();
         app.MapSelfServiceApi();
+        app.MapNotificationsApi();
         app.MapAdminApi();
         app.MapDocsApi();
         app.MapSpoolHandoffApi();

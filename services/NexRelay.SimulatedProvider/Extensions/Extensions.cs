@@ -29,6 +29,7 @@ internal static class Extensions
         app.MapGeminiApi();
         app.MapModelsApi();
         app.MapSimApi();
+        app.MapWebhookReceiverApi();
         return app;
     }
 }
