@@ -5,6 +5,8 @@ using NexRelay.ServiceDefaults.Auth;
 using NexRelay.Billing.Apis;
 using NexRelay.Billing.Holds;
 using NexRelay.Billing.Leases;
+using NexRelay.Billing.Payments;
+using NexRelay.Billing.Redemption;
 using NexRelay.Billing.Settlement;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Billing.Wallets;
@@ -35,6 +37,12 @@ internal static class Extensions
         builder.Services.AddSingleton<ReservationStore>();
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
+        builder.Services.AddSingleton<RedemptionStore>();
+        RedemptionOptions.Add(builder.Services);
+        builder.Services.AddOptions<StripeOptions>().BindConfiguration(StripeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CheckoutStore>();
+        builder.Services.AddSingleton<StripeCheckouts>();
+        builder.Services.AddSingleton<StripeWebhooks>();
         builder.Services.AddDeadLetters();
         builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddInternalAuth();
@@ -50,6 +58,8 @@ internal static class Extensions
         app.MapReservationsApi();
         app.MapInternalApi();
         app.MapWalletsApi();
+        app.MapRedemptionCodesApi();
+        app.MapPaymentsApi();
         app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }

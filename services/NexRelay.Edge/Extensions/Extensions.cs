@@ -3,6 +3,7 @@ using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Charging;
+using NexRelay.Edge.Credits;
 using NexRelay.Edge.Docs;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Events;
@@ -40,6 +41,8 @@ internal static class Extensions
         services.AddSingleton<RelayHandler>();
         services.AddSingleton<FundsCheck>();
         services.AddSingleton<TokenCountHandler>();
+        services.AddOptions<RedemptionLimitOptions>().BindConfiguration(RedemptionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RedemptionLimiter>();
         services.AddEdgeAdmin();
         services.AddEdgeDocs();
 
@@ -58,6 +61,7 @@ internal static class Extensions
         app.MapGeminiApi();
         app.MapModelsApi();
         app.MapSelfServiceApi();
+        app.MapCreditsApi();
         app.MapAdminApi();
         app.MapDocsApi();
         app.MapSpoolHandoffApi();
