@@ -132,12 +132,17 @@ public sealed class RedemptionCodeTests(FundingClusterFixture cluster)
         start.Release(100);
         var results = await Task.WhenAll(attempts);
 
-        Assert.Equal(1, results.Count(r => r.StatusCode == HttpStatusCode.OK));
+        // The others are refused as used. On a starved machine the edge's call to billing may time out (503
+        // billing_unavailable, the attempt refunded): even the winner's, after billing committed. What must hold whatever
+        // the answers is the money: one credit.
+        Assert.True(results.Count(r => r.StatusCode == HttpStatusCode.OK) <= 1);
         Assert.All(results.Where(r => r.StatusCode != HttpStatusCode.OK), r =>
         {
-            Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
-            Assert.Contains("code_already_redeemed", r.Item2);
+            Assert.True(r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable, $"{(int)r.StatusCode}: {r.Item2}");
+            Assert.Contains(r.StatusCode == HttpStatusCode.Conflict ? "code_already_redeemed" : "billing_unavailable", r.Item2);
         });
+        Assert.True(results.Count(r => r.StatusCode == HttpStatusCode.Conflict) >= 50,
+            $"most attempts should reach billing and be refused there: {string.Join(", ", results.GroupBy(r => r.StatusCode).Select(g => $"{g.Key}×{g.Count()}"))}");
         var credits = await EdgeCalls.CreditsAsync(cluster.Edge, tenant.Key);
         Assert.Equal(7m, credits["balance_usd"]!.GetValue<decimal>());
         var entry = Assert.Single(await LedgerAsync(tenant.WalletId));
