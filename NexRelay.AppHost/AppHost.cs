@@ -21,14 +21,16 @@ var keyPolicy = builder.AddProject<Projects.NexRelay_KeyPolicy>(ResourceNames.Ke
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health");
 
-// Operator settings for billing (Billing: hold timeout, sweep, settlement queue; NexRelay:Notifications: webhooks) and
-// logging's queue are handed on as they are.
-var billingSettings = new[] { "Billing", "NexRelay:Notifications" }
+// Operator settings for billing (Billing: hold timeout, sweep, settlement queue; NexRelay:Notifications: webhooks;
+// NexRelay:Payments: Stripe) and logging's queue are handed on as they are.
+var billingSettings = new[] { "Billing", "NexRelay:Notifications", "NexRelay:Payments" }
     .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable()).Where(s => s.Value is not null).ToList();
 var billing = builder.AddProject<Projects.NexRelay_Billing>(ResourceNames.Billing, launchProfileName: null)
     .WithHttpEndpoint()
     .WithReference(infra.BillingDb).WaitFor(infra.BillingDb)
     .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
+    // Redemption codes are hashed like API keys, with the same secret.
+    .WithEnvironment("NexRelay__KeyHashSecret", secrets.KeyHashSecret)
     .WithEnvironment("NexRelay__InternalToken", secrets.InternalToken)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging)
     .WithHttpHealthCheck("/health")
@@ -65,7 +67,7 @@ var extraEdgePorts = (builder.Configuration["NexRelay:ExtraEdgePorts"] ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse);
 // Operator settings for the edge given to the AppHost (parameters, appsettings, environment) are handed on as they are:
 // the model catalog and upstreams, relay limits, key cache.
-var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "NexRelay:PublicBaseUrl", "NexRelay:Docs", "Holds", "Edge" }
+var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "NexRelay:Credits", "NexRelay:PublicBaseUrl", "NexRelay:Docs", "Holds", "Edge" }
     .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable())
     .Where(setting => setting.Value is not null)
     .ToList();

@@ -20,6 +20,8 @@ public class BillingFixture : IAsyncLifetime
 {
     public const string AdminToken = "test-admin-token-0123456789";
     public const string InternalToken = "test-internal-token-0123456789";
+    /// <summary>What redemption codes are hashed with (billing shares the API keys' secret).</summary>
+    public const string KeyHashSecret = "test-key-hash-secret-0123456789abcdef";
     public static readonly JsonSerializerOptions SnakeJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private ServiceFactory<Program>? _factory;
@@ -69,6 +71,7 @@ public class BillingFixture : IAsyncLifetime
             ["ConnectionStrings:messaging"] = TestInfrastructure.RabbitMq,
             ["NexRelay:AdminToken"] = AdminToken,
             ["NexRelay:InternalToken"] = InternalToken,
+            ["NexRelay:KeyHashSecret"] = KeyHashSecret,
             ["Billing:SettlementQueue"] = SettlementQueue,
             ["Billing:SettlementQueueTemporary"] = "true",
         };

@@ -28,7 +28,25 @@ public sealed class OptionsTests
         Assert.Equal("24-characters-just-right", app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.AdminToken);
     }
 
-    private static WebApplication Build(string? adminToken)
+    [Fact]
+    public void Without_the_key_hash_secret_billing_stops_at_start_naming_it()
+    {
+        using var app = Build("24-characters-just-right", keyHashSecret: null);
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("NexRelay:KeyHashSecret", error.Message);
+    }
+
+    [Fact]
+    public void Half_configured_card_payments_stop_billing_at_start_naming_the_settings()
+    {
+        using var app = Build("24-characters-just-right", extra: new() { ["NexRelay:Payments:Stripe:SecretKey"] = "sk_test_x" });
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("NexRelay:Payments:Stripe:WebhookSecret", error.Message);
+        Assert.DoesNotContain("sk_test_x", error.Message);
+    }
+
+    private static WebApplication Build(string? adminToken, string? keyHashSecret = BillingFixture.KeyHashSecret,
+        Dictionary<string, string?>? extra = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -38,7 +56,9 @@ public sealed class OptionsTests
             ["ConnectionStrings:messaging"] = "amqp://guest:guest@127.0.0.1:1/",
             ["NexRelay:InternalToken"] = BillingFixture.InternalToken,
             ["NexRelay:AdminToken"] = adminToken,
+            ["NexRelay:KeyHashSecret"] = keyHashSecret,
         });
+        foreach (var (key, value) in extra ?? []) builder.Configuration[key] = value;
         builder.AddServiceDefaults();
         builder.AddBillingServices();
         return builder.Build();

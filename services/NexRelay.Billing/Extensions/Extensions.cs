@@ -6,6 +6,8 @@ using NexRelay.Billing.Apis;
 using NexRelay.Billing.Holds;
 using NexRelay.Billing.Leases;
 using NexRelay.Billing.Notifications;
+using NexRelay.Billing.Payments;
+using NexRelay.Billing.Redemption;
 using NexRelay.Billing.Settlement;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Billing.Wallets;
@@ -36,6 +38,12 @@ internal static class Extensions
         builder.Services.AddSingleton<ReservationStore>();
         builder.Services.AddSingleton<SettlementStore>();
         builder.Services.AddSingleton<WalletStore>();
+        builder.Services.AddSingleton<RedemptionStore>();
+        RedemptionOptions.Add(builder.Services);
+        builder.Services.AddOptions<StripeOptions>().BindConfiguration(StripeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CheckoutStore>();
+        builder.Services.AddSingleton<StripeCheckouts>();
+        builder.Services.AddSingleton<StripeWebhooks>();
         builder.Services.AddDeadLetters();
         builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddInternalAuth();
@@ -63,6 +71,8 @@ internal static class Extensions
         app.MapInternalApi();
         app.MapWalletsApi();
         app.MapNotificationsApi();
+        app.MapRedemptionCodesApi();
+        app.MapPaymentsApi();
         app.MapDeadLettersApi("/admin/v1/dead-letters/settlements").RequireAuthorization(NexRelayAuth.AdminPolicy);
         return app;
     }

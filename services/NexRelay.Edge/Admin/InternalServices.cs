@@ -29,7 +29,7 @@ internal static class InternalServices
     public static string? OwnerOf(string resource, string? rest) => resource switch
     {
         "keys" => ResourceNames.KeyPolicy,
-        "wallets" => ResourceNames.Billing,
+        "wallets" or "redemption-codes" => ResourceNames.Billing,
         "logs" or "usage" => ResourceNames.Logging,
         "dead-letters" => rest?.Split('/', 2)[0] switch
         {

@@ -53,6 +53,23 @@ internal static class AdminApiDocs
             with { Query = PublicApiDocs.NotificationPaging }),
     ]);
 
+    /// <summary>Owned by billing. The codes appear once, in the mint answer; billing keeps only their HMAC.</summary>
+    public static readonly ForwardedApiDocs RedemptionCodes = new("Redemption codes",
+    [
+        new("POST", "/admin/v1/redemption-codes", Doc("mintRedemptionCodes", "Mint a batch of redemption codes",
+            "Mints count codes worth amount_usd each, valid until expires_at. The codes are in this answer only: they are stored as HMACs.",
+            "RedemptionMint", "RedemptionMinted", 400, 401) with { SuccessStatus = 201 }),
+        new("GET", "/admin/v1/redemption-codes", Doc("listRedemptionBatches", "List redemption batches",
+            "Batches newest first, with how many codes are redeemed, unredeemed and voided; never the codes.", null, "RedemptionBatchPage", 400, 401)
+            with { Query = PublicApiDocs.LogPaging }),
+        new("GET", "/admin/v1/redemption-codes/{batch_id}", Doc("getRedemptionBatch", "Get a redemption batch",
+            "One batch and its counts.", null, "RedemptionBatch", Read)),
+        new("POST", "/admin/v1/redemption-codes/{batch_id}/void", Doc("voidRedemptionBatch", "Void a batch",
+            "Its unused codes can no longer be redeemed; credits already made stand.", null, "RedemptionBatch", Read)),
+        new("POST", "/admin/v1/redemption-codes/void", Doc("voidRedemptionCode", "Void one code",
+            "Voids one unused code; 409 when it was redeemed already (its credit stands).", "RedemptionCodeVoid", "RedemptionCodeVoided", 400, 401, 404, 409)),
+    ]);
+
     /// <summary>Owned by logging.</summary>
     public static readonly ForwardedApiDocs Logs = new("Logs",
     [
@@ -73,7 +90,7 @@ internal static class AdminApiDocs
     /// <summary>Owned by logging.</summary>
     public static readonly ForwardedApiDocs LogDeadLetters = DeadLetters("logs", "request-log events (logging)", "Log");
 
-    public static IReadOnlyList<ForwardedApiDocs> All { get; } = [Keys, Wallets, Logs, SettlementDeadLetters, LogDeadLetters];
+    public static IReadOnlyList<ForwardedApiDocs> All { get; } = [Keys, Wallets, RedemptionCodes, Logs, SettlementDeadLetters, LogDeadLetters];
 
     private static ForwardedApiDocs DeadLetters(string queue, string events, string name)
     {

@@ -157,6 +157,27 @@ internal static class PublicApiDocs
     public static readonly ApiDoc GetCredits = new("getCredits", "The wallet's credits",
         "Balance, reserved (held by requests in flight) and available USD of the key's wallet.", null, "CreditsEnvelope") { ErrorStatuses = [401, 503] };
 
+    public static readonly ApiDoc RedeemCode = new("redeemCode", "Redeem a code",
+        "Adds a redemption code's amount to the key's wallet, once. A used, voided or expired code is a 409, an unknown one a 404; nothing changes. Failed attempts are limited per key and per address (429 with Retry-After).",
+        "RedeemRequest", "RedeemedEnvelope")
+    {
+        ErrorStatuses = [400, 401, 404, 409, 429, 503], Example = """{"code": "NXR-7K2QD-M9XTR-4HB8N-C3VWE"}""",
+    };
+
+    public static readonly ApiDoc CreateCheckout = new("createCheckout", "Pay by card",
+        "Opens a Stripe Checkout page for amount_usd (within the operator's bounds, whole cents); send the payer to url. The key's wallet is credited when Stripe reports the payment, not before. 503 payments_not_configured when the gateway takes no card payments.",
+        "CheckoutRequest", "CheckoutEnvelope")
+    {
+        ErrorStatuses = [400, 401, 502, 503], Example = """{"amount_usd": 20}""",
+    };
+
+    public static readonly ApiDoc StripeWebhook = new("stripeWebhook", "Stripe webhook",
+        "Stripe's events (checkout.session.completed, charge.refunded, charge.dispute.created), verified by their Stripe-Signature header against the configured endpoint secret; no key. 200 when taken; 400 when the signature, the session or the amount is wrong (nothing is credited).",
+        "StripeEvent", "WebhookReceived")
+    {
+        ErrorStatuses = [400, 413, 503],
+    };
+
     public static readonly ApiDoc ListLogs = new("listLogs", "The key's request logs",
         "The calling key's request logs, newest first, keyset-paged. Send Accept: text/csv for every matching row as CSV. Always the calling key's rows: key_id and wallet_id, in any spelling, are ignored.",
         null, "LogPage")

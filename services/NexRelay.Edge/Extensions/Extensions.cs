@@ -3,6 +3,7 @@ using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Charging;
+using NexRelay.Edge.Credits;
 using NexRelay.Edge.Docs;
 using NexRelay.Edge.Errors;
 using NexRelay.Edge.Events;
@@ -44,6 +45,8 @@ internal static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<ResponseStore>());
         services.AddSingleton<FundsCheck>();
         services.AddSingleton<TokenCountHandler>();
+        services.AddOptions<RedemptionLimitOptions>().BindConfiguration(RedemptionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RedemptionLimiter>();
         services.AddEdgeAdmin();
         services.AddEdgeDocs();
 
@@ -64,6 +67,7 @@ internal static class Extensions
         app.MapModelsApi();
         app.MapSelfServiceApi();
         app.MapNotificationsApi();
+        app.MapCreditsApi();
         app.MapAdminApi();
         app.MapDocsApi();
         app.MapSpoolHandoffApi();

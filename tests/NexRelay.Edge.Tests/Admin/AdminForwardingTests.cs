@@ -73,7 +73,7 @@ public sealed class AdminForwardingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var detail = (await ReadProblemAsync(response)).GetProperty("detail").GetString();
         Assert.Contains("'invoices'", detail, StringComparison.Ordinal);
-        Assert.Contains("keys, wallets, logs or usage", detail, StringComparison.Ordinal);
+        Assert.Contains("keys, wallets, redemption-codes, logs or usage", detail, StringComparison.Ordinal);
     }
 
     [Theory]
