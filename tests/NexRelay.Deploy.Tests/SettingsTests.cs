@@ -74,7 +74,8 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     // Each service gets only the secrets it reads (issue 24 §4): a compromised pod leaks no more than its own.
     [Theory]
     [InlineData("edge", "ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret NexRelay__Catalog__Providers__openai__ApiKey NexRelay__Catalog__Providers__anthropic__ApiKey NexRelay__Catalog__Providers__gemini__ApiKey")]
-    [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken")]
+    // Billing hashes redemption codes with the keys' secret, and holds Stripe's secrets (payments, issue 23).
+    [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret NexRelay__Payments__Stripe__SecretKey NexRelay__Payments__Stripe__WebhookSecret")]
     [InlineData("keypolicy", "ConnectionStrings__keypolicydb ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret")]
     [InlineData("logging", "ConnectionStrings__loggingdb ConnectionStrings__messaging NexRelay__AdminToken")]
     public void Service_receives_only_the_secrets_it_reads(string service, string allowed)
