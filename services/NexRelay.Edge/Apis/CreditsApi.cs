@@ -30,9 +30,9 @@ internal static partial class CreditsApi
         var group = app.MapGroup("/api/v1/credits").WithTags("Self-service").Speaks(ClientFormat.OpenAIChat).RequireKey();
         group.MapPost("/redeem", RedeemAsync).WithName("RedeemCode").WithApiDoc(PublicApiDocs.RedeemCode);
         group.MapPost("/checkout", CheckoutAsync).WithName("CreateCheckout").WithApiDoc(PublicApiDocs.CreateCheckout);
-        // Stripe calls this with no key: the signature over the raw body (checked by billing, which holds the secrets) is the credential.
-        app.MapPost("/webhooks/stripe", StripeWebhookAsync).WithTags("Payments").Speaks(ClientFormat.OpenAIChat).WithName("StripeWebhook")
-            .WithApiDoc(PublicApiDocs.StripeWebhook);
+        // Stripe calls this with no key: the signature over the raw body (checked by billing, which holds the secrets) is the
+        // credential. Stripe's endpoint, not the clients' API: left out of /openapi.json (README "Card payments" documents it).
+        app.MapPost("/webhooks/stripe", StripeWebhookAsync).Speaks(ClientFormat.OpenAIChat).WithName("StripeWebhook").ExcludeFromDescription();
         return app;
     }
 

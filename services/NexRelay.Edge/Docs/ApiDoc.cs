@@ -35,6 +35,12 @@ internal sealed record ApiDoc(string OperationId, string Summary, string Descrip
     /// <summary>A relayed request: the answer carries the request id, cost, output-cap and rate-limit headers.</summary>
     public bool Relayed { get; init; }
 
+    /// <summary>
+    /// Statuses the example request may get from a gateway as <c>./run.sh</c> starts it, when success is not the only one (the
+    /// example's code does not exist there; card payments are not configured). The Postman collection accepts these.
+    /// </summary>
+    public IReadOnlyList<int> ExampleStatuses { get; init; } = [200];
+
     /// <summary>The reference's example request body (also the Postman request).</summary>
     public string? Example { get; init; }
 

@@ -161,21 +161,14 @@ internal static class PublicApiDocs
         "Adds a redemption code's amount to the key's wallet, once. A used, voided or expired code is a 409, an unknown one a 404; nothing changes. Failed attempts are limited per key and per address (429 with Retry-After).",
         "RedeemRequest", "RedeemedEnvelope")
     {
-        ErrorStatuses = [400, 401, 404, 409, 429, 503], Example = """{"code": "NXR-7K2QD-M9XTR-4HB8N-C3VWE"}""",
+        ErrorStatuses = [400, 401, 404, 409, 429, 503], Example = """{"code": "NXR-7K2QD-M9XTR-4HB8N-C3VWE"}""", ExampleStatuses = [200, 404],
     };
 
     public static readonly ApiDoc CreateCheckout = new("createCheckout", "Pay by card",
         "Opens a Stripe Checkout page for amount_usd (within the operator's bounds, whole cents); send the payer to url. The key's wallet is credited when Stripe reports the payment, not before. 503 payments_not_configured when the gateway takes no card payments.",
         "CheckoutRequest", "CheckoutEnvelope")
     {
-        ErrorStatuses = [400, 401, 502, 503], Example = """{"amount_usd": 20}""",
-    };
-
-    public static readonly ApiDoc StripeWebhook = new("stripeWebhook", "Stripe webhook",
-        "Stripe's events (checkout.session.completed, charge.refunded, charge.dispute.created), verified by their Stripe-Signature header against the configured endpoint secret; no key. 200 when taken; 400 when the signature, the session or the amount is wrong (nothing is credited).",
-        "StripeEvent", "WebhookReceived")
-    {
-        ErrorStatuses = [400, 413, 503],
+        ErrorStatuses = [400, 401, 502, 503], Example = """{"amount_usd": 20}""", ExampleStatuses = [200, 503],
     };
 
     public static readonly ApiDoc ListLogs = new("listLogs", "The key's request logs",
@@ -228,4 +221,13 @@ internal static class PublicApiDocs
     {
         Query = NotificationPaging, ErrorStatuses = [400, 401, 503],
     };
+
+    /// <summary>The statuses an operation's example may get (<see cref="ApiDoc.ExampleStatuses"/>), by operationId; 200 for the rest.</summary>
+    public static IReadOnlyList<int> ExampleStatuses(string? operationId) =>
+        operationId is not null && OperationsWithOtherOutcomes.Value.TryGetValue(operationId, out var statuses) ? statuses : [200];
+
+    private static readonly Lazy<Dictionary<string, IReadOnlyList<int>>> OperationsWithOtherOutcomes = new(() =>
+        typeof(PublicApiDocs).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => f.GetValue(null)).OfType<ApiDoc>().Where(d => d.ExampleStatuses is not [200])
+            .ToDictionary(d => d.OperationId, d => d.ExampleStatuses));
 }
