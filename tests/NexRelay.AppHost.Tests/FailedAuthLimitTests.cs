@@ -22,7 +22,7 @@ public sealed class FailedAuthLimitTests(ClusterFixture cluster)
         using var known = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
         Assert.Equal(HttpStatusCode.OK, known.StatusCode);
 
-        using var guesser = new HttpClient(From(Guesser)) { BaseAddress = cluster.EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+        using var guesser = new HttpClient(Loopback.From(Guesser)) { BaseAddress = cluster.EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
         // The default limit is 20 per 10 s: guess until refused, with at least two seconds of the window left for what follows.
         var refused = false;
         for (var i = 0; i < 100 && !refused; i++)
@@ -62,24 +62,4 @@ public sealed class FailedAuthLimitTests(ClusterFixture cluster)
 
     /// <summary>A well-formed key nobody has (the format of Contracts' KeyHash.Generate, not referenced here).</summary>
     private static string RandomKey() => "nrk_" + RandomNumberGenerator.GetString("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 43);
-
-    /// <summary>Connections from <paramref name="address"/>: loopback is all of 127.0.0.0/8 on Linux.</summary>
-    private static SocketsHttpHandler From(IPAddress address) => new()
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(address, 0));
-                await socket.ConnectAsync(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    };
 }

@@ -57,24 +57,7 @@ public class FundingClusterFixture : ClusterFixture
         new([127, (byte)Random.Shared.Next(10, 251), (byte)Random.Shared.Next(0, 256), (byte)Random.Shared.Next(1, 255)]);
 
     /// <summary>A client whose connections come from <paramref name="address"/> (loopback is all of 127.0.0.0/8 on Linux).</summary>
-    public HttpClient EdgeFrom(IPAddress address) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(address, 0));
-                await socket.ConnectAsync(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    }) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
+    public HttpClient EdgeFrom(IPAddress address) => new(Loopback.From(address)) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
 }
 
 [CollectionDefinition(Name)]
