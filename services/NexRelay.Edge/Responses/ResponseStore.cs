@@ -84,16 +84,21 @@ internal sealed partial class ResponseStore(IHttpClientFactory clients, IOptions
         {
             await pending.WaitAsync(LookupTimeout, ct).ContinueWith(_ => { }, ct, TaskContinuationOptions.None, TaskScheduler.Default);
         }
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            using var request = Request(HttpMethod.Delete, id, walletId);
-            using var response = await Client.SendAsync(request, ct);
-            if (response.StatusCode == HttpStatusCode.NotFound) return false;
-            return response.IsSuccessStatusCode ? true : null;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or Polly.ExecutionRejectedException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return null;
+            try
+            {
+                using var request = Request(HttpMethod.Delete, id, walletId);
+                using var response = await Client.SendAsync(request, ct);
+                if (response.StatusCode != HttpStatusCode.NotFound) return response.IsSuccessStatusCode ? true : null;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Polly.ExecutionRejectedException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                return null;
+            }
+            // Not found: another edge may still be handing it over, as for a lookup.
+            if (attempt >= MissedLookupWaits.Length) return false;
+            await Task.Delay(MissedLookupWaits[attempt], ct);
         }
     }
 
