@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Aspire.Hosting.Testing;
 using NexRelay.ServiceDefaults;
-using NexRelay.Testing;
 using static NexRelay.AppHost.Tests.EdgeCalls;
 
 namespace NexRelay.AppHost.Tests;
@@ -15,41 +14,22 @@ namespace NexRelay.AppHost.Tests;
 /// A cluster whose notification worker polls fast, retries fast and forgets flapping after 10 s instead of a minute, so the
 /// flap window and the retries can be watched within a test. Its own cluster (one edge): the shared one keeps the defaults.
 /// </summary>
-public sealed class NotificationClusterFixture : ClusterFixture
+public sealed class NotificationClusterFixture() : IsolatedClusterFixture("notify")
 {
     public const int FlapWindowSeconds = 10;
 
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private readonly List<string> _databases = [];
-
     protected override bool SecondEdge => false;
 
-    // Databases and queues of its own: a billing of another test cluster on the same tables would be a replica with other
+    // Its own databases and queues: a billing of another test cluster on the same tables would be a replica with other
     // notification settings (its own receiver allowed, not this one's), and would claim and refuse this cluster's deliveries.
     protected override IEnumerable<string> ExtraSettings() =>
     [
-        $"NexRelay:Databases:Billing={_databases[0]}",
-        $"NexRelay:Databases:KeyPolicy={_databases[1]}",
-        $"NexRelay:Databases:Logging={_databases[2]}",
-        $"Billing:SettlementQueue=settle-notify-{_suffix}",
-        $"Logging:IngestQueue=log-notify-{_suffix}",
+        .. IsolationSettings(),
         $"NexRelay:Notifications:FlapWindowSeconds={FlapWindowSeconds}",
         "NexRelay:Notifications:PollMilliseconds=200",
         "NexRelay:Notifications:FirstRetryMilliseconds=300",
         "NexRelay:Notifications:MaxAttempts=3",
     ];
-
-    public override async Task InitializeAsync()
-    {
-        foreach (var name in new[] { "billing", "keypolicy", "logging" }) _databases.Add(await TestInfrastructure.CreateDatabaseAsync("notify_" + name));
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var name in _databases) await TestInfrastructure.DropDatabaseAsync(name);
-    }
 }
 
 /// <summary>

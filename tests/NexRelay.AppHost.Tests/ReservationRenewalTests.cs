@@ -13,39 +13,18 @@ namespace NexRelay.AppHost.Tests;
 /// second, and whose credit leases stop taking requests after 2 s: a 12 s stream outlives all of them unless the edge keeps
 /// its reservations alive.
 /// </summary>
-public sealed class ShortHoldClusterFixture : ClusterFixture
+public sealed class ShortHoldClusterFixture() : IsolatedClusterFixture("renew")
 {
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private readonly List<string> _databases = [];
-
     protected override bool SecondEdge => false;
 
     protected override IEnumerable<string> ExtraSettings() =>
     [
-        $"NexRelay:Databases:Billing={_databases[0]}",
-        $"NexRelay:Databases:KeyPolicy={_databases[1]}",
-        $"NexRelay:Databases:Logging={_databases[2]}",
+        .. IsolationSettings(),
         "Billing:HoldTimeoutSeconds=5",
         "Billing:ExpirySweepSeconds=1",
         "Billing:ExpiryStartGraceSeconds=0",
-        $"Billing:SettlementQueue=settle-short-holds-{_suffix}",
-        // Durable (not the tests' usual auto-deleted queue): the outage test restarts RabbitMQ, and a queue deleted with it
-        // would drop the settlements the edges publish before billing declares it again.
-        $"Logging:IngestQueue=log-short-holds-{_suffix}",
         "Holds:Leases:ReserveSeconds=2",
     ];
-
-    public override async Task InitializeAsync()
-    {
-        foreach (var name in new[] { "billing", "keypolicy", "logging" }) _databases.Add(await TestInfrastructure.CreateDatabaseAsync("renew_" + name));
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var name in _databases) await TestInfrastructure.DropDatabaseAsync(name);
-    }
 }
 
 /// <summary>Runs alone, after the parallel collections: a second cluster beside the shared one would slow its timing-sensitive tests.</summary>
