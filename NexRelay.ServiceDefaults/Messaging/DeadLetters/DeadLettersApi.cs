@@ -38,16 +38,7 @@ public static partial class DeadLettersApi
     public static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> ListAsync(string? limit, string? cursor, DeadLetterStore store,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var pageSize = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxLimit))
-            errors["limit"] = [$"An integer from 1 to {MaxLimit}."];
-        long? before = null;
-        if (cursor is not null)
-        {
-            if (long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0) before = parsed;
-            else errors["cursor"] = ["Use the next_cursor of the previous page."];
-        }
+        var (pageSize, before) = SequencePageQuery.Parse(limit, cursor, DefaultLimit, MaxLimit, out var errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, detail: $"Invalid query parameter(s): {string.Join(", ", errors.Keys)}.",

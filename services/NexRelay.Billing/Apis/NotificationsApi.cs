@@ -63,16 +63,7 @@ public static class NotificationsApi
     public static async Task<Results<Ok<DeliveryPageBody>, ValidationProblem>> ListDeliveriesAsync(
         string id, string? limit, string? cursor, NotificationStore store, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var pageSize = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxLimit))
-            errors["limit"] = [$"An integer from 1 to {MaxLimit}."];
-        long? before = null;
-        if (cursor is not null)
-        {
-            if (long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0) before = parsed;
-            else errors["cursor"] = ["Use the next_cursor of the previous page."];
-        }
+        var (pageSize, before) = SequencePageQuery.Parse(limit, cursor, DefaultLimit, MaxLimit, out var errors);
         if (errors.Count > 0) return Invalid(errors);
         // An unknown wallet has no deliveries: an empty page, as for a wallet that never had settings.
         if (!Guid.TryParse(id, out var walletId)) return TypedResults.Ok(new DeliveryPageBody([], null));
