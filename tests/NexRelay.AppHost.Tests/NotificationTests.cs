@@ -93,6 +93,93 @@ public sealed class NotificationTests(NotificationClusterFixture cluster) : ICla
     }
 
     [Fact]
+    public async Task A_keys_budget_sends_one_event_at_80_percent_and_one_when_used_up()
+    {
+        // The price of one request, from a key with room to spare; then a budget of twenty such requests for the day. (Each
+        // request's worst case, held before it runs, is a few times its price, so the budget refuses one a little before it is
+        // spent to the cent, and well after 80 %.)
+        var me = await Tenant.CreateAsync(cluster, creditUsd: 1m, new JsonObject { ["budget_usd"] = 1m, ["budget_period"] = "day" });
+        var name = "budget-" + Guid.NewGuid().ToString("N")[..8];
+        var secret = await CreateSettingsAsync(me, Receiver(name), thresholdUsd: 0m);
+        var cost = await SpendAsync(me);
+        var budget = cost * 20;
+        using (var admin = cluster.AdminClient())
+        using (var patch = await admin.PatchAsJsonAsync($"/admin/v1/keys/{me.KeyId}", new { budget_usd = budget }))
+            patch.EnsureSuccessStatusCode();
+
+        // Spending until the budget refuses (its code says so).
+        var refused = false;
+        for (var i = 0; i < 30 && !refused; i++)
+        {
+            using var response = await PostAsync(cluster.Edge, me.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
+            refused = response.StatusCode != HttpStatusCode.OK;
+            if (refused) Assert.Equal("budget_exceeded", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
+            else await WaitForBalanceBelowAsync(me, 1m - cost * (i + 2) + cost / 2);
+        }
+        Assert.True(refused, "the budget of twenty requests never refused one");
+
+        // Two signed events: 80 % of it spent, then used up.
+        var both = await WaitForDeliveriesAsync(name, 2);
+        var events = both.Select(d => JsonNode.Parse(d["body"]!.GetValue<string>())!).ToList();
+        Assert.All(both, d => AssertSigned(d, secret));
+        Assert.All(events, e =>
+        {
+            Assert.Equal("budget.threshold_reached", e["type"]!.GetValue<string>());
+            Assert.Equal(me.WalletId.ToString(), e["wallet_id"]!.GetValue<string>());
+            Assert.Equal(me.KeyId.ToString(), e["data"]!["key_id"]!.GetValue<string>());
+            Assert.Equal("day:" + DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), e["data"]!["period_key"]!.GetValue<string>());
+            Assert.Equal(budget, e["data"]!["budget_usd"]!.GetValue<decimal>());
+        });
+        var (eighty, usedUp) = (events[0]!["data"]!, events[1]!["data"]!);
+        Assert.Equal(80, eighty["percent"]!.GetValue<int>());
+        Assert.InRange(eighty["spent_usd"]!.GetValue<decimal>(), budget * 0.8m, budget);
+        Assert.False(eighty["refused"]!.GetValue<bool>());
+        Assert.Equal(100, usedUp["percent"]!.GetValue<int>());
+        Assert.True(usedUp["refused"]!.GetValue<bool>() || usedUp["spent_usd"]!.GetValue<decimal>() >= budget, usedUp.ToJsonString());
+
+        // More refusals tell the owner nothing new; the balance threshold (0) never fired.
+        using (await PostAsync(cluster.Edge, me.Key, "/api/v1/chat/completions", Chat("gpt-5.4"))) { }
+        await Task.Delay(1500);
+        Assert.Equal(2, (await DeliveriesAsync(name)).Count);
+        Assert.All(await LogAsync(me), d => Assert.Equal("budget.threshold_reached", d!["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Budget_alerts_off_sends_nothing_for_budgets()
+    {
+        var me = await Tenant.CreateAsync(cluster, creditUsd: 1m, new JsonObject { ["budget_usd"] = 1m, ["budget_period"] = "total" });
+        var name = "nobudget-" + Guid.NewGuid().ToString("N")[..8];
+        using (var response = await PutSettingsAsync(me, new JsonObject
+        {
+            ["url"] = Receiver(name).ToString(), ["balance_below_usd"] = 0, ["budget_alerts"] = false,
+        }))
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            Assert.False(JsonNode.Parse(text)!["data"]!["budget_alerts"]!.GetValue<bool>());
+        }
+
+        // Spent all of a budget lowered to one request's price, and refused (which tells billing the new limit): with alerts
+        // on that is two events (the test above), here none.
+        var cost = await SpendAsync(me);
+        using (var admin = cluster.AdminClient())
+        using (var patch = await admin.PatchAsJsonAsync($"/admin/v1/keys/{me.KeyId}", new { budget_usd = cost }))
+            patch.EnsureSuccessStatusCode();
+        // The edge learns the new policy from key-policy's event: until then a request may still be taken under the old one.
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await PostAsync(cluster.Edge, me.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
+            if (response.StatusCode == HttpStatusCode.PaymentRequired) break;
+            Assert.True(deadline.Elapsed < Patience, "the lowered budget never refused a request");
+            await Task.Delay(200);
+        }
+        await Task.Delay(2000);
+        Assert.Empty(await DeliveriesAsync(name));
+        Assert.Empty(await LogAsync(me));
+    }
+
+    [Fact]
     public async Task A_failing_receiver_is_retried_with_backoff_and_every_attempt_is_logged()
     {
         var me = await Tenant.CreateAsync(cluster, creditUsd: 1m);
@@ -266,17 +353,30 @@ public sealed class NotificationTests(NotificationClusterFixture cluster) : ICla
         Assert.False(string.IsNullOrWhiteSpace(error["message"]!.GetValue<string>()));
     }
 
-    /// <summary>One paid request, waited for until billing has captured it (the balance went down).</summary>
-    private async Task SpendAsync(Tenant tenant)
+    /// <summary>One paid request, waited for until billing has captured it (the balance went down); returns what it cost.</summary>
+    private async Task<decimal> SpendAsync(Tenant tenant)
     {
         var before = (await CreditsAsync(cluster.Edge, tenant.Key))["balance_usd"]!.GetValue<decimal>();
         using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         var deadline = Stopwatch.StartNew();
-        while ((await CreditsAsync(cluster.Edge, tenant.Key))["balance_usd"]!.GetValue<decimal>() >= before)
+        decimal after;
+        while ((after = (await CreditsAsync(cluster.Edge, tenant.Key))["balance_usd"]!.GetValue<decimal>()) >= before)
         {
             Assert.True(deadline.Elapsed < Patience, "the request was never captured");
             await Task.Delay(100);
+        }
+        return before - after;
+    }
+
+    /// <summary>Waits until billing has captured enough that the balance is below <paramref name="usd"/>.</summary>
+    private async Task WaitForBalanceBelowAsync(Tenant tenant, decimal usd)
+    {
+        var deadline = Stopwatch.StartNew();
+        while ((await CreditsAsync(cluster.Edge, tenant.Key))["balance_usd"]!.GetValue<decimal>() >= usd)
+        {
+            Assert.True(deadline.Elapsed < Patience, "the request was never captured");
+            await Task.Delay(50);
         }
     }
 

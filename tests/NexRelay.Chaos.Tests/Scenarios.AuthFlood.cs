@@ -8,8 +8,14 @@ namespace NexRelay.Chaos.Tests;
 /// <summary>Issue 17, scenario 15: an unauthenticated flood of well-formed keys beside a paced legitimate load.</summary>
 public sealed partial class Scenarios
 {
-    /// <summary>How long each flood segment runs beside the legitimate load (two segments of each kind).</summary>
-    private static readonly TimeSpan FloodLength = TimeSpan.FromSeconds(10);
+    /// <summary>How long each flood segment runs beside the legitimate load (four segments of each kind).</summary>
+    private static readonly TimeSpan FloodLength = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// The measured segments, random keys or not, in ABBA order twice: whatever drifts over the run (the machine's other work,
+    /// caches, the database) weighs on both kinds alike.
+    /// </summary>
+    private static readonly bool[] SegmentOrder = [false, true, true, false, false, true, true, false];
 
     /// <summary>The flooder's connections (over both edges): enough that its rate is set by the edges' answers, not its own waiting.</summary>
     private const int FloodConnections = 16;
@@ -35,22 +41,23 @@ public sealed partial class Scenarios
         // The yardstick: one repeated unknown key at that rate (after its first lookup, nothing but memory), since the flooder
         // shares the cores; against it, random distinct keys at the same rate, each one a lookup if nothing stopped it. First an
         // unmeasured segment: the first flood beside the load pays for things no later one does (in one run its p99 was 1 s).
-        // Then repeated, random, random, repeated: whatever else the machine does meanwhile, and any drift, weighs on both alike.
+        // Then the measured segments (SegmentOrder), back to back: each random one starts with the flooder's failed-auth window
+        // wherever the last left it, which the lookup bound below allows for (every window a segment touches).
         var settling = await FloodBesideLoadAsync(flood, random: false, _ => repeatedKey, rate, tenants, legitimate);
         var segments = new List<FloodSegment>();
-        foreach (var randomKeys in new[] { false, true, true, false })
+        foreach (var randomKeys in SegmentOrder)
         {
             segments.Add(await FloodBesideLoadAsync(flood, randomKeys, randomKeys ? _ => KeyFlood.RandomKey() : _ => repeatedKey, rate, tenants,
-                legitimate));
+                legitimate, waitForWindow: false));
         }
         await Task.Delay(TimeSpan.FromSeconds(3)); // PostgreSQL publishes a backend's statistics within a second or so of its last query
         var ends = segments.Skip(1).Select(s => s.QueriesAtStart).Append(await KeyQueriesAsync()).ToArray();
         var keyQueries = segments.Select((s, i) => (s.Random, Count: ends[i] - s.QueriesAtStart)).ToArray();
         var repeated = segments.Where(s => !s.Random).ToArray();
         var random = segments.Where(s => s.Random).ToArray();
-        var (repeatedP99, randomP99) = (P99(repeated), P99(random));
-        var summary = $"flood {rate:0}/s from one client; legitimate 50/s p99 beside one repeated key {Ms(repeatedP99)}, beside random keys " +
-            $"{Ms(randomP99)}; key-policy key queries per 10 s: repeated {Counts(keyQueries, random: false)}, random {Counts(keyQueries, random: true)}; " +
+        var (repeatedP99, randomP99) = (MedianP99(repeated), MedianP99(random));
+        var summary = $"flood {rate:0}/s from one client; legitimate 50/s p99 (median of 4 segments) beside one repeated key {Ms(repeatedP99)}, " +
+            $"beside random keys {Ms(randomP99)}; key-policy key queries per {FloodLength.TotalSeconds:0} s: repeated {Counts(keyQueries, random: false)}, random {Counts(keyQueries, random: true)}; " +
             $"random flood answers {Answers(random)}";
         Console.WriteLine($"S15: {summary}; repeated flood answers {Answers(repeated)}; fastest {fastest}; achieved rates " +
             string.Join(", ", segments.Select(s => $"{(s.Random ? "random" : "repeated")} {s.Flood.Rate:0}/s p99 {Ms(P99([s]))}")));
@@ -62,19 +69,23 @@ public sealed partial class Scenarios
         // Key-policy's load is bounded whatever the flood: per edge, the failed-auth limit for each window a segment touched.
         var windows = (int)Math.Ceiling(FloodLength / ChaosCluster.FailedAuthWindow) + 1;
         var bound = cluster.Edges.Length * ChaosCluster.FailedAuthLimit * windows;
-        Assert.All(keyQueries.Where(q => q.Random), q => Assert.True(q.Count <= bound, $"{q.Count} key queries at key-policy in 10 s of random flood (bound {bound})"));
+        Assert.All(keyQueries.Where(q => q.Random), q => Assert.True(q.Count <= bound,
+            $"{q.Count} key queries at key-policy in {FloodLength.TotalSeconds:0} s of random flood (bound {bound})"));
 
-        // The legitimate load pays no more for random keys than for one repeated key at the same rate. 1.5× + 20 ms: on two cores
-        // shared with the flooder (and here with other builds), a p99 of ~500 requests moves by a third between identical runs,
-        // and one GC pause or scheduler stall on a p99 of a few milliseconds is already 10 ms; a flood that reached key-policy
-        // (a Redis read, an HTTP call and a query per request) would cost far more than either. A cost of random keys weighs on
-        // both random segments, a stall on one: so the better random segment is held to the worse repeated one (pooled, one
-        // stall in one random segment once failed a CI run at 142 ms against 137 allowed).
-        var randomBest = random.Min(s => P99([s]));
-        var repeatedWorst = repeated.Max(s => P99([s]));
-        var allowed = repeatedWorst * 1.5 + TimeSpan.FromMilliseconds(20);
-        Assert.True(randomBest <= allowed,
-            $"legitimate p99 beside random keys at best {Ms(randomBest)}, allowed {Ms(allowed)} ({Ms(repeatedWorst)} at worst beside one key)");
+        // The legitimate load pays little more for random keys than for one repeated key at the same rate, compared as the
+        // median of each kind's four segment p99s. On two cores shared with the flooder, one segment's p99 (the 4th worst of
+        // ~400 requests) is set by whichever GC pause or scheduler stall falls in it: identical segments differed 2.3× in one
+        // run, and holding the better random segment to the worse repeated one failed a CI run (141 ms against 125 allowed).
+        // A stall lands in one segment and the median of four sets it aside; a cost of random keys is in every random segment
+        // and moves the median. Random keys do cost something by design: each window lets the flooder have 20 real lookups per
+        // edge (40 per segment here, against 2 for one repeated key), and across key-policy, Redis and PostgreSQL those took
+        // ~1.2 s of CPU per 8 s segment in this cluster (key-policy's process alone; its CPU per lookup is far lower standalone,
+        // see the note on issue 20). On a machine the flood already saturates, that put the median ~1.6× the repeated key's in
+        // quiet runs. So 2× + 20 ms: an edge that looked up every random key (hundreds per second, the old edge made 3,344
+        // key-policy queries per 10 s) is caught for certain by the lookup bound above; this bounds what the legitimate user feels.
+        var allowed = repeatedP99 * 2 + TimeSpan.FromMilliseconds(20);
+        Assert.True(randomP99 <= allowed,
+            $"legitimate p99 beside random keys {Ms(randomP99)} (median of segments), allowed {Ms(allowed)} ({Ms(repeatedP99)} beside one key)");
         Assert.All(segments.SelectMany(s => s.Load.Records), r => Assert.True(r.Complete, $"{r.Status} {r.Error}"));
 
         await AssertRefusalFormatsAsync(flood);
@@ -83,13 +94,13 @@ public sealed partial class Scenarios
     }
 
     /// <summary>
-    /// Waits out the flooder's failed-auth window (so each segment starts with its full allowance), notes key-policy's query count,
-    /// then floods at <paramref name="rate"/> for <see cref="FloodLength"/> while the paced legitimate load runs.
+    /// Waits out the flooder's failed-auth window unless told not to (the segment then starts with its full allowance), notes
+    /// key-policy's query count, then floods at <paramref name="rate"/> for <see cref="FloodLength"/> while the paced legitimate load runs.
     /// </summary>
     private async Task<FloodSegment> FloodBesideLoadAsync(KeyFlood flood, bool random, Func<long, string> keyFor, double rate, Tenant[] tenants,
-        LoadShape legitimate)
+        LoadShape legitimate, bool waitForWindow = true)
     {
-        await Task.Delay(ChaosCluster.FailedAuthWindow + TimeSpan.FromSeconds(1));
+        if (waitForWindow) await Task.Delay(ChaosCluster.FailedAuthWindow + TimeSpan.FromSeconds(1));
         var queriesBefore = await KeyQueriesAsync();
         var load = new Load(cluster, tenants, legitimate);
         using var stop = new CancellationTokenSource();
@@ -129,6 +140,13 @@ public sealed partial class Scenarios
         await db.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'keys'", db);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The median of the segments' p99s (the mean of the middle two for an even count).</summary>
+    private static TimeSpan MedianP99(IEnumerable<FloodSegment> segments)
+    {
+        var p99s = segments.Select(s => P99([s])).Order().ToArray();
+        return p99s.Length % 2 == 1 ? p99s[p99s.Length / 2] : (p99s[p99s.Length / 2 - 1] + p99s[p99s.Length / 2]) / 2;
     }
 
     private static TimeSpan P99(IEnumerable<FloodSegment> segments)

@@ -40,7 +40,7 @@ public static class NotificationsApi
             errors["balance_below_usd"] = [$"Required: a number of USD from 0 to {WalletsApi.MaxCreditUsd}, with at most 6 decimals (an event is sent when the balance falls below it)."];
         if (errors.Count > 0) return Invalid(errors);
 
-        if (await store.UpsertSettingsAsync(walletId, body.Url!.Trim(), micros, cancellationToken) is not var (settings, created))
+        if (await store.UpsertSettingsAsync(walletId, body.Url!.Trim(), micros, body.BudgetAlerts ?? true, cancellationToken) is not var (settings, created))
             return WalletsApi.UnknownWallet(id);
         // 200 either way (PUT sets the wallet's one set of settings); the secret is in the answer that created them, only.
         return TypedResults.Ok(SettingsBody.From(settings, showSecret: created));
@@ -81,15 +81,16 @@ public static class NotificationsApi
         TypedResults.ValidationProblem(errors, type: ProblemTypes.InvalidRequest);
 }
 
-public sealed record SettingsRequest(string? Url, decimal? BalanceBelowUsd);
+/// <param name="BudgetAlerts">Events when a key's budget reaches 80 % and 100 % of its period; on unless false.</param>
+public sealed record SettingsRequest(string? Url, decimal? BalanceBelowUsd, bool? BudgetAlerts);
 
 /// <summary>The settings; <c>signing_secret</c> only in the answer that created them.</summary>
-public sealed record SettingsBody(Guid WalletId, string Url, decimal? BalanceBelowUsd, string SecretHint,
+public sealed record SettingsBody(Guid WalletId, string Url, decimal? BalanceBelowUsd, bool BudgetAlerts, string SecretHint,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? SigningSecret,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static SettingsBody From(NotificationSettings s, bool showSecret) => new(s.WalletId, s.Url,
-        s.BalanceBelow is { } b ? Micros.ToUsd(b) : null, s.Secret[..12] + "…" + s.Secret[^4..], showSecret ? s.Secret : null, s.CreatedAt, s.UpdatedAt);
+        s.BalanceBelow is { } b ? Micros.ToUsd(b) : null, s.BudgetAlerts, s.Secret[..12] + "…" + s.Secret[^4..], showSecret ? s.Secret : null, s.CreatedAt, s.UpdatedAt);
 }
 
 public sealed record AttemptBody(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, string? Error);

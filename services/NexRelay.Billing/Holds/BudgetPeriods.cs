@@ -22,6 +22,10 @@ public static class BudgetPeriods
         return periodKey.Length > 0;
     }
 
+    /// <summary>The buckets each kind of period names at <paramref name="now"/>: the ones spending can still reach.</summary>
+    public static string[] CurrentKeys(DateTimeOffset now) =>
+        [.. new[] { Total, Day, Month }.Select(period => TryGetKey(period, now, out var key) ? key : throw new InvalidOperationException(period))];
+
     /// <summary>
     /// When the bucket that <paramref name="period"/> names at <paramref name="now"/> ends (the next UTC midnight or first of
     /// the month); null for <c>total</c>, which never ends. A credit lease must not outlive its bucket.

@@ -5,7 +5,8 @@ using Npgsql;
 
 namespace NexRelay.Billing.Notifications;
 
-public sealed record NotificationSettings(Guid WalletId, string Url, string Secret, long? BalanceBelow, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record NotificationSettings(Guid WalletId, string Url, string Secret, long? BalanceBelow, bool BudgetAlerts, DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
 
 public sealed record DueDelivery(Guid Id, Guid WalletId, string EventType, string Body, int Attempts, string? Url, string? Secret);
 
@@ -14,12 +15,15 @@ public sealed record DeliveryAttempt(int Attempt, DateTimeOffset AttemptedAt, in
 public sealed record Delivery(long Seq, Guid Id, Guid WalletId, string EventType, string Body, string State, int Attempts,
     DateTimeOffset NextAttemptAt, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, List<DeliveryAttempt> AttemptLog);
 
-/// <summary>Notification settings, threshold states, the outbox of events and their delivery log (billingdb, Migrations/0012).</summary>
-public sealed class NotificationStore(NpgsqlDataSource dataSource)
+/// <summary>
+/// Notification settings, threshold states, the outbox of events and their delivery log (billingdb, Migrations/0012 and 0013).
+/// The budget thresholds are in NotificationStore.Budgets.cs.
+/// </summary>
+public sealed partial class NotificationStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Creates or replaces the wallet's settings; <c>Created</c> when new (its secret is then shown, once). Null: no such wallet.</summary>
     public async Task<(NotificationSettings Settings, bool Created)?> UpsertSettingsAsync(Guid walletId, string url, long? balanceBelow,
-        CancellationToken cancellationToken)
+        bool budgetAlerts, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -30,21 +34,25 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
         }
         (NotificationSettings, bool) result;
         await using (var command = new NpgsqlCommand("""
-            INSERT INTO notification_settings (wallet_id, url, secret, balance_below) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (wallet_id) DO UPDATE SET url = EXCLUDED.url, balance_below = EXCLUDED.balance_below, updated_at = now()
-            RETURNING wallet_id, url, secret, balance_below, created_at, updated_at, (xmax = 0) AS created
+            INSERT INTO notification_settings (wallet_id, url, secret, balance_below, budget_alerts) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (wallet_id) DO UPDATE SET url = EXCLUDED.url, balance_below = EXCLUDED.balance_below,
+                budget_alerts = EXCLUDED.budget_alerts, updated_at = now()
+            RETURNING wallet_id, url, secret, balance_below, budget_alerts, created_at, updated_at, (xmax = 0) AS created
             """, connection, tx))
         {
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = url });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WebhookSigner.NewSecret() });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)balanceBelow ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = budgetAlerts });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            result = (ReadSettings(reader), reader.GetBoolean(6));
+            result = (ReadSettings(reader), reader.GetBoolean(7));
         }
-        // A changed threshold starts armed: the old one's state is about a line that no longer exists.
-        await using (var states = new NpgsqlCommand("DELETE FROM notification_states WHERE wallet_id = $1 AND subject <> $2", connection, tx))
+        // A changed threshold starts armed: the old one's state is about a line that no longer exists. Budget states stay: their
+        // lines are the keys' limits, not these settings.
+        await using (var states = new NpgsqlCommand(
+            "DELETE FROM notification_states WHERE wallet_id = $1 AND subject LIKE 'balance:%' AND subject <> $2", connection, tx))
         {
             states.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
             states.Parameters.Add(new NpgsqlParameter<string> { TypedValue = BalanceSubject(balanceBelow) });
@@ -57,7 +65,7 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
     public async Task<NotificationSettings?> GetSettingsAsync(Guid walletId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT wallet_id, url, secret, balance_below, created_at, updated_at FROM notification_settings WHERE wallet_id = $1");
+            "SELECT wallet_id, url, secret, balance_below, budget_alerts, created_at, updated_at FROM notification_settings WHERE wallet_id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadSettings(reader) : null;
@@ -69,7 +77,7 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand("""
             WITH states AS (DELETE FROM notification_states WHERE wallet_id = $1)
             DELETE FROM notification_settings WHERE wallet_id = $1
-            RETURNING wallet_id, url, secret, balance_below, created_at, updated_at
+            RETURNING wallet_id, url, secret, balance_below, budget_alerts, created_at, updated_at
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -118,46 +126,14 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
             (threshold, balance, now) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
         }
         var subject = BalanceSubject(threshold);
-        var state = new ThresholdState(false, null);
-        await using (var read = new NpgsqlCommand("SELECT fired, last_fired_at FROM notification_states WHERE wallet_id = $1 AND subject = $2", connection, tx))
-        {
-            read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
-            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-                state = new ThresholdState(reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
-        }
+        var state = await ReadStateAsync(connection, tx, walletId, subject, cancellationToken);
         var (next, send) = ThresholdRule.Decide(balance < threshold, state, now, flapWindow);
         if (next == state) return false;
-        await using (var write = new NpgsqlCommand("""
-            INSERT INTO notification_states (wallet_id, subject, fired, last_fired_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (wallet_id, subject) DO UPDATE SET fired = EXCLUDED.fired, last_fired_at = EXCLUDED.last_fired_at
-            """, connection, tx))
-        {
-            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
-            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
-            write.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = next.Fired });
-            write.Parameters.Add(new NpgsqlParameter { Value = (object?)next.LastFiredAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-            await write.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await WriteStateAsync(connection, tx, walletId, subject, next, cancellationToken);
         if (send)
         {
-            var id = Guid.CreateVersion7();
-            var body = new JsonObject
-            {
-                ["id"] = id.ToString(),
-                ["type"] = BalanceEventType,
-                ["created_at"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-                ["wallet_id"] = walletId.ToString(),
-                ["data"] = new JsonObject { ["balance_usd"] = Micros.ToUsd(balance), ["threshold_usd"] = Micros.ToUsd(threshold) },
-            }.ToJsonString();
-            await using var outbox = new NpgsqlCommand(
-                "INSERT INTO notification_deliveries (id, wallet_id, event_type, body) VALUES ($1, $2, $3, $4)", connection, tx);
-            outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
-            outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = BalanceEventType });
-            outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = body });
-            await outbox.ExecuteNonQueryAsync(cancellationToken);
+            await WriteEventAsync(connection, tx, walletId, BalanceEventType, now,
+                new JsonObject { ["balance_usd"] = Micros.ToUsd(balance), ["threshold_usd"] = Micros.ToUsd(threshold) }, cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
         return send;
@@ -253,8 +229,56 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
 
     public const string BalanceEventType = "balance.below_threshold";
 
+    private static async Task<ThresholdState> ReadStateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid walletId, string subject,
+        CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand("SELECT fired, last_fired_at FROM notification_states WHERE wallet_id = $1 AND subject = $2", connection, tx);
+        read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
+        read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ThresholdState(reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1))
+            : new ThresholdState(false, null);
+    }
+
+    private static async Task WriteStateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid walletId, string subject, ThresholdState state,
+        CancellationToken cancellationToken)
+    {
+        await using var write = new NpgsqlCommand("""
+            INSERT INTO notification_states (wallet_id, subject, fired, last_fired_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (wallet_id, subject) DO UPDATE SET fired = EXCLUDED.fired, last_fired_at = EXCLUDED.last_fired_at
+            """, connection, tx);
+        write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
+        write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
+        write.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = state.Fired });
+        write.Parameters.Add(new NpgsqlParameter { Value = (object?)state.LastFiredAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await write.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Writes one event into the outbox, in the transaction that decided it: its id is the one receivers deduplicate on.</summary>
+    private static async Task WriteEventAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid walletId, string type, DateTimeOffset now,
+        JsonObject data, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var body = new JsonObject
+        {
+            ["id"] = id.ToString(),
+            ["type"] = type,
+            ["created_at"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+            ["wallet_id"] = walletId.ToString(),
+            ["data"] = data,
+        }.ToJsonString();
+        await using var outbox = new NpgsqlCommand(
+            "INSERT INTO notification_deliveries (id, wallet_id, event_type, body) VALUES ($1, $2, $3, $4)", connection, tx);
+        outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = walletId });
+        outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+        outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = body });
+        await outbox.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static string BalanceSubject(long? threshold) => "balance:" + threshold?.ToString(CultureInfo.InvariantCulture);
 
     private static NotificationSettings ReadSettings(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetString(2),
-        r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5));
+        r.IsDBNull(3) ? null : r.GetInt64(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<DateTimeOffset>(6));
 }

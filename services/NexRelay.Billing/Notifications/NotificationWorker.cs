@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Options;
+using NexRelay.Billing.Holds;
 
 namespace NexRelay.Billing.Notifications;
 
 /// <summary>
-/// Billing's notification worker: checks every wallet's threshold against its balance (writing fired events to the
-/// outbox, <see cref="NotificationStore.EvaluateBalanceAsync"/>), then sends the outbox's due events and records each
+/// Billing's notification worker: checks every wallet's threshold against its balance and its keys' budgets against their
+/// thresholds (writing fired events to the outbox, <see cref="NotificationStore.EvaluateBalanceAsync"/> and
+/// <see cref="NotificationStore.EvaluateBudgetAsync"/>), then sends the outbox's due events and records each
 /// attempt. It lives in billing because billing owns the balances and the outbox sits in billingdb beside them: a separate
 /// service would have to read another service's database or be fed by one more message stream, for a few events an hour.
 /// It runs beside settlement but never on its path (its own HTTP client, its own short transactions). Several replicas
@@ -46,6 +48,11 @@ public sealed partial class NotificationWorker(NotificationStore store, WebhookS
         {
             if (await store.EvaluateBalanceAsync(walletId, TimeSpan.FromSeconds(settings.FlapWindowSeconds), cancellationToken))
                 LogFired(logger, walletId);
+        }
+        foreach (var bucket in await store.BudgetsToEvaluateAsync(BudgetPeriods.CurrentKeys(clock.GetUtcNow()), cancellationToken))
+        {
+            if (await store.EvaluateBudgetAsync(bucket, TimeSpan.FromSeconds(settings.FlapWindowSeconds), cancellationToken) > 0)
+                LogBudgetFired(logger, bucket.KeyId, bucket.PeriodKey, bucket.WalletId);
         }
     }
 
@@ -92,6 +99,9 @@ public sealed partial class NotificationWorker(NotificationStore store, WebhookS
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Low-balance event written for wallet {WalletId}")]
     private static partial void LogFired(ILogger logger, Guid walletId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Budget event written for key {KeyId} ({PeriodKey}) of wallet {WalletId}")]
+    private static partial void LogBudgetFired(ILogger logger, Guid keyId, string periodKey, Guid walletId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {DeliveryId} given up after {Attempts} attempts: {Error}")]
     private static partial void LogGivenUp(ILogger logger, Guid deliveryId, int attempts, string? error);

@@ -10,7 +10,7 @@ using NexRelay.ServiceDefaults;
 namespace NexRelay.Edge.Apis;
 
 /// <summary>
-/// A key holder's low-balance notifications, for the key's own wallet: <c>PUT/GET/DELETE /api/v1/notifications/settings</c>
+/// A key holder's balance and budget notifications, for the key's own wallet: <c>PUT/GET/DELETE /api/v1/notifications/settings</c>
 /// and the delivery log <c>GET /api/v1/notifications</c>. Billing owns them (its admin routes under
 /// <c>/admin/v1/wallets/{id}/notifications</c>, which operators reach through the admin API); the edge forwards with the
 /// admin token and the wallet of the calling key, so a key can only ever name its own wallet. Errors in OpenAI's envelope.

@@ -41,7 +41,7 @@ internal static class AdminApiDocs
             with { SuccessStatus = 201 }),
         new("GET", "/admin/v1/wallets/{id}/ledger", Doc("getLedger", "A wallet's ledger", "Ledger entries, newest first, paged.", null, "LedgerPage", 400, 401, 404)
             with { Query = PublicApiDocs.LogPaging }),
-        new("PUT", "/admin/v1/wallets/{id}/notifications/settings", Doc("putWalletNotificationSettings", "Set a wallet's low-balance notifications",
+        new("PUT", "/admin/v1/wallets/{id}/notifications/settings", Doc("putWalletNotificationSettings", "Set a wallet's balance and budget notifications",
             "As PUT /api/v1/notifications/settings for the wallet: the signing secret in the answer that created them, only.",
             "NotificationSettingsRequest", "NotificationSettings", 400, 401, 404)),
         new("GET", "/admin/v1/wallets/{id}/notifications/settings", Doc("getWalletNotificationSettings", "A wallet's notification settings",

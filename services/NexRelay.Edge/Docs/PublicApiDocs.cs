@@ -201,17 +201,17 @@ internal static class PublicApiDocs
 
     private const string SettingsExample = """{"url":"https://93.184.216.34/nexrelay-webhook","balance_below_usd":5}""";
 
-    public static readonly ApiDoc PutNotificationSettings = new("putNotificationSettings", "Set low-balance notifications",
-        "Sets the webhook and threshold of the key's wallet. When the balance falls below balance_below_usd, one event is POSTed, signed in x-nexrelay-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the signing secret>; it is retried with backoff and logged (GET /api/v1/notifications). The answer to the first call carries signing_secret, shown once; later calls keep the secret and do not show it. The URL must be https and resolve to public addresses only.",
+    public static readonly ApiDoc PutNotificationSettings = new("putNotificationSettings", "Set balance and budget notifications",
+        "Sets the webhook and thresholds of the key's wallet. When the balance falls below balance_below_usd, one event (balance.below_threshold) is POSTed; unless budget_alerts is false, also one (budget.threshold_reached) when a key's budget reaches 80 % and 100 % of its period. Each is signed in x-nexrelay-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the signing secret>; it is retried with backoff and logged (GET /api/v1/notifications). The answer to the first call carries signing_secret, shown once; later calls keep the secret and do not show it. The URL must be https and resolve to public addresses only.",
         "NotificationSettingsRequest", "NotificationSettingsEnvelope")
     {
         ErrorStatuses = [400, 401, 413, 503], Example = SettingsExample,
     };
 
-    public static readonly ApiDoc GetNotificationSettings = new("getNotificationSettings", "Low-balance notification settings",
+    public static readonly ApiDoc GetNotificationSettings = new("getNotificationSettings", "Balance and budget notification settings",
         "The key's wallet's webhook and threshold, without the signing secret.", null, "NotificationSettingsEnvelope") { ErrorStatuses = [401, 404, 503] };
 
-    public static readonly ApiDoc DeleteNotificationSettings = new("deleteNotificationSettings", "Stop low-balance notifications",
+    public static readonly ApiDoc DeleteNotificationSettings = new("deleteNotificationSettings", "Stop balance and budget notifications",
         "Removes the webhook, threshold and signing secret; events not yet delivered are given up. Answers the removed settings.",
         null, "NotificationSettingsEnvelope") { ErrorStatuses = [401, 404, 503] };
 

@@ -69,7 +69,10 @@ BEGIN
     END IF;
 
     UPDATE leases SET granted = o_amount, held = o_amount WHERE lease_id = p_lease_id;
-    UPDATE key_budgets SET reserved = reserved + o_amount WHERE key_id = p_key AND period_key = p_period_key;
+    -- As in place_hold, the bucket remembers its wallet and limit for budget notifications; a changed limit forgets a refusal.
+    UPDATE key_budgets SET reserved = reserved + o_amount, wallet_id = p_wallet, budget_limit = p_budget,
+        refused_at = CASE WHEN budget_limit IS DISTINCT FROM p_budget THEN NULL ELSE refused_at END
+    WHERE key_id = p_key AND period_key = p_period_key;
     UPDATE wallets SET reserved = reserved + o_amount WHERE id = p_wallet RETURNING balance, reserved INTO v_balance, v_reserved;
     INSERT INTO ledger_entries (wallet_id, kind, request_id, reference, amount, balance_delta, reserved_delta,
         balance_after, reserved_after, note)

@@ -1,5 +1,6 @@
 -- Reserves p_amount against the key's budget bucket and the wallet's available balance, or neither.
--- Refusal writes nothing (the compensating statements undo this transaction's own changes while it still holds the locks).
+-- Refusal writes nothing (the compensating statements undo this transaction's own changes while it still holds the locks),
+-- except a budget's first refusal in its period, noted on the bucket for the owner's notification.
 -- An unknown wallet raises foreign_key_violation (23503) from the holds insert. A request already settled is refused
 -- with shortfall 'settled', writing nothing.
 CREATE OR REPLACE FUNCTION place_hold(p_request_id text, p_wallet uuid, p_key uuid, p_amount bigint, p_period_key text, p_budget bigint,
@@ -32,12 +33,22 @@ BEGIN
 
     -- Budget bucket: insert-or-update with the condition inside the statement, so even a brand-new key's concurrent
     -- first requests serialise on the bucket row (a key without a limit still counts, for reporting).
-    INSERT INTO key_budgets AS b (key_id, period_key, reserved)
-    SELECT p_key, p_period_key, p_amount WHERE p_budget IS NULL OR p_amount <= p_budget
-    ON CONFLICT (key_id, period_key) DO UPDATE SET reserved = b.reserved + EXCLUDED.reserved
+    -- The bucket also remembers its wallet and limit for budget notifications (0013); a changed limit forgets a refusal.
+    INSERT INTO key_budgets AS b (key_id, period_key, reserved, wallet_id, budget_limit)
+    SELECT p_key, p_period_key, p_amount, p_wallet, p_budget WHERE p_budget IS NULL OR p_amount <= p_budget
+    ON CONFLICT (key_id, period_key) DO UPDATE SET reserved = b.reserved + EXCLUDED.reserved, wallet_id = EXCLUDED.wallet_id,
+        budget_limit = EXCLUDED.budget_limit,
+        refused_at = CASE WHEN b.budget_limit IS DISTINCT FROM EXCLUDED.budget_limit THEN NULL ELSE b.refused_at END
         WHERE p_budget IS NULL OR b.spent + b.reserved + EXCLUDED.reserved <= p_budget;
     IF NOT FOUND THEN
         DELETE FROM holds WHERE request_id = p_request_id;
+        -- The one write a refusal makes, and only when it tells the bucket something new: a limit it did not know (the key's
+        -- policy changed), or the first refusal in the period of a request an empty budget would take (the owner is then told
+        -- the budget is used up; a request larger than the whole budget proves nothing of the kind). Later refusals write nothing.
+        UPDATE key_budgets SET wallet_id = p_wallet, budget_limit = p_budget,
+            refused_at = CASE WHEN p_amount > p_budget THEN NULL ELSE now() END
+        WHERE key_id = p_key AND period_key = p_period_key
+            AND (budget_limit IS DISTINCT FROM p_budget OR (refused_at IS NULL AND p_amount <= p_budget));
         SELECT greatest(p_budget - b.spent - b.reserved, 0) INTO o_available
         FROM key_budgets b WHERE b.key_id = p_key AND b.period_key = p_period_key;
         o_available := coalesce(o_available, greatest(p_budget, 0));
