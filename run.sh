@@ -68,7 +68,12 @@ dotnet build NexRelay.AppHost -c Release -v quiet -nologo
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export ASPNETCORE_URLS="http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}"
-export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
+# Plain HTTP on 127.0.0.1 (no development certificate to trust, so no certificate banner), but not anonymous: the
+# dashboard shows every service's settings and telemetry, so the browser needs this run's token (printed below, in the
+# login link), and the services' telemetry is accepted only with the OTLP API key the AppHost generates for each run.
+export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPIRE_TRUST_DEVELOPER_CERTIFICATE=false
+DASHBOARD_TOKEN="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN="$DASHBOARD_TOKEN"
 export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_OTLP_PORT:-18889}"
 export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:${NEXRELAY_RESOURCE_SERVICE_PORT:-18890}"
 setsid "$ROOT/NexRelay.AppHost/bin/Release/net10.0/NexRelay.AppHost" > "$DATA/apphost.log" 2>&1 < /dev/null &
@@ -91,7 +96,7 @@ cat <<INFO
 
   NexRelay is running.
     Edge (public API):  $EDGE
-    Dashboard:          http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}
+    Dashboard:          http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}/login?t=$DASHBOARD_TOKEN
     Admin token:        $NEXRELAY_ADMIN_TOKEN
 INFO
 if [ -n "$DEMO_KEY" ]; then cat <<INFO

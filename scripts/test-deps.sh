@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What the tests drive besides .NET: Node.js packages (the official Google Gen AI SDK in tests/node, the Kubernetes schema
 # validator in tests/node-deploy, the coding agents Codex CLI, Claude Code and Gemini CLI in tests/node-agents) and
-# kubectl (renders the kustomize manifests offline). Each folder is installed once and again only when its package.json or
+# kubectl (renders the kustomize manifests offline) and chromium (the dashboard test's browser). Each folder is installed once and again only when its package.json or
 # lock changes, so a second run costs nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 missing=()
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
+# The Aspire dashboard test drives Debian's chromium through Playwright (Playwright's own browser download is not used).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-deps: installing ${missing[*]} from Debian packages" >&2
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

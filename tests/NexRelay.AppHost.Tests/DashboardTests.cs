@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using NexRelay.Testing;
+using NexRelay.ServiceDefaults;
+using static NexRelay.AppHost.Tests.EdgeCalls;
+
+namespace NexRelay.AppHost.Tests;
+
+/// <summary>
+/// The AppHost started as ./run.sh starts it (its own executable, the dashboard on, plain HTTP on 127.0.0.1, a browser
+/// token for the frontend, an OTLP API key generated for the run), against the test servers, with databases and queues
+/// of its own since it runs beside the other test clusters. Not the testing builder: that one runs without the dashboard.
+/// </summary>
+public sealed class DashboardCluster : IAsyncLifetime
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private readonly List<string> _databases = [];
+    private Process? _appHost;
+
+    public string BrowserToken { get; } = Guid.NewGuid().ToString("N");
+    public string AdminToken { get; } = "nra_test_" + Guid.NewGuid().ToString("N");
+    public Uri DashboardUrl { get; } = new($"http://127.0.0.1:{Port()}");
+    public Uri OtlpHttpUrl { get; } = new($"http://127.0.0.1:{Port()}");
+    public Uri EdgeUrl { get; } = new($"http://127.0.0.1:{Port()}");
+    public string LogPath { get; } = Path.Combine(DashboardTests.Artifacts, "apphost.log");
+
+    public async Task InitializeAsync()
+    {
+        foreach (var service in new[] { "billing", "keypolicy", "logging" }) _databases.Add(await TestInfrastructure.CreateDatabaseAsync($"dash_{service}"));
+        Directory.CreateDirectory(DashboardTests.Artifacts);
+        var appHost = Path.Combine(DashboardTests.RepositoryRoot(), "NexRelay.AppHost", "bin", "Debug", "net10.0", "NexRelay.AppHost");
+        // setsid: the AppHost leads a process group of its own, so that the whole group can be stopped if it does not stop.
+        var start = new ProcessStartInfo("setsid", [appHost])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(appHost)!,
+        };
+        var env = start.Environment;
+        foreach (var name in new[] { "NEXRELAY_PG_PORT", "NEXRELAY_PG_PASSWORD", "NEXRELAY_REDIS_PORT", "NEXRELAY_REDIS_PASSWORD", "NEXRELAY_RABBITMQ_PORT", "NEXRELAY_RABBITMQ_PASSWORD" })
+            env[name] = TestInfrastructure.Need(name);
+        env["NEXRELAY_EDGE_PORT"] = EdgeUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["NEXRELAY_ADMIN_TOKEN"] = AdminToken;
+        env["NEXRELAY_KEY_HASH_SECRET"] = $"{Guid.NewGuid():N}{Guid.NewGuid():N}";
+        env["NexRelay__Databases__Billing"] = _databases[0];
+        env["NexRelay__Databases__KeyPolicy"] = _databases[1];
+        env["NexRelay__Databases__Logging"] = _databases[2];
+        env["Billing__SettlementQueue"] = $"settle-dash-{_suffix}";
+        env["Logging__IngestQueue"] = $"log-dash-{_suffix}";
+        // As ./run.sh sets them.
+        env["DOTNET_ENVIRONMENT"] = env["ASPNETCORE_ENVIRONMENT"] = "Development";
+        env["ASPNETCORE_URLS"] = DashboardUrl.ToString();
+        env["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        env["ASPIRE_TRUST_DEVELOPER_CERTIFICATE"] = "false";
+        env["ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN"] = BrowserToken;
+        env["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{Port()}";
+        env["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = OtlpHttpUrl.ToString();
+        env["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{Port()}";
+        _appHost = Process.Start(start)!;
+        var log = new StreamWriter(LogPath) { AutoFlush = true };
+        _appHost.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _appHost.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _appHost.BeginOutputReadLine();
+        _appHost.BeginErrorReadLine();
+
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        foreach (var url in new[] { new Uri(EdgeUrl, "/health"), DashboardUrl })
+        {
+            while (true)
+            {
+                Assert.False(_appHost.HasExited, $"the AppHost exited; see {LogPath}");
+                try
+                {
+                    using var response = await client.GetAsync(url);
+                    if (url == DashboardUrl || response.IsSuccessStatusCode) break;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"{url} never answered; see {LogPath}");
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    public HttpClient Edge() => new() { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(60) };
+
+    public async Task DisposeAsync()
+    {
+        if (_appHost is { HasExited: false } appHost)
+        {
+            // As ./run.sh stops it: TERM, and DCP stops the services; the group is killed only if that takes too long.
+            Process.Start("kill", ["-TERM", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+            if (!appHost.WaitForExit(TimeSpan.FromSeconds(60)))
+                Process.Start("kill", ["-KILL", "--", "-" + appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+        }
+        _appHost?.Dispose();
+        // DCP stops the services moments after the AppHost: their connections must be gone before their databases are.
+        foreach (var database in _databases)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await TestInfrastructure.DropDatabaseAsync(database);
+                    break;
+                }
+                catch (Npgsql.PostgresException) when (attempt < 20)
+                {
+                    await Task.Delay(1000);
+                }
+            }
+        }
+    }
+
+    private static int Port()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// The Aspire dashboard as an operator sees it, in a real browser (Debian's chromium through Playwright): the resources,
+/// a request's trace across the services, NexRelay's instruments. Artifacts go to .nexrelay/test/results/dashboard.
+/// </summary>
+public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<DashboardCluster>
+{
+    /// <summary>Artifacts and the AppHost's log, kept after the run.</summary>
+    public static readonly string Artifacts = Path.Combine(RepositoryRoot(), ".nexrelay", "test", "results", "dashboard");
+
+    [Fact]
+    public async Task Telemetry_without_the_runs_api_key_is_refused()
+    {
+        using var client = new HttpClient();
+        using var content = new ByteArrayContent([]);
+        content.Headers.ContentType = new("application/x-protobuf");
+        using var response = await client.PostAsync(new Uri(cluster.OtlpHttpUrl, "/v1/traces"), content);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_dashboard_needs_the_browser_token()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var response = await client.GetAsync(cluster.DashboardUrl);
+        Assert.True(response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.Unauthorized,
+            $"{(int)response.StatusCode} {response.Headers.Location}");
+        if (response.Headers.Location is { } location) Assert.Contains("login", location.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_operator_sees_the_resources_a_requests_trace_and_nexrelays_instruments()
+    {
+        var key = await DemoKeyAsync();
+        using var edge = cluster.Edge();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await PostAsync(edge, key, "/api/v1/chat/completions", Chat("gpt-5.4"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Directory.CreateDirectory(Artifacts);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+        page.SetDefaultTimeout(60_000);
+
+        // The login link ./run.sh prints: the token signs the browser in and lands on the resources page.
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/login?t={cluster.BrowserToken}").ToString());
+        foreach (var name in new[] { ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider })
+            await page.GetByText(name, new() { Exact = true }).First.WaitForAsync();
+        await Eventually(page, async () => (await page.InnerTextAsync("body")).Split("Running").Length > 5, "five resources running");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "resources.png"), FullPage = true });
+        var resourcesText = await page.InnerTextAsync("body");
+        Assert.DoesNotContain("Unhealthy", resourcesText);
+
+        // Traces: the edge's chat requests are there.
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, "/traces").ToString());
+        await Eventually(page, async () => (await page.InnerTextAsync("body")).Contains("chat/completions", StringComparison.Ordinal), "a chat trace");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "traces.png"), FullPage = true });
+        File.WriteAllText(Path.Combine(Artifacts, "traces.txt"), await page.InnerTextAsync("body"));
+
+        // Metrics: the edge's NexRelay instruments.
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/metrics/resource/{ResourceNames.Edge}").ToString());
+        await Eventually(page, async () => (await page.InnerTextAsync("body")).Contains("nexrelay.edge", StringComparison.Ordinal), "NexRelay's edge instruments");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "metrics.png"), FullPage = true });
+        File.WriteAllText(Path.Combine(Artifacts, "metrics.txt"), await page.InnerTextAsync("body"));
+    }
+
+    /// <summary>A funded wallet and a key on it, through the admin API.</summary>
+    private async Task<string> DemoKeyAsync()
+    {
+        using var admin = cluster.Edge();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", cluster.AdminToken);
+        using var wallet = await admin.PostAsJsonAsync("/admin/v1/wallets", new { name = "dashboard" });
+        var walletId = JsonNode.Parse(await wallet.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        using (var credit = await admin.PostAsJsonAsync($"/admin/v1/wallets/{walletId}/credits", new { amount_usd = 10, reference = "dashboard" }))
+            credit.EnsureSuccessStatusCode();
+        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new { wallet_id = walletId, name = "dashboard" });
+        return JsonNode.Parse(await key.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+    }
+
+    /// <summary>Reloads until <paramref name="condition"/> holds (telemetry arrives in batches), at most a minute.</summary>
+    private static async Task Eventually(IPage page, Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "failed.png"), FullPage = true });
+                Assert.Fail($"the dashboard never showed {what}: {await page.InnerTextAsync("body")}");
+            }
+            await Task.Delay(3000);
+            await page.ReloadAsync(new() { WaitUntil = WaitUntilState.NetworkIdle });
+            await Task.Delay(1000);
+        }
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NexRelay.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? AppContext.BaseDirectory;
+    }
+}
