@@ -22,7 +22,7 @@ namespace NexRelay.Billing.Settlement;
 /// </para>
 /// </summary>
 public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLetterStore deadLetters, BillingMetrics metrics,
-    NotificationSignal notifications, ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
+    NotificationSignal notifications, TimeProvider time, ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
 {
     public Task Consume(ConsumeContext<Batch<RequestCompletedJson>> context) =>
         SettleAsync(RequestEvents.Read(context.Message.Select(delivery => delivery.Message.Json)), context.CancellationToken);
@@ -86,6 +86,8 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
     {
         var leased = leaseId is not null;
         metrics.Settled(outcome.Outcome, outcome.CapturedMicros, outcome.Clamped, leased);
+        // Lag from the request's end (its start plus its latency) to now, once: a duplicate was captured earlier.
+        if (outcome.Outcome is "settled" or "late") metrics.SettlementLag(time.GetUtcNow() - message.CreatedAt.AddMilliseconds(message.LatencyMs));
         switch (outcome.Outcome)
         {
             case "settled" when outcome.Clamped || message.UsageClamped:
