@@ -3,6 +3,7 @@ using NexRelay.Billing.Notifications;
 using Microsoft.Extensions.Options;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Contracts.Messages;
+using NexRelay.ServiceDefaults.Messaging;
 using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Billing.Settlement;
@@ -63,7 +64,17 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
                 message.UsageEstimated);
         }
 
-        var outcomes = await store.SettleBatchAsync(items, cancellationToken);
+        using var spans = RequestEventSpans.Start("settle-request", batch.Select(e => e.Event));
+        SettlementOutcome[] outcomes;
+        try
+        {
+            outcomes = await store.SettleBatchAsync(items, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            spans.Failed(ex);
+            throw;
+        }
         metrics.SettlementBatch(items.Length);
         notifications.Nudge(); // balances changed: low-balance thresholds are checked now rather than at the next poll
         for (var i = 0; i < items.Length; i++) Report(batch[i].Event, items[i].LeaseId, outcomes[i]);

@@ -278,7 +278,8 @@ internal sealed partial class RelayHandler(
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
         metrics.Completed(record, latencyMs / 1000, activity);
         if (!record.KeyPresented) return;
-        events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
+        events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            activity is { Recorded: true } ? activity.Id : null));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The client left while sending its request body: {Reason}")]
