@@ -19,6 +19,9 @@ public static class Extensions
     private const string AlivenessEndpointPath = "/alive";
     private const string ReadinessEndpointPath = "/ready";
 
+    /// <summary>Prometheus scrape path on every service (deploy/kubernetes annotations name it; the Ingress does not route it).</summary>
+    public const string MetricsEndpointPath = "/metrics";
+
     /// <summary>The tag of the checks <c>/ready</c> runs (not MassTransit's own "ready" tag: the bus is a shared dependency).</summary>
     public const string ReadinessTag = "nexrelay-ready";
 
@@ -50,14 +53,21 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(NexRelayTelemetry.MeterName))
+                .AddMeter(NexRelayTelemetry.MeterName)
+                // Beside OTLP, for Kubernetes teams whose monitoring is Prometheus: a pull endpoint, mapped in MapDefaultEndpoints.
+                .AddPrometheusExporter(o =>
+                {
+                    // The exporter caches a scrape for 300 ms by default; a scrape right after a request must see it.
+                    o.ScrapeResponseCacheDurationMilliseconds = 0;
+                }))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(NexRelayTelemetry.ActivitySourceName)
                 .AddSource("MassTransit")
                 .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
-                    !ctx.Request.Path.StartsWithSegments(HealthEndpointPath) && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                    !ctx.Request.Path.StartsWithSegments(HealthEndpointPath) && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                    && !ctx.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation()
                 .SetSampler(TraceSampler(builder.Configuration)));
 
@@ -99,12 +109,15 @@ public static class Extensions
     /// <summary>
     /// /health: every dependency, with each check's status and error in the body (for people and dashboards, not probes).
     /// /alive: the process only (liveness). /ready: what this replica itself needs to serve (readiness; <see cref="LifecycleHealthCheck"/>).
+    /// /metrics: the Prometheus scrape, counts only (no key, wallet or request id is ever an attribute). Like /health it is on the
+    /// service's port for the cluster's scraper; the edge's Ingress routes only the public API prefixes, so it is not public.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapHealthChecks(ReadinessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadinessTag) });
+        app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
         return app;
     }
 }

@@ -27,6 +27,15 @@ public sealed partial class CreditLeases(IHttpClientFactory httpClientFactory, I
     /// <summary>Leases this replica has open or still has to close (for tests and diagnostics).</summary>
     public IReadOnlyCollection<CreditLease> Live => _live.Values.ToList();
 
+    /// <summary>Open leases on this replica, for its metrics (read without locking the map: a scrape never stalls a reservation).</summary>
+    public int LiveCount => _live.Count;
+
+    /// <summary>Micro-USD billing reserved for this replica's open leases, for its metrics.</summary>
+    public long LiveGrantedMicros => _live.Sum(p => p.Value.GrantedMicros);
+
+    /// <summary>Micro-USD of the open leases reserved by requests in flight, for its metrics.</summary>
+    public long LiveReservedMicros => _live.Sum(p => p.Value.ReservedMicros);
+
     /// <summary>
     /// Holds <paramref name="request"/>'s amount in memory against the key's lease, or null (hold at billing instead).
     /// Throws <see cref="BillingUnavailableException"/> when billing could not be asked for a lease.

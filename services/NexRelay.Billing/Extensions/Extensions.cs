@@ -33,6 +33,8 @@ internal static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BillingMetrics>();
+        builder.Services.AddSingleton<ReservationCensus>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReservationCensus>());
         builder.Services.AddSingleton<HoldStore>();
         builder.Services.AddSingleton<LeaseStore>();
         builder.Services.AddSingleton<ReservationStore>();

@@ -3,6 +3,7 @@ using NexRelay.Billing.Notifications;
 using Microsoft.Extensions.Options;
 using NexRelay.Billing.Telemetry;
 using NexRelay.Contracts.Messages;
+using NexRelay.ServiceDefaults.Messaging;
 using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Billing.Settlement;
@@ -22,7 +23,7 @@ namespace NexRelay.Billing.Settlement;
 /// </para>
 /// </summary>
 public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLetterStore deadLetters, BillingMetrics metrics,
-    NotificationSignal notifications, ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
+    NotificationSignal notifications, TimeProvider time, ILogger<SettleRequestConsumer> logger) : IConsumer<Batch<RequestCompletedJson>>, IConsumer<RequestsCompletedJson>
 {
     public Task Consume(ConsumeContext<Batch<RequestCompletedJson>> context) =>
         SettleAsync(RequestEvents.Read(context.Message.Select(delivery => delivery.Message.Json)), context.CancellationToken);
@@ -63,7 +64,17 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
                 message.UsageEstimated);
         }
 
-        var outcomes = await store.SettleBatchAsync(items, cancellationToken);
+        using var spans = RequestEventSpans.Start("settle-request", batch.Select(e => e.Event));
+        SettlementOutcome[] outcomes;
+        try
+        {
+            outcomes = await store.SettleBatchAsync(items, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            spans.Failed(ex);
+            throw;
+        }
         metrics.SettlementBatch(items.Length);
         notifications.Nudge(); // balances changed: low-balance thresholds are checked now rather than at the next poll
         for (var i = 0; i < items.Length; i++) Report(batch[i].Event, items[i].LeaseId, outcomes[i]);
@@ -86,6 +97,8 @@ public sealed partial class SettleRequestConsumer(SettlementStore store, DeadLet
     {
         var leased = leaseId is not null;
         metrics.Settled(outcome.Outcome, outcome.CapturedMicros, outcome.Clamped, leased);
+        // Lag from the request's end (its start plus its latency) to now, once: a duplicate was captured earlier.
+        if (outcome.Outcome is "settled" or "late") metrics.SettlementLag(time.GetUtcNow() - message.CreatedAt.AddMilliseconds(message.LatencyMs));
         switch (outcome.Outcome)
         {
             case "settled" when outcome.Clamped || message.UsageClamped:

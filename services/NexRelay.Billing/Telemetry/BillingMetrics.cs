@@ -18,8 +18,12 @@ public sealed class BillingMetrics
     private readonly Counter<long> _leaseReleasedMicros;
     private readonly Counter<long> _leasesExpired;
     private readonly Histogram<int> _settlementBatchSize;
+    private readonly Histogram<double> _settlementLag;
 
-    public BillingMetrics(IMeterFactory meterFactory)
+    // Seconds, from tens of milliseconds (a healthy queue) to minutes (a consumer behind): the SDK's defaults are for milliseconds.
+    private static readonly double[] LagBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+    public BillingMetrics(IMeterFactory meterFactory, ReservationCensus census)
     {
         var meter = meterFactory.Create(NexRelayTelemetry.MeterName);
         _holdsGranted = meter.CreateCounter<long>("nexrelay.billing.holds.granted", description: "Holds granted");
@@ -36,6 +40,18 @@ public sealed class BillingMetrics
         _leaseReleasedMicros = meter.CreateCounter<long>("nexrelay.billing.leases.released", unit: "uUSD", description: "Micro-USD of unspent lease reserve released on close");
         _leasesExpired = meter.CreateCounter<long>("nexrelay.billing.leases.expired", description: "Orphaned credit leases released by timeout");
         _settlementBatchSize = meter.CreateHistogram<int>("nexrelay.billing.settlement.batch_size", unit: "{message}", description: "Settlement messages per database transaction");
+        _settlementLag = meter.CreateHistogram("nexrelay.billing.settlement.lag", unit: "s",
+            description: "Time from the request's end at the edge to its cost being captured (first settlement only)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        // Whole-database figures (every billing replica reports the same: take max, not sum), counted every few seconds.
+        meter.CreateObservableGauge("nexrelay.billing.holds.open", () => census.Current.OpenHolds, unit: "{hold}",
+            description: "Per-request holds placed and not yet settled or released");
+        meter.CreateObservableGauge("nexrelay.billing.holds.reserved", () => census.Current.HeldMicros, unit: "uUSD",
+            description: "Micro-USD reserved by open holds");
+        meter.CreateObservableGauge("nexrelay.billing.leases.open", () => census.Current.OpenLeases, unit: "{lease}",
+            description: "Credit leases open (edges may reserve against them)");
+        meter.CreateObservableGauge("nexrelay.billing.leases.reserved", () => census.Current.LeasedMicros, unit: "uUSD",
+            description: "Micro-USD leases still reserve (open, or closed with settlements to come)");
     }
 
     public void HoldGranted() => _holdsGranted.Add(1);
@@ -54,6 +70,8 @@ public sealed class BillingMetrics
     public void HoldsExpired(int count) => _holdsExpired.Add(count);
 
     public void SettlementBatch(int size) => _settlementBatchSize.Record(size);
+
+    public void SettlementLag(TimeSpan lag) => _settlementLag.Record(Math.Max(0, lag.TotalSeconds));
 
     public void LeaseGranted(long micros)
     {

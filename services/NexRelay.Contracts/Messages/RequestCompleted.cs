@@ -44,4 +44,9 @@ public sealed record RequestCompleted
     public string? BudgetPeriodKey { get; init; }
     /// <summary>Set when the hold was taken in memory against a credit lease: billing captures the cost from that lease.</summary>
     public string? LeaseId { get; init; }
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the edge's relay span when the request was traced: events travel in batches whose own trace
+    /// is the publisher's, so billing and logging start each event's span from this and the request stays one trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

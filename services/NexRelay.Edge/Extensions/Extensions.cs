@@ -41,6 +41,7 @@ internal static class Extensions
         services.AddSingleton<KeyGate>();
         services.AddSingleton<RelayHandler>();
         services.AddSingleton<RelayMetrics>();
+        services.AddSingleton<UpstreamMetrics>();
         services.AddSingleton<ResponseStore>();
         services.AddHostedService(sp => sp.GetRequiredService<ResponseStore>());
         services.AddSingleton<FundsCheck>();

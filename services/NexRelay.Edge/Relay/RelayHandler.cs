@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NexRelay.Contracts.Billing;
 using NexRelay.Contracts.Money;
@@ -58,6 +59,8 @@ internal sealed partial class RelayHandler(
     {
         var record = new RelayRecord(RequestIds.New(), format, http.Request.Path.Value ?? "", Stopwatch.GetTimestamp());
         http.Response.Headers["x-request-id"] = record.RequestId;
+        // The request id on the HTTP server span too: an operator who has a log row searches traces by it.
+        http.Features.Get<IHttpActivityFeature>()?.Activity.SetTag(NexRelayTelemetry.RequestIdTag, record.RequestId);
         using var activity = NexRelayTelemetry.ActivitySource.StartActivity("relay");
         activity?.SetTag(NexRelayTelemetry.RequestIdTag, record.RequestId);
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new(NexRelayTelemetry.RequestIdTag, record.RequestId) });
@@ -91,7 +94,7 @@ internal sealed partial class RelayHandler(
             // However the request ended, once priced and held it is charged by the one rule (Charging/ChargeRule.cs).
             charger.Apply(record);
             if (record.Key is { } key && record.Usage is { } usage) keyGate.RecordTokens(key, usage.InputTokens + usage.OutputTokens);
-            Finish(http, record);
+            Finish(http, record, activity);
         }
     }
 
@@ -267,14 +270,16 @@ internal sealed partial class RelayHandler(
         await ErrorWriters.WriteAsync(http, record.Client, error);
     }
 
-    private void Finish(HttpContext http, RelayRecord record)
+    private void Finish(HttpContext http, RelayRecord record, Activity? activity)
     {
         if (record.Status == 0) record.Status = http.Response.StatusCode;
         // The reservation becomes the charge; it stays alive until RabbitMQ confirms the event that settles it.
         record.CostMicros = reservations.Complete(record.Reservation, record.CostMicros, settlementPublished: record.KeyPresented);
-        if (!record.KeyPresented) return;
         var latencyMs = Stopwatch.GetElapsedTime(record.StartTimestamp).TotalMilliseconds;
-        events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null));
+        metrics.Completed(record, latencyMs / 1000, activity);
+        if (!record.KeyPresented) return;
+        events.Publish(record.ToMessage(latencyMs, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            activity is { Recorded: true } ? activity.Id : null));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The client left while sending its request body: {Reason}")]

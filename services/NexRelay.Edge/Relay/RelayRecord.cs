@@ -61,7 +61,7 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
         ResponseBody = outcome.ResponseBody;
     }
 
-    public RequestCompleted ToMessage(double latencyMs, string? clientIp, string? userAgent) => new()
+    public RequestCompleted ToMessage(double latencyMs, string? clientIp, string? userAgent, string? traceParent) => new()
     {
         RequestId = RequestId,
         CreatedAt = CreatedAt,
@@ -96,5 +96,6 @@ internal sealed class RelayRecord(string requestId, IClientFormat client, string
         StoredBytes = StoredBytes,
         BudgetPeriodKey = Reservation.BudgetPeriodKey,
         LeaseId = Reservation.Lease?.Id,
+        TraceParent = traceParent,
     };
 }

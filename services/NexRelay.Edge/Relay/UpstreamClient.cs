@@ -25,7 +25,7 @@ public sealed record UpstreamAttempt(ModelUpstream Upstream, HttpResponseMessage
 /// <see cref="RelayOptions.ResponseWait"/> for the response headers: the first-byte timeout for a stream, more for a
 /// non-streamed answer, which is generated whole before its headers come.
 /// </summary>
-public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOptions<RelayOptions> options)
+public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOptions<RelayOptions> options, UpstreamMetrics metrics)
 {
     public const string HttpClientName = "upstream";
     private static readonly ResiliencePropertyKey<TimeSpan> WaitKey = new("nexrelay.response-wait");
@@ -37,7 +37,7 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
     internal async Task<UpstreamAttempt> SendAsync(ModelUpstream upstream, string pathAndQuery, byte[] body, bool stream, TimeSpan wait,
         UpstreamMeter meter, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? clientHeaders = null)
     {
-        var pipeline = _pipelines.GetOrAdd(upstream.Provider.Name, _ => BuildPipeline());
+        var pipeline = _pipelines.GetOrAdd(upstream.Provider.Name, BuildPipeline);
         var content = new MeteredContent(body, meter, upstream);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(WaitKey, wait);
@@ -105,9 +105,16 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
         return request;
     }
 
-    private ResiliencePipeline<HttpResponseMessage> BuildPipeline() => new ResiliencePipelineBuilder<HttpResponseMessage>()
+    private ResiliencePipeline<HttpResponseMessage> BuildPipeline(string provider)
+    {
+        metrics.Breaker(provider, UpstreamMetrics.BreakerState.Closed);
+        return new ResiliencePipelineBuilder<HttpResponseMessage>()
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
         {
+            // Reported as the breaker's state per provider (UpstreamMetrics): an open breaker is an upstream operators must see.
+            OnOpened = _ => Report(provider, UpstreamMetrics.BreakerState.Open),
+            OnHalfOpened = _ => Report(provider, UpstreamMetrics.BreakerState.HalfOpen),
+            OnClosed = _ => Report(provider, UpstreamMetrics.BreakerState.Closed),
             FailureRatio = _options.BreakerFailureRatio,
             MinimumThroughput = _options.BreakerMinimumThroughput,
             SamplingDuration = _options.BreakerSamplingDuration,
@@ -127,4 +134,11 @@ public sealed class UpstreamClient(IHttpClientFactory httpClientFactory, IOption
             TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(WaitKey, _options.FirstByteTimeout)),
         })
         .Build();
+    }
+
+    private ValueTask Report(string provider, UpstreamMetrics.BreakerState state)
+    {
+        metrics.Breaker(provider, state);
+        return ValueTask.CompletedTask;
+    }
 }

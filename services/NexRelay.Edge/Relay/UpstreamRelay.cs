@@ -59,7 +59,7 @@ internal readonly record struct RelayOutcome
 /// the answer back in the caller's format: pass-through when the upstream speaks the caller's format, else translated
 /// through the neutral model. Streams are forwarded event by event and flushed per read, never buffered whole.
 /// </summary>
-internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<RelayOptions> options, ILogger<UpstreamRelay> logger)
+internal sealed partial class UpstreamRelay(UpstreamClient upstreams, UpstreamMetrics metrics, IOptions<RelayOptions> options, ILogger<UpstreamRelay> logger)
 {
     private readonly RelayOptions _options = options.Value;
 
@@ -78,6 +78,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
         {
             foreach (var upstream in model.Upstreams)
             {
+                if (lastUpstream is not null) metrics.FailedOver(lastUpstream.Provider.Name);
                 var native = client.PassthroughTo(upstream.Provider);
                 var passthrough = native is not null;
                 var format = native ?? FormatRegistry.Upstream(upstream.Provider.Kind);
@@ -113,6 +114,7 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
                     lastMessage = result.Response is { } answered ? UpstreamErrorText.ServerError((int)answered.StatusCode) : result.Message;
                     result.Response?.Dispose();
                     LogAttemptFailed(logger, upstream.Provider.Name, attempt, result.Failure, UpstreamErrorText.Redact(detail, upstream.Provider));
+                    metrics.AttemptFailed(upstream.Provider.Name, result.Failure);
                     if (result.Failure == UpstreamFailure.ServerError) meter.Refused = true; // an error status: the upstream declined it
                     else if (result.BodySent)
                     {
@@ -125,7 +127,11 @@ internal sealed partial class UpstreamRelay(UpstreamClient upstreams, IOptions<R
                         };
                     }
                     if (result.Failure == UpstreamFailure.BreakerOpen) break;
-                    if (attempt < _options.AttemptsPerUpstream) await Task.Delay(_options.RetryBackoff * attempt, ct);
+                    if (attempt < _options.AttemptsPerUpstream)
+                    {
+                        await Task.Delay(_options.RetryBackoff * attempt, ct);
+                        metrics.Retried(upstream.Provider.Name);
+                    }
                 }
             }
             return new RelayOutcome { Error = UpstreamFailed(model, last, lastMessage), Upstream = lastUpstream };

@@ -1,6 +1,7 @@
 using MassTransit;
 using NexRelay.Contracts.Messages;
 using NexRelay.Logging.Logs;
+using NexRelay.ServiceDefaults.Messaging;
 using NexRelay.ServiceDefaults.Messaging.DeadLetters;
 
 namespace NexRelay.Logging.Ingestion;
@@ -45,7 +46,17 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadL
     private async Task InsertAsync(IReadOnlyList<RequestEvent> batch, CancellationToken cancellationToken)
     {
         var events = batch.Select(e => e.Event).ToList();
-        var inserted = await store.InsertAsync(events, cancellationToken);
+        using var spans = RequestEventSpans.Start("store-request-log", events);
+        int inserted;
+        try
+        {
+            inserted = await store.InsertAsync(events, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            spans.Failed(ex);
+            throw;
+        }
         var oldest = events.Min(e => e.CreatedAt);
         metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
         LogStored(logger, inserted, events.Count);
