@@ -67,7 +67,7 @@ var extraEdgePorts = (builder.Configuration["NexRelay:ExtraEdgePorts"] ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse);
 // Operator settings for the edge given to the AppHost (parameters, appsettings, environment) are handed on as they are:
 // the model catalog and upstreams, relay limits, key cache.
-var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "NexRelay:Credits", "NexRelay:PublicBaseUrl", "NexRelay:Docs", "Holds", "Edge" }
+var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys", "NexRelay:ForwardedHeaders", "NexRelay:Credits", "NexRelay:PublicBaseUrl", "NexRelay:Docs", "Holds", "Edge" }
     .SelectMany(section => builder.Configuration.GetSection(section).AsEnumerable())
     .Where(setting => setting.Value is not null)
     .ToList();

@@ -33,9 +33,12 @@ public static class NexRelayAuth
         where TOptions : class
     {
         services.AddAuthentication().AddScheme<SharedTokenOptions, SharedTokenHandler>(AdminScheme, configureOptions: null);
-        services.AddOptions<SharedTokenOptions>(AdminScheme).Configure<IOptions<TOptions>>((o, admin) =>
+        services.AddOptions<AdminTokenRotationOptions>().BindConfiguration("NexRelay")
+            .Validate(o => o.AdminTokenPrevious.Length == 0 || AdminTokenAttribute.IsLongEnough(o.AdminTokenPrevious), AdminTokenRotationOptions.Requirement)
+            .ValidateOnStart();
+        services.AddOptions<SharedTokenOptions>(AdminScheme).Configure<IOptions<TOptions>, IOptions<AdminTokenRotationOptions>>((o, admin, rotation) =>
         {
-            o.Expected = new SecretToken(adminToken(admin.Value));
+            o.Expected = new SecretToken(adminToken(admin.Value), rotation.Value.AdminTokenPrevious);
             o.Presented = request => SecretToken.FromBearer(request.Headers.Authorization.ToString());
             o.ProblemType = ProblemTypes.AdminToken;
             o.RefusalDetail = AdminRefusal;
@@ -51,7 +54,7 @@ public static class NexRelayAuth
         services.AddAuthentication().AddScheme<SharedTokenOptions, SharedTokenHandler>(InternalScheme, configureOptions: null);
         services.AddOptions<SharedTokenOptions>(InternalScheme).Configure<IOptions<InternalAuthOptions>>((o, internalAuth) =>
         {
-            o.Expected = new SecretToken(internalAuth.Value.InternalToken);
+            o.Expected = new SecretToken(internalAuth.Value.InternalToken, internalAuth.Value.InternalTokenPrevious);
             o.Presented = request => request.Headers[InternalAuth.HeaderName].ToString();
             o.ProblemType = ProblemTypes.InternalToken;
             o.RefusalDetail =
@@ -93,4 +96,16 @@ public static class NexRelayAuth
         http.User = result.Principal;
         await next(http);
     }
+}
+
+/// <summary>
+/// <c>NexRelay:AdminTokenPrevious</c>: during a rotation of the admin token, the value being retired, still accepted (never
+/// sent: the edge forwards admin calls with the current <c>NexRelay:AdminToken</c>). Empty outside a rotation.
+/// </summary>
+public sealed class AdminTokenRotationOptions
+{
+    public static readonly string Requirement =
+        $"Setting NexRelay:AdminTokenPrevious (env NexRelay__AdminTokenPrevious) must be empty or at least {AdminTokenAttribute.MinLength} characters.";
+
+    public string AdminTokenPrevious { get; set; } = "";
 }

@@ -16,6 +16,12 @@ public sealed class InternalAuthOptions
     [Required(ErrorMessage = "NexRelay:InternalToken is required (NEXRELAY_INTERNAL_TOKEN through the AppHost)."),
      MinLength(16, ErrorMessage = "NexRelay:InternalToken must be at least 16 characters.")]
     public string InternalToken { get; set; } = "";
+
+    /// <summary>
+    /// <c>NexRelay:InternalTokenPrevious</c>: during a rotation, the value being retired, still accepted on /internal/* so
+    /// callers not yet restarted keep working; never sent (calls carry <see cref="InternalToken"/>). Empty outside a rotation.
+    /// </summary>
+    public string InternalTokenPrevious { get; set; } = "";
 }
 
 public static class InternalAuth
@@ -33,7 +39,9 @@ public static class InternalAuth
     {
         // The edge's holds, keys and admin clients each call this; the options and the handler are registered once.
         if (services.Any(d => d.ServiceType == typeof(InternalTokenHandler))) return services;
-        services.AddOptions<InternalAuthOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InternalAuthOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations()
+            .Validate(o => o.InternalTokenPrevious.Length is 0 or >= 16, "NexRelay:InternalTokenPrevious must be empty or at least 16 characters.")
+            .ValidateOnStart();
         services.TryAddTransient<InternalTokenHandler>();
         // Served under /internal by the same authentication as admin calls (NexRelayAuth.UseNexRelayAuth).
         services.AddInternalTokenScheme();

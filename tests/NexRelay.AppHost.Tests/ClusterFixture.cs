@@ -30,6 +30,12 @@ public class ClusterFixture : IAsyncLifetime
     public Uri Edge2Url { get; private set; } = null!;
     public HttpClient Edge2 { get; private set; } = null!;
 
+    /// <summary>
+    /// The one address whose <c>X-Forwarded-For</c> the edges believe (<c>NexRelay:ForwardedHeaders:KnownNetworks</c>), as
+    /// an Ingress controller's would be; every other test sends from elsewhere and is its own client.
+    /// </summary>
+    public static readonly IPAddress TrustedProxy = IPAddress.Parse("127.0.0.4");
+
     /// <summary>Settings a fixture of its own adds to (or overrides in) the shared cluster's.</summary>
     protected virtual IEnumerable<string> ExtraSettings() => [];
 
@@ -55,6 +61,7 @@ public class ClusterFixture : IAsyncLifetime
             $"NEXRELAY_RABBITMQ_PORT={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PORT")}",
             $"NEXRELAY_RABBITMQ_PASSWORD={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PASSWORD")}",
             .. TestCatalog.Settings,
+            $"NexRelay:ForwardedHeaders:KnownNetworks:0={TrustedProxy}/32",
             .. ExtraSettings(),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);

@@ -80,6 +80,8 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
         { "topology", "keypolicy: no zone spread" },
         { "topology", "logging: no anti-affinity" },
         { "autoscaler", "edge HPA on CPU only" },
+        { "edge-memory", "edge: memory limit 256Mi" },
+        { "edge-memory", "edge: memory request 64Mi" },
         { "service-accounts", "billing: default ServiceAccount" },
         { "image-pull", "edge: IfNotPresent with a mutable tag" },
         { "ingress-paths", "Ingress routes /" },
@@ -136,6 +138,8 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
             case "edge HPA on CPU only":
                 var metrics = m.Get("HorizontalPodAutoscaler", "edge")["spec"]!["metrics"]!.AsArray();
                 metrics.Remove(metrics.Single(x => Str(x!["type"]) == "Pods")); break;
+            case "edge: memory limit 256Mi": Container("edge")["resources"]!["limits"]!["memory"] = "256Mi"; break;
+            case "edge: memory request 64Mi": Container("edge")["resources"]!["requests"]!["memory"] = "64Mi"; break;
             case "billing: default ServiceAccount": Pod("billing").Remove("serviceAccountName"); break;
             case "edge: IfNotPresent with a mutable tag":
                 Container("edge")["image"] = "registry.example.com/nexrelay/edge:main";

@@ -73,17 +73,47 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
 
     // Each service gets only the secrets it reads (issue 24 §4): a compromised pod leaks no more than its own.
     [Theory]
-    [InlineData("edge", "ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret NexRelay__Catalog__Providers__openai__ApiKey NexRelay__Catalog__Providers__anthropic__ApiKey NexRelay__Catalog__Providers__gemini__ApiKey")]
+    [InlineData("edge", "ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious NexRelay__InternalToken NexRelay__InternalTokenPrevious NexRelay__KeyHashSecret NexRelay__Catalog__Providers__openai__ApiKey NexRelay__Catalog__Providers__anthropic__ApiKey NexRelay__Catalog__Providers__gemini__ApiKey")]
     // Billing hashes redemption codes with the keys' secret, and holds Stripe's secrets (payments, issue 23).
-    [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret NexRelay__Payments__Stripe__SecretKey NexRelay__Payments__Stripe__WebhookSecret")]
-    [InlineData("keypolicy", "ConnectionStrings__keypolicydb ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__InternalToken NexRelay__KeyHashSecret")]
-    [InlineData("logging", "ConnectionStrings__loggingdb ConnectionStrings__messaging NexRelay__AdminToken")]
+    [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious NexRelay__InternalToken NexRelay__InternalTokenPrevious NexRelay__KeyHashSecret NexRelay__Payments__Stripe__SecretKey NexRelay__Payments__Stripe__WebhookSecret")]
+    [InlineData("keypolicy", "ConnectionStrings__keypolicydb ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious NexRelay__InternalToken NexRelay__InternalTokenPrevious NexRelay__KeyHashSecret")]
+    [InlineData("logging", "ConnectionStrings__loggingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious")]
     public void Service_receives_only_the_secrets_it_reads(string service, string allowed)
     {
         var permitted = allowed.Split(' ').Select(ContainerSettings.Normalize).ToHashSet();
         var extra = SettingsOf(service).All.Where(s => s.Source == SettingSource.Secret && !permitted.Contains(ContainerSettings.Normalize(s.Name)))
             .Select(s => $"{s.Name} ({s.From})").ToList();
         Assert.True(extra.Count == 0, $"{service} receives secrets it does not read: {string.Join(", ", extra)}");
+    }
+
+    /// <summary>
+    /// Token rotation (README "Rotating a token"): every service that checks a token also takes its optional second value
+    /// from the one rotation Secret, so a rotation is one Secret and a restart, never an edit of the manifests.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void A_service_that_checks_a_token_accepts_a_previous_value_during_a_rotation(string service)
+    {
+        var settings = SettingsOf(service);
+        foreach (var (token, key) in new[] { ("AdminToken", "admin-token"), ("InternalToken", "internal-token") })
+        {
+            if (settings.Find($"NexRelay__{token}") is null) continue;
+            var previous = settings.Find($"NexRelay__{token}Previous");
+            Assert.True(previous is { Source: SettingSource.Secret }, $"{service} checks {token} but takes no NexRelay__{token}Previous from a Secret.");
+            Assert.Equal($"nexrelay-rotation/{key}-previous", previous.From);
+            var reference = Items(MainContainer(overlay.Manifests.Get("Deployment", service))["env"])
+                .Single(e => Str(e["name"]) == $"NexRelay__{token}Previous")["valueFrom"]!["secretKeyRef"]!;
+            Assert.Equal("true", Str(reference["optional"])); // absent outside a rotation: the pods must start without it
+        }
+    }
+
+    [Fact]
+    public void Edge_believes_forwarded_headers_from_the_Ingress_controllers_network_only()
+    {
+        var networks = SettingsOf("edge").Section("NexRelay:ForwardedHeaders:KnownNetworks").Select(s => s.Value).ToList();
+        Assert.NotEmpty(networks);
+        Assert.All(networks, n => Assert.True(System.Net.IPNetwork.TryParse(n, out var network) && network.PrefixLength >= 8,
+            $"NexRelay:ForwardedHeaders:KnownNetworks {n} is not a network narrower than /8."));
     }
 
     [Theory]
@@ -219,7 +249,7 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     [GeneratedRegex(@"^nexrelay:catalog:models:[^:]+:upstreams:\d+:provider$")]
     private static partial Regex UpstreamProvider();
 
-    [GeneratedRegex(@"^connectionstrings:|token$|secret$|apikey$|password", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^connectionstrings:|token(previous)?$|secret$|apikey$|password", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialName();
 
     // user:password@ in a URI, Password= in a connection string, a bearer-looking token.

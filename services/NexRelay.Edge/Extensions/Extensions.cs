@@ -3,6 +3,7 @@ using NexRelay.Edge.Admin;
 using NexRelay.Edge.Apis;
 using NexRelay.Edge.Catalog;
 using NexRelay.Edge.Charging;
+using NexRelay.Edge.Clients;
 using NexRelay.Edge.Credits;
 using NexRelay.Edge.Docs;
 using NexRelay.Edge.Errors;
@@ -26,6 +27,7 @@ internal static class Extensions
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdminOptions>().BindConfiguration("NexRelay").ValidateDataAnnotations().ValidateOnStart();
+        services.AddTrustedProxies();
 
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddNexRelayMessaging(bus => bus.ConfigureEdgeKeyConsumers());
@@ -59,6 +61,7 @@ internal static class Extensions
 
     public static WebApplication MapEdgeApi(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseUnmatchedRouteErrors();
         app.UseNexRelayAuth();
         app.MapOpenAIApi();

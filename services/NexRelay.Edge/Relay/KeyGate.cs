@@ -20,8 +20,8 @@ internal sealed class KeyGate(KeyResolver resolver, FailedAuthLimiter failedAuth
 {
     /// <summary>
     /// Authenticates the presented key. Every presented key that is not a real one (malformed, unknown — also when memory already
-    /// says so) is charged to its client (<see cref="FailedAuthLimiter"/>: remote address, IPv6 by /64; the edge trusts no
-    /// forwarded-for header); over the limit it is answered 429 with no Redis read or key-policy call. The one thing such a
+    /// says so) is charged to its client (<see cref="FailedAuthLimiter"/>: remote address, IPv6 by /64; a
+    /// forwarded-for header only from a trusted proxy, Clients/TrustedProxies.cs); over the limit it is answered 429 with no Redis read or key-policy call. The one thing such a
     /// request still costs is the HMAC (~1 µs), because it is how a real key is recognised: a client over the limit keeps using
     /// any key this replica knows as real — fresh in memory, or known from the last hour — so the users behind one NAT address
     /// are not locked out by a neighbour's guessing. A real key refused for its state (revoked, expired) is not charged: it names

@@ -23,6 +23,16 @@ internal static partial class ProductionRules
     /// <summary>What the edge needs after its streams end: closing credit leases and draining or handing over the spool.</summary>
     public const int EdgeDrainSeconds = 30;
 
+    /// <summary>
+    /// The edge's memory, measured by the benchmark (bench/results/latest.md, "Edge memory"): 108 MB resident at start,
+    /// 240 MB warmed up by load (the GC keeps its grown heaps), +33 MB with 1,000 streams open (~33 KB each; an earlier
+    /// run measured ~23 KB).
+    /// </summary>
+    public const long EdgeStartBytes = 108_000_000, EdgeWarmBytes = 240_000_000, EdgeBytesPerStream = 33_000;
+
+    /// <summary>The benchmark's open streams on one edge: what a pod must survive before the autoscaler's new pods take load.</summary>
+    public const int EdgeBurstStreams = 1_000;
+
     /// <summary>.NET's HostOptions.ShutdownTimeout default, when DOTNET_shutdownTimeoutSeconds is not set.</summary>
     private const int DefaultShutdownSeconds = 30;
 
@@ -41,6 +51,7 @@ internal static partial class ProductionRules
             ("ephemeral-storage", EphemeralStorage),
             ("topology", Topology),
             ("autoscaler", Autoscaler),
+            ("edge-memory", EdgeMemory),
             ("service-accounts", ServiceAccounts),
             ("image-pull", ImagePull),
             ("ingress-paths", IngressPaths),
@@ -229,6 +240,29 @@ internal static partial class ProductionRules
             yield return $"edge HPA: no Pods metric {InFlightMetric} with an averageValue target.";
         if (!metrics.Any(x => Str(x["type"]) == "Resource" && Str(x["resource"]?["name"]) == "cpu"))
             yield return "edge HPA: no CPU metric.";
+    }
+
+    /// <summary>
+    /// The edge's memory follows its open streams: the request covers a pod at the autoscaler's in-flight target (start
+    /// size + target × per-stream cost), the limit a warmed-up pod holding the benchmark's burst of streams, so a pod scales
+    /// out long before it is OOM-killed.
+    /// </summary>
+    public static IEnumerable<string> EdgeMemory(Manifests m)
+    {
+        var edge = m.Find("Deployment", "edge");
+        var hpa = m.Find("HorizontalPodAutoscaler", "edge");
+        if (edge is null || hpa is null) yield break;
+        var target = Items(hpa["spec"]?["metrics"]).Where(x => Str(x["pods"]?["metric"]?["name"]) == InFlightMetric)
+            .Select(x => Quantity(x["pods"]?["target"]?["averageValue"])).FirstOrDefault() ?? 0;
+        var resources = MainContainer(edge)["resources"];
+        var request = Quantity(resources?["requests"]?["memory"]);
+        var limit = Quantity(resources?["limits"]?["memory"]);
+        var atTarget = EdgeStartBytes + target * EdgeBytesPerStream;
+        var atBurst = EdgeWarmBytes + Math.Max(target, EdgeBurstStreams) * EdgeBytesPerStream;
+        if (request is null || request < atTarget)
+            yield return $"edge: memory request {request} is below {atTarget} (start {EdgeStartBytes} + HPA target {target} streams × {EdgeBytesPerStream}).";
+        if (limit is null || limit < atBurst)
+            yield return $"edge: memory limit {limit} is below {atBurst} (warmed up {EdgeWarmBytes} + {Math.Max(target, EdgeBurstStreams)} streams × {EdgeBytesPerStream}).";
     }
 
     /// <summary>Each service runs under a ServiceAccount of its own that mounts no token.</summary>
