@@ -180,9 +180,12 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         var resourcesText = await page.InnerTextAsync("body");
         Assert.DoesNotContain("Unhealthy", resourcesText);
 
-        // Traces: the edge's chat requests are there.
-        await page.GotoAsync(new Uri(cluster.DashboardUrl, "/traces").ToString());
-        await Eventually(page, async () => (await page.InnerTextAsync("body")).Contains("chat/completions", StringComparison.Ordinal), "a chat trace");
+        // Traces: the edge's chat requests are there (the edge's own list: billing's and logging's background queries fill
+        // the list of all traces every few seconds).
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/traces/resource/{ResourceNames.Edge}").ToString());
+        // One request is one trace: its row lists the edge's spans and billing's (the hold, the settlement), not the edge's alone.
+        await Eventually(page, async () => ChatTraceRows(await page.InnerTextAsync("body")).Any(row => row.Contains("billing (", StringComparison.Ordinal)),
+            "a chat trace with billing's spans in it");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "traces.png"), FullPage = true });
         File.WriteAllText(Path.Combine(Artifacts, "traces.txt"), await page.InnerTextAsync("body"));
 
@@ -191,6 +194,18 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         await Eventually(page, async () => (await page.InnerTextAsync("body")).Contains("nexrelay.edge", StringComparison.Ordinal), "NexRelay's edge instruments");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "metrics.png"), FullPage = true });
         File.WriteAllText(Path.Combine(Artifacts, "metrics.txt"), await page.InnerTextAsync("body"));
+    }
+
+    /// <summary>The trace list's rows (as the page's text) of chat requests: from the name to the duration.</summary>
+    private static IEnumerable<string> ChatTraceRows(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains("chat/completions", StringComparison.Ordinal)) continue;
+            var end = Array.FindIndex(lines, i + 1, l => l.EndsWith("ms", StringComparison.Ordinal) || l.EndsWith('s') && char.IsDigit(l.TrimEnd('s').LastOrDefault()));
+            yield return string.Join('\n', lines[i..(end < 0 ? lines.Length : end + 1)]);
+        }
     }
 
     /// <summary>A funded wallet and a key on it, through the admin API.</summary>

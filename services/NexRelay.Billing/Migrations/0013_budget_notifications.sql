@@ -1,8 +1,8 @@
 -- Budget notifications (issue 23). See services/NexRelay.Billing/README.md, "Low-balance and budget notifications".
 
 -- A budget bucket remembers whose it is and the limit of its latest reservation (the limit travels with each hold and
--- lease, set by place_hold and open_lease), and when the budget first refused a request that an empty budget would have
--- taken: "used up", although spent rarely reaches the limit exactly (a request must fit before anything is spent).
+-- lease, set by place_hold and open_lease), and when the budget first refused a request that what was already spent left no
+-- room for: "used up", although spent rarely reaches the limit exactly (a request must fit before anything is spent).
 ALTER TABLE key_budgets
     ADD COLUMN wallet_id    uuid,
     ADD COLUMN budget_limit bigint,

@@ -40,18 +40,25 @@ public sealed class BudgetThresholdTests(BillingFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task A_bucket_remembers_its_wallet_and_limit_and_the_first_refusal_it_could_have_taken()
+    public async Task A_bucket_remembers_its_wallet_and_limit_and_the_first_refusal_that_spending_left_no_room_for()
     {
         var wallet = await fixture.CreateWalletAsync(10_000_000);
+
+        // Refused for reservations alone (a request in flight holds the room, and may give most of it back): not noted.
+        var busy = Guid.NewGuid();
+        Assert.Equal(200, (await fixture.HoldAsync(BillingFixture.Hold(wallet, 700, busy, budget: 1_000))).Status);
+        Assert.Equal(402, (await fixture.HoldAsync(BillingFixture.Hold(wallet, 500, busy, budget: 1_000))).Status);
+        Assert.Equal((wallet, 1_000L, (DateTimeOffset?)null), await BucketAsync(busy));
+
         var key = Guid.NewGuid();
-        Assert.Equal(200, (await fixture.HoldAsync(BillingFixture.Hold(wallet, 700, key, budget: 1_000))).Status);
+        await SpendAsync(wallet, key, 700);
         Assert.Equal((wallet, 1_000L, (DateTimeOffset?)null), await BucketAsync(key));
 
         // Larger than the whole budget: refused, and proves nothing used up.
         Assert.Equal(402, (await fixture.HoldAsync(BillingFixture.Hold(wallet, 1_001, key, budget: 1_000))).Status);
         Assert.Null((await BucketAsync(key)).RefusedAt);
 
-        // Would fit an empty budget: noted once; a later refusal leaves the first time.
+        // What is spent leaves it no room: noted once; a later refusal leaves the first time.
         Assert.Equal(402, (await fixture.HoldAsync(BillingFixture.Hold(wallet, 500, key, budget: 1_000))).Status);
         var first = (await BucketAsync(key)).RefusedAt;
         Assert.NotNull(first);

@@ -43,12 +43,15 @@ BEGIN
     IF NOT FOUND THEN
         DELETE FROM holds WHERE request_id = p_request_id;
         -- The one write a refusal makes, and only when it tells the bucket something new: a limit it did not know (the key's
-        -- policy changed), or the first refusal in the period of a request an empty budget would take (the owner is then told
-        -- the budget is used up; a request larger than the whole budget proves nothing of the kind). Later refusals write nothing.
+        -- policy changed), or the first refusal in the period of a request that what is already spent leaves no room for (the
+        -- owner is then told the budget is used up). Not a refusal for reservations alone (a lease or requests in flight hold
+        -- room that may come back), nor one of a request larger than the whole budget. Later refusals write nothing.
         UPDATE key_budgets SET wallet_id = p_wallet, budget_limit = p_budget,
-            refused_at = CASE WHEN p_amount > p_budget THEN NULL ELSE now() END
+            refused_at = CASE WHEN budget_limit IS DISTINCT FROM p_budget OR refused_at IS NULL
+                THEN CASE WHEN p_amount <= p_budget AND spent + p_amount > p_budget THEN now() END
+                ELSE refused_at END
         WHERE key_id = p_key AND period_key = p_period_key
-            AND (budget_limit IS DISTINCT FROM p_budget OR (refused_at IS NULL AND p_amount <= p_budget));
+            AND (budget_limit IS DISTINCT FROM p_budget OR (refused_at IS NULL AND p_amount <= p_budget AND spent + p_amount > p_budget));
         SELECT greatest(p_budget - b.spent - b.reserved, 0) INTO o_available
         FROM key_budgets b WHERE b.key_id = p_key AND b.period_key = p_period_key;
         o_available := coalesce(o_available, greatest(p_budget, 0));
