@@ -86,10 +86,27 @@ public sealed class Truth(ChaosCluster cluster)
         var captures = await QueryAsync(billing, """
             SELECT coalesce(request_id, ''), wallet_id, amount, flags FROM ledger_entries WHERE kind = 'capture' AND wallet_id = ANY($1)
             """, wallets, r => (RequestId: r.GetString(0), Wallet: r.GetGuid(1), Amount: r.GetInt64(2), Flags: r.GetFieldValue<string[]>(3)));
-        var balances = await QueryAsync(billing, """
+        const string balancesSql = """
             SELECT w.id, w.balance, w.reserved, coalesce((SELECT sum(amount) FROM ledger_entries c WHERE c.wallet_id = w.id AND c.kind = 'credit'), 0)
             FROM wallets w WHERE w.id = ANY($1)
-            """, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+            """;
+        var balances = await QueryAsync(billing, balancesSql, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+        if (balances.Any(b => b.Reserved != 0))
+        {
+            // Reserved again after it was zero: a hold billing committed late, after the edge had given up on the call (a 503
+            // or 504 to the client) and published that request's compensation, a settlement at zero that has not reached
+            // billing yet. One full run caught 120 reserved this way right after the recovery look. It must be released
+            // within the same limit, by that settlement or the sweep; then the books are read again.
+            try
+            {
+                await Timing.UntilAsync(async () => await ReservedAsync(wallets) == 0, settleLimit, "released again");
+            }
+            catch (Xunit.Sdk.XunitException ex)
+            {
+                violations.Add(ex.Message);
+            }
+            balances = await QueryAsync(billing, balancesSql, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+        }
         long overspend = 0;
         if (lowestAvailableSampled < 0) { overspend += -lowestAvailableSampled; violations.Add($"a wallet's available balance was {lowestAvailableSampled} during the run"); }
         foreach (var (wallet, balance, reserved, credits) in balances)
