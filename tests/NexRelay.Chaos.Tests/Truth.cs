@@ -86,11 +86,11 @@ public sealed class Truth(ChaosCluster cluster)
         var captures = await QueryAsync(billing, """
             SELECT coalesce(request_id, ''), wallet_id, amount, flags FROM ledger_entries WHERE kind = 'capture' AND wallet_id = ANY($1)
             """, wallets, r => (RequestId: r.GetString(0), Wallet: r.GetGuid(1), Amount: r.GetInt64(2), Flags: r.GetFieldValue<string[]>(3)));
-        const string balancesSql = """
+        Task<List<(Guid Wallet, long Balance, long Reserved, long Credits)>> BalancesAsync() => QueryAsync(billing, """
             SELECT w.id, w.balance, w.reserved, coalesce((SELECT sum(amount) FROM ledger_entries c WHERE c.wallet_id = w.id AND c.kind = 'credit'), 0)
             FROM wallets w WHERE w.id = ANY($1)
-            """;
-        var balances = await QueryAsync(billing, balancesSql, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+            """, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+        var balances = await BalancesAsync();
         if (balances.Any(b => b.Reserved != 0))
         {
             // Reserved again after it was zero: a hold billing committed late, after the edge had given up on the call (a 503
@@ -105,7 +105,7 @@ public sealed class Truth(ChaosCluster cluster)
             {
                 violations.Add(ex.Message);
             }
-            balances = await QueryAsync(billing, balancesSql, wallets, r => (Wallet: r.GetGuid(0), Balance: r.GetInt64(1), Reserved: r.GetInt64(2), Credits: r.GetInt64(3)));
+            balances = await BalancesAsync();
         }
         long overspend = 0;
         if (lowestAvailableSampled < 0) { overspend += -lowestAvailableSampled; violations.Add($"a wallet's available balance was {lowestAvailableSampled} during the run"); }
