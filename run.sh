@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command runs NexRelay: installs what is missing (PostgreSQL, Redis, RabbitMQ from Debian packages), builds, and starts
-# the whole stack through the Aspire AppHost in the foreground. Ctrl+C stops everything.
+# the whole stack through the Aspire AppHost in the foreground: the services and the servers they need, all resources of
+# the AppHost and visible in its dashboard. Ctrl+C stops everything.
 #   NEXRELAY_ADMIN_TOKEN=…   use this admin token, at least 24 characters (else one is generated once and kept in .nexrelay/run/app-secrets)
 #   NEXRELAY_EDGE_PORT=8080  the edge's port on 127.0.0.1
 set -euo pipefail
@@ -35,7 +36,10 @@ if [ -s "$DATA/apphost.pid" ]; then
   fi
   rm -f "$DATA/apphost.pid"
 fi
-scripts/infra.sh start run
+# The AppHost runs the servers (scripts/infra.sh serve …); here they are installed and their data folders prepared. Servers
+# that a killed AppHost left running are stopped first, or the new ones could not take their ports.
+scripts/infra.sh stop run >/dev/null 2>&1 || true
+scripts/infra.sh prepare run
 apphost_pid=""
 cleanup() {
   trap - EXIT INT TERM
@@ -44,7 +48,8 @@ cleanup() {
     stop_apphost "$apphost_pid"
     rm -f "$DATA/apphost.pid"
   fi
-  scripts/infra.sh stop run
+  # DCP stopped the servers with the AppHost; this only sweeps up after one that could not stop them.
+  scripts/infra.sh stop run >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM

@@ -95,6 +95,14 @@ foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.E
         });
 }
 
+// Every service speaks plain HTTP inside the cluster (TLS ends at the ingress in Kubernetes, and ./run.sh binds 127.0.0.1):
+// without this, Aspire would configure the ASP.NET Core development certificate for the services and, finding none trusted,
+// show its "No trusted development certificate" error on every dashboard page, an alarm with nothing behind it.
+#pragma warning disable ASPIRECERTIFICATES001 // evaluation API in Aspire 13.6
+foreach (var resource in builder.Resources.OfType<ProjectResource>().ToList())
+    builder.CreateResourceBuilder(resource).WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
+
 // Telemetry settings (NexRelay:Telemetry, e.g. TraceSampleRatio) apply to every service alike.
 var telemetrySettings = builder.Configuration.GetSection("NexRelay:Telemetry").AsEnumerable().Where(s => s.Value is not null).ToList();
 foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())

@@ -3,26 +3,34 @@
 # from Debian packages, on ports and data folders of NexRelay's own.
 #
 #   scripts/infra.sh install                 apt-get the servers if missing
+#   scripts/infra.sh prepare [run|dashboard]       install, initialise the data folders and write the env file, start nothing:
+#                                                  the AppHost runs the servers itself as resources (./run.sh)
+#   scripts/infra.sh serve postgres|redis|rabbitmq [run|dashboard]   run one server in the foreground: the command the
+#                                                  AppHost's resource for it runs (its console log is the server's)
 #   scripts/infra.sh start [run|test|bench]        start all three (idempotent), write the profile's env file
-#   scripts/infra.sh stop  [run|test|bench]        stop what start started
+#   scripts/infra.sh stop  [run|test|bench]        stop what start started (or what a killed AppHost left behind)
 #   scripts/infra.sh stop-rabbitmq|start-rabbitmq [run|test|bench]   used by outage tests
 #   scripts/infra.sh stop-redis|start-redis [run|test|bench]         used by outage tests (Redis keeps its data: AOF)
 #   scripts/infra.sh stop-postgres|start-postgres [run|test|bench]   used by the chaos suite
 #   scripts/infra.sh env   [run|test|bench]        print the env file (export lines)
 #
 # Profiles keep `./run.sh`, `./test.sh` and `bench/run.sh` apart: each has its own ports and data folder, so tests
-# never touch the data of a running stack.
+# never touch the data of a running stack. `run` (and the dashboard test's `dashboard`) are served by the AppHost, so the
+# Aspire dashboard shows the servers' state, health and logs; `test` and `bench` are started here once and shared by
+# every test cluster (the outage and chaos suites stop and restart them underneath the clusters, as a real fault does).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CMD="${1:-}"
-PROFILE="${2:-run}"
+# `serve` names the server before the profile.
+if [ "$CMD" = serve ]; then SERVER="${2:-}"; PROFILE="${3:-run}"; else SERVER=""; PROFILE="${2:-run}"; fi
 
 case "$PROFILE" in
   run)  BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-55400}" ;;
   test) BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-56400}" ;;
   bench) BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-57400}" ;;
-  *) echo "infra: unknown profile '$PROFILE' (run|test|bench)" >&2; exit 2 ;;
+  dashboard) BASE_PORT="${NEXRELAY_INFRA_BASE_PORT:-58400}" ;;
+  *) echo "infra: unknown profile '$PROFILE' (run|test|bench|dashboard)" >&2; exit 2 ;;
 esac
 PG_PORT=$((BASE_PORT + 32))
 REDIS_PORT=$((BASE_PORT + 79))
@@ -79,9 +87,13 @@ ensure_secrets() {
   . "$DATA/secrets"
 }
 
+# $1: who runs the servers, as the AppHost's NexRelay:Infrastructure setting: local (the AppHost, through `serve`) or
+# external (already running, started here).
 write_env() {
   umask 077
   cat > "$ENV_FILE.tmp" <<EOF
+export NexRelay__Infrastructure=$1
+export NexRelay__InfraProfile=$PROFILE
 export NEXRELAY_PG_HOST=127.0.0.1
 export NEXRELAY_PG_PORT=$PG_PORT
 export NEXRELAY_PG_USER=nexrelay
@@ -98,7 +110,7 @@ EOF
 
 pg() { runuser -u postgres -- "$@"; }
 
-start_postgres() {
+init_postgres() {
   # A half-initialised folder (initdb interrupted) has no PG_VERSION: it holds no data, so start over.
   if [ -d "$PG_DATA" ] && [ ! -s "$PG_DATA/PG_VERSION" ]; then rm -rf "$PG_DATA"; fi
   mkdir -p "$PG_SOCK"; chown postgres:postgres "$PG_SOCK"
@@ -118,6 +130,18 @@ shared_buffers = 256MB
 fsync = on
 EOF
   fi
+}
+
+create_databases() {
+  for db in billing keypolicy logging; do
+    if ! pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U nexrelay -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
+      pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U nexrelay -d postgres -qc "CREATE DATABASE $db" >/dev/null
+    fi
+  done
+}
+
+start_postgres() {
+  init_postgres
   if pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     log "PostgreSQL already running on $PG_PORT"
   else
@@ -125,11 +149,19 @@ EOF
     pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_SOCK/postgres.log" -w -t 60 start >/dev/null \
       || { log "PostgreSQL did not start; see $PG_SOCK/postgres.log"; tail -n 20 "$PG_SOCK/postgres.log" >&2; exit 1; }
   fi
-  for db in billing keypolicy logging; do
-    if ! pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U nexrelay -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
-      pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U nexrelay -d postgres -qc "CREATE DATABASE $db" >/dev/null
-    fi
-  done
+  create_databases
+}
+
+# In the foreground for the AppHost (which creates the databases once the server is healthy). DCP stops an executable with
+# SIGTERM, which PostgreSQL takes as a "smart" shutdown that waits for every client to leave; a fast shutdown (SIGINT)
+# ends sessions and checkpoints, as pg_ctl stop -m fast does for the other profiles.
+serve_postgres() {
+  stop_postgres
+  init_postgres
+  setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$PG_DATA" &
+  local pid=$!
+  trap 'kill -INT $pid 2>/dev/null' TERM INT
+  wait $pid; wait $pid
 }
 
 stop_postgres() {
@@ -142,11 +174,8 @@ stop_postgres() {
 
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-start_redis() {
+write_redis_conf() {
   mkdir -p "$REDIS_DIR"
-  if pid_alive "$REDIS_DIR/redis.pid"; then log "Redis already running on $REDIS_PORT"; return; fi
-  rm -f "$REDIS_DIR/redis.pid"
-  log "starting Redis on 127.0.0.1:$REDIS_PORT"
   cat > "$REDIS_DIR/redis.conf" <<EOF
 bind 127.0.0.1
 port $REDIS_PORT
@@ -162,12 +191,26 @@ appendfsync everysec
 save ""
 EOF
   chmod 600 "$REDIS_DIR/redis.conf"
+}
+
+start_redis() {
+  mkdir -p "$REDIS_DIR"
+  if pid_alive "$REDIS_DIR/redis.pid"; then log "Redis already running on $REDIS_PORT"; return; fi
+  rm -f "$REDIS_DIR/redis.pid"
+  log "starting Redis on 127.0.0.1:$REDIS_PORT"
+  write_redis_conf
   redis-server "$REDIS_DIR/redis.conf"
   for _ in $(seq 1 100); do
     if redis-cli -p "$REDIS_PORT" -a "$REDIS_PASSWORD" --no-auth-warning ping 2>/dev/null | grep -q PONG; then return; fi
     sleep 0.1
   done
   log "Redis did not start; see $REDIS_DIR/redis.log"; exit 1
+}
+
+serve_redis() {
+  stop_redis
+  write_redis_conf
+  exec redis-server "$REDIS_DIR/redis.conf" --daemonize no --logfile ""
 }
 
 stop_redis() {
@@ -191,11 +234,8 @@ rabbit_env() {
 
 rabbit_ready() { (exec 3<>"/dev/tcp/127.0.0.1/$RABBIT_PORT") 2>/dev/null; }
 
-start_rabbitmq() {
+write_rabbit_conf() {
   mkdir -p "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
-  if pid_alive "$RABBIT_DIR/rabbitmq.pid" && rabbit_ready; then log "RabbitMQ already running on $RABBIT_PORT"; return; fi
-  stop_rabbitmq_quiet
-  log "starting RabbitMQ on 127.0.0.1:$RABBIT_PORT"
   # default_user/default_pass apply when the node's database is first created.
   cat > "$RABBIT_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
@@ -211,6 +251,14 @@ EOF
   [ -f "$RABBIT_DIR/.erlang.cookie" ] || { secret > "$RABBIT_DIR/.erlang.cookie"; }
   chmod 400 "$RABBIT_DIR/.erlang.cookie"
   chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
+}
+
+start_rabbitmq() {
+  mkdir -p "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
+  if pid_alive "$RABBIT_DIR/rabbitmq.pid" && rabbit_ready; then log "RabbitMQ already running on $RABBIT_PORT"; return; fi
+  stop_rabbitmq_quiet
+  log "starting RabbitMQ on 127.0.0.1:$RABBIT_PORT"
+  write_rabbit_conf
   (
     rabbit_env
     setsid /usr/sbin/rabbitmq-server >"$RABBIT_DIR/log/stdout.log" 2>&1 < /dev/null &
@@ -249,14 +297,34 @@ stop_rabbitmq_quiet() {
   rm -f "$RABBIT_DIR/rabbitmq.pid"
 }
 
+serve_rabbitmq() {
+  stop_rabbitmq_quiet
+  write_rabbit_conf
+  rabbit_env
+  # As the rabbitmq user directly (Debian's wrapper would go through su, which stands between DCP's signal and the node).
+  exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server
+}
+
 stop_rabbitmq() {
   if [ -d "$RABBIT_DIR" ]; then log "stopping RabbitMQ"; stop_rabbitmq_quiet; fi
 }
 
 case "$CMD" in
   install) need_root "$@"; install ;;
+  prepare)
+    need_root "$@"; install; ensure_secrets; write_env local
+    init_postgres; write_redis_conf; write_rabbit_conf
+    log "prepared (env: $ENV_FILE)" ;;
+  serve)
+    need_root "$@"; ensure_secrets
+    case "$SERVER" in
+      postgres) serve_postgres ;;
+      redis) serve_redis ;;
+      rabbitmq) serve_rabbitmq ;;
+      *) echo "infra: serve postgres|redis|rabbitmq [profile]" >&2; exit 2 ;;
+    esac ;;
   start)
-    need_root "$@"; install; ensure_secrets; write_env
+    need_root "$@"; install; ensure_secrets; write_env external
     start_postgres; start_redis; start_rabbitmq
     log "ready (env: $ENV_FILE)" ;;
   stop) need_root "$@"; stop_rabbitmq; stop_redis; stop_postgres ;;
@@ -267,5 +335,5 @@ case "$CMD" in
   stop-postgres) need_root "$@"; stop_postgres ;;
   start-postgres) need_root "$@"; ensure_secrets; start_postgres ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 install|start|stop|stop-rabbitmq|start-rabbitmq|stop-redis|start-redis|stop-postgres|start-postgres|env [run|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|prepare|serve <server>|start|stop|stop-rabbitmq|start-rabbitmq|stop-redis|start-redis|stop-postgres|start-postgres|env [run|test|bench]" >&2; exit 2 ;;
 esac

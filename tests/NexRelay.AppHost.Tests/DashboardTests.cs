@@ -12,13 +12,14 @@ namespace NexRelay.AppHost.Tests;
 
 /// <summary>
 /// The AppHost started as ./run.sh starts it (its own executable, the dashboard on, plain HTTP on 127.0.0.1, a browser
-/// token for the frontend, an OTLP API key generated for the run), against the test servers, with databases and queues
-/// of its own since it runs beside the other test clusters. Not the testing builder: that one runs without the dashboard.
+/// token for the frontend, an OTLP API key generated for the run, PostgreSQL, Redis and RabbitMQ run by the AppHost itself),
+/// on servers of its own (scripts/infra.sh's dashboard profile) since it runs beside the other test clusters. Not the
+/// testing builder: that one runs without the dashboard.
 /// </summary>
 public sealed class DashboardCluster : IAsyncLifetime
 {
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private readonly List<string> _databases = [];
+    /// <summary>scripts/infra.sh's profile for this test: its own ports and data folder.</summary>
+    private const string Profile = "dashboard";
     private Process? _appHost;
 
     public string BrowserToken { get; } = Guid.NewGuid().ToString("N");
@@ -30,8 +31,14 @@ public sealed class DashboardCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var service in new[] { "billing", "keypolicy", "logging" }) _databases.Add(await TestInfrastructure.CreateDatabaseAsync($"dash_{service}"));
         Directory.CreateDirectory(DashboardTests.Artifacts);
+        // The dashboard profile's servers, run by this AppHost itself as ./run.sh's are (NexRelay:Infrastructure=local), from a
+        // fresh data folder: the resources page must show them starting, running and healthy.
+        await InfraAsync("stop");
+        var data = Path.Combine(DashboardTests.RepositoryRoot(), ".nexrelay", Profile);
+        if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
+        await InfraAsync("prepare");
+
         var appHost = Path.Combine(DashboardTests.RepositoryRoot(), "NexRelay.AppHost", "bin", "Debug", "net10.0", "NexRelay.AppHost");
         // setsid: the AppHost leads a process group of its own, so that the whole group can be stopped if it does not stop.
         var start = new ProcessStartInfo("setsid", [appHost])
@@ -40,16 +47,15 @@ public sealed class DashboardCluster : IAsyncLifetime
             WorkingDirectory = Path.GetDirectoryName(appHost)!,
         };
         var env = start.Environment;
-        foreach (var name in new[] { "NEXRELAY_PG_PORT", "NEXRELAY_PG_PASSWORD", "NEXRELAY_REDIS_PORT", "NEXRELAY_REDIS_PASSWORD", "NEXRELAY_RABBITMQ_PORT", "NEXRELAY_RABBITMQ_PASSWORD" })
-            env[name] = TestInfrastructure.Need(name);
+        // The profile's env file, as ./run.sh loads its own: the servers' ports and passwords, NexRelay:Infrastructure=local.
+        foreach (var line in File.ReadAllLines(Path.Combine(data, "env")))
+        {
+            var setting = line.StartsWith("export ", StringComparison.Ordinal) ? line["export ".Length..] : line;
+            if (setting.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq) env[setting[..eq]] = setting[(eq + 1)..];
+        }
         env["NEXRELAY_EDGE_PORT"] = EdgeUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["NEXRELAY_ADMIN_TOKEN"] = AdminToken;
         env["NEXRELAY_KEY_HASH_SECRET"] = $"{Guid.NewGuid():N}{Guid.NewGuid():N}";
-        env["NexRelay__Databases__Billing"] = _databases[0];
-        env["NexRelay__Databases__KeyPolicy"] = _databases[1];
-        env["NexRelay__Databases__Logging"] = _databases[2];
-        env["Billing__SettlementQueue"] = $"settle-dash-{_suffix}";
-        env["Logging__IngestQueue"] = $"log-dash-{_suffix}";
         // As ./run.sh sets them.
         env["DOTNET_ENVIRONMENT"] = env["ASPNETCORE_ENVIRONMENT"] = "Development";
         env["ASPNETCORE_URLS"] = DashboardUrl.ToString();
@@ -99,22 +105,17 @@ public sealed class DashboardCluster : IAsyncLifetime
                 Process.Start("kill", ["-KILL", "--", "-" + appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
         }
         _appHost?.Dispose();
-        // DCP stops the services moments after the AppHost: their connections must be gone before their databases are.
-        foreach (var database in _databases)
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    await TestInfrastructure.DropDatabaseAsync(database);
-                    break;
-                }
-                catch (Npgsql.PostgresException) when (attempt < 20)
-                {
-                    await Task.Delay(1000);
-                }
-            }
-        }
+        // DCP stops the servers with the AppHost; this sweeps up after a run that could not.
+        await InfraAsync("stop");
+    }
+
+    private static async Task InfraAsync(string command)
+    {
+        var script = Path.Combine(DashboardTests.RepositoryRoot(), "scripts", "infra.sh");
+        using var infra = Process.Start(new ProcessStartInfo(script, [command, Profile]) { RedirectStandardError = true, UseShellExecute = false })!;
+        var errors = await infra.StandardError.ReadToEndAsync();
+        await infra.WaitForExitAsync();
+        Assert.True(infra.ExitCode == 0, $"scripts/infra.sh {command} {Profile} failed: {errors}");
     }
 
     private static int Port()
@@ -173,12 +174,28 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
 
         // The login link ./run.sh prints: the token signs the browser in and lands on the resources page.
         await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/login?t={cluster.BrowserToken}").ToString());
-        foreach (var name in new[] { ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider })
+        // The five services, the three servers the AppHost runs and each service's database on PostgreSQL.
+        string[] resources = [ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider,
+            ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Messaging, ResourceNames.BillingDb, ResourceNames.KeyPolicyDb, ResourceNames.LoggingDb];
+        foreach (var name in resources)
             await page.GetByText(name, new() { Exact = true }).First.WaitForAsync();
-        await Eventually(page, async () => (await page.InnerTextAsync("body")).Split("Running").Length > 5, "five resources running");
+        await Eventually(page, async () => (await page.InnerTextAsync("body")).Split("Running").Length > resources.Length, $"{resources.Length} resources running");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "resources.png"), FullPage = true });
         var resourcesText = await page.InnerTextAsync("body");
+        File.WriteAllText(Path.Combine(Artifacts, "resources.txt"), resourcesText);
+        // No false alarms: nothing unhealthy, and no certificate error for a cluster that uses no certificate.
         Assert.DoesNotContain("Unhealthy", resourcesText);
+        Assert.DoesNotContain("certificate", resourcesText, StringComparison.OrdinalIgnoreCase);
+
+        // The servers' console logs are the servers' own output.
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/consolelogs/resource/{ResourceNames.Postgres}").ToString());
+        await Eventually(page, async () => (await page.InnerTextAsync("body")).Contains("ready to accept connections", StringComparison.Ordinal), "PostgreSQL's own log");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "postgres-log.png") });
+
+        // The graph: the services' arrows to the servers and databases they use.
+        await page.GotoAsync(new Uri(cluster.DashboardUrl, "/?view=Graph").ToString());
+        await Task.Delay(3000);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "graph.png") });
 
         // Traces: the edge's chat requests are there (the edge's own list: billing's and logging's background queries fill
         // the list of all traces every few seconds).
@@ -186,8 +203,19 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         // One request is one trace: its row lists the edge's spans and billing's (the hold, the settlement), not the edge's alone.
         await Eventually(page, async () => ChatTraceRows(await page.InnerTextAsync("body")).Any(row => row.Contains("billing (", StringComparison.Ordinal)),
             "a chat trace with billing's spans in it");
+        // Each service's queries are named for its own database (the three share one server, so one address): billing's
+        // hold and settlement reach billingdb, logging's batch loggingdb.
+        await Eventually(page, async () => await page.InnerTextAsync("body") is var text
+            && text.Contains($"{ResourceNames.BillingDb} (", StringComparison.Ordinal) && text.Contains($"{ResourceNames.LoggingDb} (", StringComparison.Ordinal),
+            "billing's and logging's queries against their own databases");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "traces.png"), FullPage = true });
         File.WriteAllText(Path.Combine(Artifacts, "traces.txt"), await page.InnerTextAsync("body"));
+        // One request's trace, opened from the list.
+        await page.GetByText("POST /api/v1/chat/completions").First.ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
+        await Task.Delay(2000);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "trace.png") });
+        File.WriteAllText(Path.Combine(Artifacts, "trace.txt"), await page.InnerTextAsync("body"));
 
         // Metrics: the edge's NexRelay instruments.
         await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/metrics/resource/{ResourceNames.Edge}").ToString());

@@ -24,6 +24,8 @@ public sealed partial class MetricsTests(ClusterFixture cluster)
     private const string UpstreamLatencyCount = "nexrelay_edge_upstream_latency_seconds_count";
     private const string UpstreamFailures = "nexrelay_edge_upstream_failures_total";
     private const string SettlementLagCount = "nexrelay_billing_settlement_lag_seconds_count";
+    private const string IngestionLagCount = "nexrelay_logging_ingestion_lag_seconds_count";
+    private const string IngestionLagBucket = "nexrelay_logging_ingestion_lag_seconds_bucket";
 
     [Fact]
     public async Task A_successful_request_counts_its_model_tokens_cost_latency_and_settlement()
@@ -31,6 +33,7 @@ public sealed partial class MetricsTests(ClusterFixture cluster)
         var tenant = await Tenant.CreateAsync(cluster);
         var edgeBefore = await ScrapeAsync(cluster.EdgeUrl);
         var billingBefore = await ScrapeAsync(Billing);
+        var loggingBefore = await ScrapeAsync(Logging);
 
         using var response = await PostAsync(cluster.Edge, tenant.Key, "/api/v1/chat/completions", Chat("gpt-5.4"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -52,6 +55,10 @@ public sealed partial class MetricsTests(ClusterFixture cluster)
         var billing = await WaitForAsync(Billing, b => b.Delta(billingBefore, SettlementLagCount) >= 1);
         Assert.NotEmpty(billing.Series("nexrelay_billing_holds_open"));
         Assert.NotEmpty(billing.Series("nexrelay_billing_leases_open"));
+        // Logging stores its row: one ingestion-lag sample per request, in buckets fine enough for a healthy sub-second lag.
+        // (How long it took is not asserted: the test servers' queues may still hold events of earlier runs, hours old.)
+        var logging = await WaitForAsync(Logging, l => l.Delta(loggingBefore, IngestionLagCount) >= 1);
+        Assert.Contains(logging.Series(IngestionLagBucket), s => s.Labels["le"] == "0.25");
         await AssertNothingIdentifiesAsync(tenant, requestId);
     }
 
@@ -144,6 +151,7 @@ public sealed partial class MetricsTests(ClusterFixture cluster)
     }
 
     private Uri Billing => cluster.App.GetEndpoint(ResourceNames.Billing, "http");
+    private Uri Logging => cluster.App.GetEndpoint(ResourceNames.Logging, "http");
 
     /// <summary>No series of any service names the test's key, wallet or requests: they would make a series per tenant or request.</summary>
     private async Task AssertNothingIdentifiesAsync(Tenant tenant, params string[] requestIds)

@@ -11,6 +11,10 @@ public sealed class IngestionMetrics
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _lag;
 
+    // Seconds, from tens of milliseconds (a batch that waited for nothing) to an hour (a backlog after an outage), as billing's
+    // settlement lag: the default buckets (0, 5, 10, 25 … ms-scale numbers read as seconds) would put every healthy sample in one.
+    private static readonly double[] LagBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
     public IngestionMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(NexRelayTelemetry.MeterName);
@@ -19,14 +23,16 @@ public sealed class IngestionMetrics
         _rejected = meter.CreateCounter<long>("nexrelay.logging.events.rejected", description: "Events without a request id, dropped");
         _deadLettered = meter.CreateCounter<long>("nexrelay.logging.events.dead_lettered",
             description: "Events dead-lettered, by kind (malformed, refused, failed: listed by the admin API; unreadable, faulted: in the queue's _error queue)");
-        _lag = meter.CreateHistogram<double>("nexrelay.logging.ingestion.lag", unit: "s", description: "Time from the request's end to its row being stored");
+        _lag = meter.CreateHistogram("nexrelay.logging.ingestion.lag", unit: "s", description: "Time from the request's end at the edge to its row being stored",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
 
-    public void Stored(int inserted, int received, double oldestLagSeconds)
+    /// <param name="lagSeconds">For each event of the batch, the time from its request's end to now.</param>
+    public void Stored(int inserted, int received, IEnumerable<double> lagSeconds)
     {
         _stored.Add(inserted);
         if (received > inserted) _duplicates.Add(received - inserted);
-        _lag.Record(Math.Max(0, oldestLagSeconds));
+        foreach (var lag in lagSeconds) _lag.Record(Math.Max(0, lag));
     }
 
     public void Rejected(int count) => _rejected.Add(count);

@@ -57,8 +57,9 @@ public sealed partial class StoreRequestLogConsumer(RequestLogStore store, DeadL
             spans.Failed(ex);
             throw;
         }
-        var oldest = events.Min(e => e.CreatedAt);
-        metrics.Stored(inserted, events.Count, (time.GetUtcNow() - oldest).TotalSeconds);
+        var now = time.GetUtcNow();
+        // From the request's end (its start plus its latency), as billing's settlement lag: a long stream is not a slow log.
+        metrics.Stored(inserted, events.Count, events.Select(e => (now - e.CreatedAt).TotalSeconds - e.LatencyMs / 1000));
         LogStored(logger, inserted, events.Count);
     }
 
