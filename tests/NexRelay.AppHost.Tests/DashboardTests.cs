@@ -169,7 +169,7 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         Directory.CreateDirectory(Artifacts);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1200 } });
         page.SetDefaultTimeout(60_000);
 
         // The login link ./run.sh prints: the token signs the browser in and lands on the resources page.
@@ -177,9 +177,10 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         // The five services, the three servers the AppHost runs and each service's database on PostgreSQL.
         string[] resources = [ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider,
             ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Messaging, ResourceNames.BillingDb, ResourceNames.KeyPolicyDb, ResourceNames.LoggingDb];
-        foreach (var name in resources)
-            await page.GetByText(name, new() { Exact = true }).First.WaitForAsync();
-        await Eventually(page, async () => (await page.InnerTextAsync("body")).Split("Running").Length > resources.Length, $"{resources.Length} resources running");
+        // Every row, each running (the page fills in as the resource service streams them; slower beside other test clusters).
+        await Eventually(page, async () => await page.InnerTextAsync("body") is var text
+            && resources.All(name => text.Split('\n').Contains(name)) && text.Split("Running").Length > resources.Length,
+            $"{resources.Length} resources running", TimeSpan.FromMinutes(3));
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "resources.png"), FullPage = true });
         var resourcesText = await page.InnerTextAsync("body");
         File.WriteAllText(Path.Combine(Artifacts, "resources.txt"), resourcesText);
@@ -249,10 +250,10 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         return JsonNode.Parse(await key.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
     }
 
-    /// <summary>Reloads until <paramref name="condition"/> holds (telemetry arrives in batches), at most a minute.</summary>
-    private static async Task Eventually(IPage page, Func<Task<bool>> condition, string what)
+    /// <summary>Reloads until <paramref name="condition"/> holds (telemetry arrives in batches), at most <paramref name="limit"/> (a minute).</summary>
+    private static async Task Eventually(IPage page, Func<Task<bool>> condition, string what, TimeSpan? limit = null)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromMinutes(1));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
