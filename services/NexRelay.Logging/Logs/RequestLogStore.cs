@@ -18,14 +18,49 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         stored_bytes, request_body, response_body
         """;
 
-    // One statement per batch: arrays unnested into rows. A redelivered request id is skipped, never a second row.
+    // One statement per batch: arrays unnested into rows. A redelivered request id is skipped, never a second row, and only
+    // the rows inserted are added to the daily usage rollup, in the same statement (so in the same transaction). Rollup rows
+    // are upserted in their key's order, so two batches touching the same rows lock them in the same order. usage_daily_all
+    // is the same across wallets (docs/architecture.md, "Usage rollups").
     private const string InsertSql = $"""
-        INSERT INTO request_logs ({Columns})
-        SELECT * FROM unnest(@request_id, @created_at, @key_id, @key_hint, @wallet_id, @client_format, @route, @model,
-            @upstream_provider, @upstream_model, @stream, @status, @error_code, @input_tokens, @cached_input_tokens,
-            @output_tokens, @reasoning_tokens, @usage_estimated, @usage_clamped, @held_micros, @cost_micros, @latency_ms,
-            @upstream_ttfb_ms, @ttft_ms, @finish_reason, @client_ip, @user_agent, @stored_bytes, @request_body, @response_body)
-        ON CONFLICT (request_id) DO NOTHING
+        WITH inserted AS (
+            INSERT INTO request_logs ({Columns})
+            SELECT * FROM unnest(@request_id, @created_at, @key_id, @key_hint, @wallet_id, @client_format, @route, @model,
+                @upstream_provider, @upstream_model, @stream, @status, @error_code, @input_tokens, @cached_input_tokens,
+                @output_tokens, @reasoning_tokens, @usage_estimated, @usage_clamped, @held_micros, @cost_micros, @latency_ms,
+                @upstream_ttfb_ms, @ttft_ms, @finish_reason, @client_ip, @user_agent, @stored_bytes, @request_body, @response_body)
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING created_at, wallet_id, key_id, model, status, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+        ), rolled AS (
+            INSERT INTO usage_daily AS u
+            SELECT (created_at AT TIME ZONE 'UTC')::date AS day, wallet_id, key_id, model, status, count(*), sum(input_tokens),
+                   sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+            FROM inserted
+            GROUP BY 1, 2, 3, 4, 5
+            ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET
+                requests = u.requests + excluded.requests,
+                input_tokens = u.input_tokens + excluded.input_tokens,
+                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
+                output_tokens = u.output_tokens + excluded.output_tokens,
+                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+                cost_micros = u.cost_micros + excluded.cost_micros
+        ), rolled_all AS (
+            INSERT INTO usage_daily_all AS u
+            SELECT (created_at AT TIME ZONE 'UTC')::date AS day, model, status, count(*), sum(input_tokens),
+                   sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+            FROM inserted
+            GROUP BY 1, 2, 3
+            ORDER BY 1, 2, 3
+            ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET
+                requests = u.requests + excluded.requests,
+                input_tokens = u.input_tokens + excluded.input_tokens,
+                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
+                output_tokens = u.output_tokens + excluded.output_tokens,
+                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+                cost_micros = u.cost_micros + excluded.cost_micros
+        )
+        SELECT count(*)::int FROM inserted
         """;
 
     /// <summary>Inserts the events not stored yet; returns how many rows were new.</summary>
@@ -66,7 +101,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         Add(p, "stored_bytes", NpgsqlDbType.Bigint, rows.Select(e => e.StoredBytes));
         Add(p, "request_body", NpgsqlDbType.Text, rows.Select(e => e.RequestBody));
         Add(p, "response_body", NpgsqlDbType.Text, rows.Select(e => e.ResponseBody));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Up to <paramref name="limit"/> rows newest first, strictly after <paramref name="after"/>.</summary>
@@ -115,21 +150,54 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
 
     public async Task<UsageReport> UsageAsync(LogFilter filter, UsageGrouping grouping, CancellationToken cancellationToken)
     {
-        var group = grouping switch
+        // The same group in both sources: a rollup row's day is its requests' UTC day.
+        var (rollupGroup, rawGroup) = grouping switch
         {
-            UsageGrouping.Key => "key_id::text",
-            UsageGrouping.Day => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-            _ => "model",
+            UsageGrouping.Key => ("key_id::text", "key_id::text"),
+            UsageGrouping.Day => ("to_char(day, 'YYYY-MM-DD')", "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+            _ => ("model", "model"),
         };
+        var span = UsageSpan.Of(filter.From, filter.To);
         await using var command = dataSource.CreateCommand();
-        var sql = new StringBuilder($"""
-            SELECT {group} AS grp, count(*), sum(input_tokens)::bigint, sum(cached_input_tokens)::bigint, sum(output_tokens)::bigint,
+        var p = command.Parameters;
+        var identity = new StringBuilder();
+        AppendIdentityFilter(identity, p, filter);
+        var parts = new List<string>(3);
+        if (span.WholeDays)
+        {
+            // Across every wallet and not by key: the rollup without wallets and keys, a few rows a day.
+            var table = filter is { WalletId: null, KeyId: null } && grouping != UsageGrouping.Key ? "usage_daily_all" : "usage_daily";
+            var rollup = new StringBuilder($"""
+                SELECT {rollupGroup} AS grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+                FROM {table} WHERE true{identity}
+                """);
+            if (span.FirstDay is { } first)
+            {
+                rollup.Append(" AND day >= @first_day");
+                p.Add(new NpgsqlParameter<DateOnly>("first_day", NpgsqlDbType.Date) { TypedValue = first });
+            }
+            if (span.EndDay is { } end)
+            {
+                rollup.Append(" AND day < @end_day");
+                p.Add(new NpgsqlParameter<DateOnly>("end_day", NpgsqlDbType.Date) { TypedValue = end });
+            }
+            parts.Add(rollup.ToString());
+        }
+        foreach (var (range, i) in span.Partial.Select((r, i) => (r, i)))
+        {
+            parts.Add($"""
+                SELECT {rawGroup} AS grp, 1::bigint, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+                FROM request_logs WHERE true{identity} AND created_at >= @from_{i} AND created_at < @to_{i}
+                """);
+            p.Add(new NpgsqlParameter<DateTime>($"from_{i}", NpgsqlDbType.TimestampTz) { TypedValue = range.From.UtcDateTime });
+            p.Add(new NpgsqlParameter<DateTime>($"to_{i}", NpgsqlDbType.TimestampTz) { TypedValue = range.To.UtcDateTime });
+        }
+        command.CommandText = $"""
+            SELECT grp, sum(requests)::bigint, sum(input_tokens)::bigint, sum(cached_input_tokens)::bigint, sum(output_tokens)::bigint,
                    sum(reasoning_tokens)::bigint, sum(cost_micros)::bigint
-            FROM request_logs WHERE true
-            """);
-        AppendFilter(sql, command.Parameters, filter);
-        sql.Append(" GROUP BY grp ORDER BY grp NULLS LAST");
-        command.CommandText = sql.ToString();
+            FROM ({string.Join("\nUNION ALL\n", parts)}) AS usage (grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros)
+            GROUP BY grp ORDER BY grp NULLS LAST
+            """;
 
         var groups = new List<UsageGroup>();
         long requests = 0, input = 0, cached = 0, output = 0, reasoning = 0, cost = 0;
@@ -164,6 +232,22 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
 
     private static void AppendFilter(StringBuilder sql, NpgsqlParameterCollection parameters, LogFilter filter)
     {
+        AppendIdentityFilter(sql, parameters, filter);
+        if (filter.From is { } from)
+        {
+            sql.Append(" AND created_at >= @from");
+            parameters.Add(new NpgsqlParameter<DateTime>("from", NpgsqlDbType.TimestampTz) { TypedValue = from.UtcDateTime });
+        }
+        if (filter.To is { } to)
+        {
+            sql.Append(" AND created_at < @to");
+            parameters.Add(new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = to.UtcDateTime });
+        }
+    }
+
+    /// <summary>The filters other than time, on columns request_logs and usage_daily share.</summary>
+    private static void AppendIdentityFilter(StringBuilder sql, NpgsqlParameterCollection parameters, LogFilter filter)
+    {
         if (filter.WalletId is { } wallet)
         {
             sql.Append(" AND wallet_id = @wallet_id");
@@ -183,16 +267,6 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         {
             sql.Append(" AND status = @status");
             parameters.Add(new NpgsqlParameter<int>("status", NpgsqlDbType.Integer) { TypedValue = status });
-        }
-        if (filter.From is { } from)
-        {
-            sql.Append(" AND created_at >= @from");
-            parameters.Add(new NpgsqlParameter<DateTime>("from", NpgsqlDbType.TimestampTz) { TypedValue = from.UtcDateTime });
-        }
-        if (filter.To is { } to)
-        {
-            sql.Append(" AND created_at < @to");
-            parameters.Add(new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = to.UtcDateTime });
         }
     }
 

@@ -1,0 +1,49 @@
+-- Usage rolled up per UTC day, wallet, key, model and status, maintained in the same statement that stores the request logs
+-- (only for rows actually inserted, so a redelivered event counts once). GET usage reads whole days from here and only the
+-- partial days at a range's edges from request_logs: its cost grows with the days asked for, not with the requests in them
+-- (docs/architecture.md, "Usage rollups"). Rollups outlive the raw logs' retention: they are a few rows per key and day.
+CREATE TABLE usage_daily (
+    day                  date    NOT NULL,
+    wallet_id            uuid    NULL,
+    key_id               uuid    NULL,
+    model                text    NULL,
+    status               integer NOT NULL,
+    requests             bigint  NOT NULL,
+    input_tokens         bigint  NOT NULL,
+    cached_input_tokens  bigint  NOT NULL,
+    output_tokens        bigint  NOT NULL,
+    reasoning_tokens     bigint  NOT NULL,
+    cost_micros          bigint  NOT NULL,
+    CONSTRAINT usage_daily_group UNIQUE NULLS NOT DISTINCT (day, wallet_id, key_id, model, status)
+);
+
+-- A key's or a wallet's days (the usage API always names one or the other for a key holder).
+CREATE INDEX usage_daily_key ON usage_daily (key_id, day);
+CREATE INDEX usage_daily_wallet ON usage_daily (wallet_id, day);
+
+-- The same per day, model and status across every wallet: an operator's usage for a month reads a few hundred rows,
+-- where usage_daily holds one row per active key and day.
+CREATE TABLE usage_daily_all (
+    day                  date    NOT NULL,
+    model                text    NULL,
+    status               integer NOT NULL,
+    requests             bigint  NOT NULL,
+    input_tokens         bigint  NOT NULL,
+    cached_input_tokens  bigint  NOT NULL,
+    output_tokens        bigint  NOT NULL,
+    reasoning_tokens     bigint  NOT NULL,
+    cost_micros          bigint  NOT NULL,
+    CONSTRAINT usage_daily_all_group UNIQUE NULLS NOT DISTINCT (day, model, status)
+);
+
+-- The logs stored before this migration.
+INSERT INTO usage_daily
+SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(input_tokens), sum(cached_input_tokens),
+       sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+FROM request_logs
+GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO usage_daily_all
+SELECT day, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+FROM usage_daily
+GROUP BY 1, 2, 3;
