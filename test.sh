@@ -38,6 +38,8 @@ else
   # The benchmark harness in smoke mode (a few seconds of tiny load per path, books checked), so it cannot silently rot.
   # It counts as one test. It has its own servers (the bench profile) and a Release build.
   if bench/run.sh --smoke > "$RESULTS/bench-smoke.log" 2>&1; then bench_passed=1; else bench_failed=1; tail -n 40 "$RESULTS/bench-smoke.log"; fi
+  # The scale benchmark at a tiny size (every query, the CSV export and the rollups' check): one test more.
+  if bench/scale.sh --smoke > "$RESULTS/scale-smoke.log" 2>&1; then bench_passed=$((bench_passed + 1)); else bench_failed=$((bench_failed + 1)); tail -n 40 "$RESULTS/scale-smoke.log"; fi
 fi
 
 # Count from the TRX files (one per test project), the closing line CI reads.

@@ -171,7 +171,7 @@ for k, (p50, p99, mx) in rows.items():
 out += ["",
   f"- The same 30-day usage of the hot key summed from its rows, as before the rollup: **{float('$raw_ms'):.1f} ms** in PostgreSQL alone (best of 5).",
   f"- CSV export of a month of the hot key: $csv_rows rows in $csv_seconds s; the service's resident memory went from {int('$rss_before')//1024} MB to {int('$rss_after')//1024} MB.",
-  f"- Disk: request_logs with its indexes {int('$log_bytes')/rows_total:.0f} bytes per request; the usage rollups {int('$rollup_bytes')/1024/1024:.1f} MB in total ($rollup_rows rows per day and key).",
+  f"- Disk: request_logs with its indexes {int('$log_bytes')/rows_total:.0f} bytes per request; the usage rollups {int('$rollup_bytes')/rows_total:.0f} bytes per request ({int('$rollup_bytes')/1024/1024:.1f} MB, $rollup_rows rows per day, key, model and status).",
   "- Both rollups matched the rows (every day, wallet, key, model and status group; every day, model and status group).", ""]
 open(sys.argv[2], "w").write("\n".join(out))
 print("\n".join(out))

@@ -187,6 +187,7 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         // No false alarms: nothing unhealthy, and no certificate error for a cluster that uses no certificate.
         Assert.DoesNotContain("Unhealthy", resourcesText);
         Assert.DoesNotContain("certificate", resourcesText, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("unsecured", resourcesText, StringComparison.OrdinalIgnoreCase);
 
         // The servers' console logs are the servers' own output.
         await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/consolelogs/resource/{ResourceNames.Postgres}").ToString());
