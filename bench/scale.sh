@@ -7,16 +7,18 @@
 # runs beside it on the same data for comparison. See bench/README.md, "Scale".
 #   bench/scale.sh                 50 million rows, 100,000 keys, 10,000 wallets, a hot key with 2 million (~30 min, ~30 GB)
 #   bench/scale.sh --rows N        the same shape with N rows (the hot key keeps its 4 % share)
-#   bench/scale.sh --smoke         20,000 rows: every query still runs and is checked (part of ./test.sh)
+#   bench/scale.sh --keys N        N keys for the key lookups (default 1 million)
+#   bench/scale.sh --smoke         20,000 rows, 1,000 keys: every query still runs and is checked (part of ./test.sh)
 # Writes bench/results/scale-latest.md (or .work/out-scale-smoke/scale.md in smoke mode). Uses the bench profile's servers.
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
-ROWS=50000000; KEYS=100000; WALLETS=10000; REPS=200; MODE=full
+ROWS=50000000; KEYS=100000; WALLETS=10000; REPS=200; MODE=full; KEY_ROWS=1000000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) MODE=smoke; ROWS=20000; KEYS=100; WALLETS=10; REPS=20 ;;
+    --smoke) MODE=smoke; ROWS=20000; KEYS=100; WALLETS=10; REPS=20; KEY_ROWS=1000 ;;
     --rows) ROWS="$2"; shift ;;
+    --keys) KEY_ROWS="$2"; shift ;;
     *) echo "usage: bench/scale.sh [--smoke|--rows N]" >&2; exit 2 ;;
   esac
   shift
@@ -32,15 +34,17 @@ ADMIN_TOKEN="nra_scale_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log() { echo "scale: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-logging_pid=""
+logging_pid=""; keypolicy_pid=""
 cleanup() {
   [ -n "$logging_pid" ] && kill "$logging_pid" 2>/dev/null && wait "$logging_pid" 2>/dev/null || true
+  [ -n "$keypolicy_pid" ] && kill "$keypolicy_pid" 2>/dev/null && wait "$keypolicy_pid" 2>/dev/null || true
   "$ROOT/scripts/infra.sh" stop bench >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-log "building the logging service (Release)"
-(cd "$ROOT" && dotnet build services/NexRelay.Logging -c Release -v quiet -nologo >"$OUT/build.log" 2>&1) || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
+log "building the logging and key-policy services (Release)"
+(cd "$ROOT" && dotnet build services/NexRelay.Logging -c Release -v quiet -nologo >"$OUT/build.log" 2>&1 \
+  && dotnet build services/NexRelay.KeyPolicy -c Release -v quiet -nologo >>"$OUT/build.log" 2>&1) || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
 "$ROOT/scripts/infra.sh" start bench
 set -a; . "$ROOT/.nexrelay/bench/env"; set +a
 export PGPASSWORD="$NEXRELAY_PG_PASSWORD"
@@ -108,7 +112,10 @@ measure() {
     [ "${line%% *}" = 200 ] || die "$name: HTTP ${line%% *} for $url"
     [ "$i" -gt 3 ] && echo "${line#* }" >> "$file"
   done
-  python3 - "$file" "$name" <<'PY'
+  percentiles "$name" "$file"
+}
+percentiles() {
+  python3 - "$2" "$1" <<'PY'
 import sys
 t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
 q = lambda p: t[min(len(t) - 1, int(round(p * (len(t) - 1))))]
@@ -142,6 +149,34 @@ csv_rows=$(( $(wc -l < "$OUT/month.csv") - 1 ))
 expected_rows=$(sql -d "$DB" -c "SELECT count(*) FROM request_logs WHERE key_id = '$HOT_KEY' AND created_at >= '$MONTH_FROM'")
 [ "$csv_rows" -ge "$expected_rows" ] || die "the CSV export held $csv_rows rows, the month has $expected_rows"
 
+# ---- keys: lookups among many keys -----------------------------------------------------------------------------------
+# Key-policy's lookup by hash (what the edge calls on a key its memory and Redis do not hold: a cold lookup), each request
+# a different key, among KEY_ROWS keys seeded the same way.
+KEY_DB=scale_keypolicy; KEYPOLICY="http://127.0.0.1:$((PORT + 1))"; INTERNAL_TOKEN="nri_scale_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+sql -d postgres -c "DROP DATABASE IF EXISTS $KEY_DB WITH (FORCE)" -c "CREATE DATABASE $KEY_DB"
+ConnectionStrings__keypolicydb="Host=127.0.0.1;Port=$NEXRELAY_PG_PORT;Username=nexrelay;Password=$NEXRELAY_PG_PASSWORD;Database=$KEY_DB" \
+ConnectionStrings__redis="127.0.0.1:$NEXRELAY_REDIS_PORT,password=$NEXRELAY_REDIS_PASSWORD,abortConnect=false" \
+ConnectionStrings__messaging="amqp://nexrelay:$NEXRELAY_RABBITMQ_PASSWORD@127.0.0.1:$NEXRELAY_RABBITMQ_PORT/" \
+NexRelay__AdminToken="$ADMIN_TOKEN" NexRelay__InternalToken="$INTERNAL_TOKEN" NexRelay__KeyHashSecret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production \
+  dotnet "$ROOT/services/NexRelay.KeyPolicy/bin/Release/net10.0/NexRelay.KeyPolicy.dll" --urls "$KEYPOLICY" >"$OUT/keypolicy.log" 2>&1 &
+keypolicy_pid=$!
+for _ in $(seq 1 300); do curl -fsS "$KEYPOLICY/health" >/dev/null 2>&1 && break; kill -0 "$keypolicy_pid" 2>/dev/null || break; sleep 0.2; done
+curl -fsS "$KEYPOLICY/health" >/dev/null 2>&1 || { tail -n 30 "$OUT/keypolicy.log" >&2; die "key-policy did not start"; }
+log "seeding $KEY_ROWS keys"
+sql -d "$KEY_DB" -c "INSERT INTO keys (id, wallet_id, name, key_hash, hint) SELECT md5('key' || g)::uuid, md5('wallet' || (g % $WALLETS))::uuid, 'key ' || g, md5('hash-a' || g) || md5('hash-b' || g), 'nrk_…' || g FROM generate_series(1, $KEY_ROWS) AS g" \
+  -c "VACUUM ANALYZE keys"
+sql -d "$KEY_DB" -c "SELECT key_hash FROM keys ORDER BY random() LIMIT $((REPS + 3))" > "$OUT/hashes"
+: > "$OUT/key_lookup_cold.times"; n=0
+while read -r hash; do
+  line=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H "X-NexRelay-Internal-Token: $INTERNAL_TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"key_hash\":\"$hash\"}" "$KEYPOLICY/internal/keys/lookup")
+  [ "${line%% *}" = 200 ] || die "key lookup: HTTP ${line%% *}"
+  n=$((n + 1)); [ "$n" -gt 3 ] && echo "${line#* }" >> "$OUT/key_lookup_cold.times"
+done < "$OUT/hashes"
+percentiles key_lookup_cold "$OUT/key_lookup_cold.times" >> "$OUT/latency.txt"
+kill "$keypolicy_pid" 2>/dev/null; wait "$keypolicy_pid" 2>/dev/null || true
+
 read -r log_bytes rollup_bytes rollup_rows < <(sql -d "$DB" -F ' ' -c "SELECT pg_total_relation_size('request_logs'), pg_total_relation_size('usage_daily') + pg_total_relation_size('usage_daily_all'), (SELECT count(*) FROM usage_daily)")
 # The rollup still matches the rows (the check the tests run on small data, here on all of it).
 mismatched=$(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4, 5 EXCEPT SELECT day, wallet_id, key_id, model, status, requests, cost_micros FROM usage_daily) AS m") \
@@ -151,8 +186,9 @@ mismatched=$(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME Z
 python3 - "$OUT/latency.txt" "$REPORT" <<PY
 import sys, datetime, platform, os
 rows = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in open(sys.argv[1]) if l.strip()}
-targets = {"logs_first_page": 20, "logs_deep_filtered": 20, "usage_hot_key_30d": 50, "usage_hot_key_30d_partial_days": 50, "usage_all_wallets_month": 500}
+targets = {"key_lookup_cold": 2, "logs_first_page": 20, "logs_deep_filtered": 20, "usage_hot_key_30d": 50, "usage_hot_key_30d_partial_days": 50, "usage_all_wallets_month": 500}
 what = {
+  "key_lookup_cold": f"key-policy's lookup by hash (a cold key for the edge), a different key each time among {$KEY_ROWS:,}",
   "logs_first_page": "GET /admin/v1/logs, the hot key's first page (50)",
   "logs_deep_filtered": "the same key filtered by model and status, a page 45 days deep",
   "usage_hot_key_30d": "GET /admin/v1/usage, 30 days of the hot key by day (whole days: rollup)",
