@@ -254,13 +254,15 @@ measure cross nexrelay-anthropic "paced ${PACED[0]}" "${PACED[0]}" 1 "$EDGE/v1/m
 measure wallets nexrelay-many "saturation ${SATURATION[0]}" "${SATURATION[0]}" 0 "$EDGE/api/v1/chat/completions" "$OUT/openai.json" "" \
   "$(new_wallets "$MANY_WALLETS" many)"
 
-# Streaming time to first token, direct and through NexRelay interleaved in one paced window.
+# Streaming time to first token, direct, through the bare hop and through NexRelay interleaved in one paced window.
 ttft_wallet="$(new_wallets 1 ttft)"
 ttft_key="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].key)' "$ttft_wallet")"
 ttft_id="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets[0].id)' "$ttft_wallet")"
 cat > "$OUT/ttft.json" <<JSON
 {"seconds":$MEASURE,"warmup":$WARMUP,"loops":$TTFT_LOOPS,"targets":[
  {"name":"direct","url":"$SIM/v1/chat/completions","headers":{"Authorization":"Bearer sim"},
+  "body":{"model":"gpt-5.4","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}},
+ {"name":"hop","url":"$HOP/v1/chat/completions","headers":{},
   "body":{"model":"gpt-5.4","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}},
  {"name":"nexrelay","url":"$EDGE/api/v1/chat/completions","headers":{"Authorization":"Bearer $ttft_key"},
   "body":{"model":"gpt-5.4","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Say hello in one short line"}]}}]}

@@ -26,7 +26,19 @@ app.MapPost("/v1/chat/completions", async (HttpContext http) =>
     using var request = new HttpRequestMessage(HttpMethod.Post, upstream) { Content = new ByteArrayContent(body.ToArray()) };
     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sim");
-    using var response = await client.SendAsync(request, http.RequestAborted);
+    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+    if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+    {
+        // A stream is passed on as it comes (each write flushed), as the edge relays one: the TTFT rows compare the two.
+        http.Response.StatusCode = (int)response.StatusCode;
+        http.Response.ContentType = "text/event-stream";
+        await using var events = await response.Content.ReadAsStreamAsync(http.RequestAborted);
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await events.ReadAsync(buffer, http.RequestAborted)) > 0)
+            await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), http.RequestAborted);
+        return;
+    }
     var answer = await response.Content.ReadAsByteArrayAsync(http.RequestAborted);
     http.Response.StatusCode = (int)response.StatusCode;
     http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
