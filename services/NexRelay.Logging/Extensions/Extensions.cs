@@ -5,6 +5,7 @@ using NexRelay.Logging.Ingestion;
 using NexRelay.Logging.Logs;
 using NexRelay.Logging.Responses;
 using NexRelay.Logging.Retention;
+using NexRelay.Logging.Usage;
 using NexRelay.ServiceDefaults;
 using NexRelay.ServiceDefaults.Auth;
 using NexRelay.ServiceDefaults.Data;
@@ -29,6 +30,7 @@ internal static class Extensions
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddAdminAuthentication<AdminOptions>(o => o.AdminToken);
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<UsageRollupOptions>().BindConfiguration(UsageRollupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RequestLogStore>();
@@ -36,6 +38,7 @@ internal static class Extensions
         builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddDeadLetters();
         builder.Services.AddHostedService<RetentionPurgeService>();
+        builder.Services.AddHostedService<UsageRollupPump>();
 
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

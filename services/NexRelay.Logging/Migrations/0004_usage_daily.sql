@@ -1,7 +1,23 @@
--- Usage rolled up per UTC day, wallet, key, model and status, maintained in the same statement that stores the request logs
--- (only for rows actually inserted, so a redelivered event counts once). GET usage reads whole days from here and only the
--- partial days at a range's edges from request_logs: its cost grows with the days asked for, not with the requests in them
+-- Usage rolled up per UTC day, wallet, key, model and status. The statement that stores a batch of request logs adds the
+-- batch's own totals (only of rows actually inserted, so a redelivered event counts once) to usage_pending, an append-only
+-- table that many writers fill without waiting on each other; a background pump folds pending rows into usage_daily and
+-- usage_daily_all every second. GET usage reads whole days from the rollups plus what is still pending, and only the partial
+-- days at a range's edges from request_logs: its cost grows with the days asked for, not with the requests in them
 -- (docs/architecture.md, "Usage rollups"). Rollups outlive the raw logs' retention: they are a few rows per key and day.
+CREATE TABLE usage_pending (
+    day                  date    NOT NULL,
+    wallet_id            uuid    NULL,
+    key_id               uuid    NULL,
+    model                text    NULL,
+    status               integer NOT NULL,
+    requests             bigint  NOT NULL,
+    input_tokens         bigint  NOT NULL,
+    cached_input_tokens  bigint  NOT NULL,
+    output_tokens        bigint  NOT NULL,
+    reasoning_tokens     bigint  NOT NULL,
+    cost_micros          bigint  NOT NULL
+);
+
 CREATE TABLE usage_daily (
     day                  date    NOT NULL,
     wallet_id            uuid    NULL,

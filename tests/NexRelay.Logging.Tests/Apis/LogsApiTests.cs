@@ -357,13 +357,16 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
         Assert.Equal(21, usage.GetProperty("totals").GetProperty("requests").GetInt64());
         Assert.Equal((events.Sum(e => e.CostMicros) + 1) / 1_000_000m, usage.GetProperty("totals").GetProperty("cost_usd").GetDecimal());
 
-        // The rollup is derivable from the rows: per day, key, model and status, the same counts and sums, both ways.
+        // The rollup (with what is still pending) is derivable from the rows: per day, key, model and status, the same counts
+        // and sums, both ways.
         await using var check = fixture.DataSource.CreateCommand("""
             WITH raw AS (
                 SELECT (created_at AT TIME ZONE 'UTC')::date AS day, key_id, model, status, count(*) AS requests, sum(input_tokens) AS input_tokens,
                        sum(cost_micros) AS cost_micros
                 FROM request_logs WHERE wallet_id = $1 GROUP BY 1, 2, 3, 4),
-            rolled AS (SELECT day, key_id, model, status, requests, input_tokens, cost_micros FROM usage_daily WHERE wallet_id = $1)
+            rolled AS (
+                SELECT day, key_id, model, status, sum(requests), sum(input_tokens), sum(cost_micros)
+                FROM (SELECT * FROM usage_daily UNION ALL SELECT * FROM usage_pending) AS u WHERE wallet_id = $1 GROUP BY 1, 2, 3, 4)
             SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) AS missing)
                  + (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) AS extra)
                  + (SELECT CASE WHEN count(*) = 21 THEN 0 ELSE 1 END FROM request_logs WHERE wallet_id = $1)
@@ -379,12 +382,33 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
                        sum(cost_micros) AS cost_micros
                 FROM request_logs WHERE created_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day') AT TIME ZONE 'UTC' GROUP BY 1, 2, 3),
             rolled AS (
-                SELECT day, model, status, requests, output_tokens, cost_micros FROM usage_daily_all
-                WHERE day >= (now() AT TIME ZONE 'UTC')::date - 1)
+                SELECT day, model, status, sum(requests), sum(output_tokens), sum(cost_micros)
+                FROM (SELECT day, model, status, requests, output_tokens, cost_micros FROM usage_daily_all
+                      UNION ALL SELECT day, model, status, requests, output_tokens, cost_micros FROM usage_pending) AS u
+                WHERE day >= (now() AT TIME ZONE 'UTC')::date - 1 GROUP BY 1, 2, 3)
             SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) AS missing)
                  + (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) AS extra)
             """);
         Assert.Equal(0L, await global.ExecuteScalarAsync());
+
+        // The pump folds the pending totals into the rollup within a few of its one-second rounds.
+        await using var pending = fixture.DataSource.CreateCommand("SELECT count(*) FROM usage_pending WHERE wallet_id = $1");
+        pending.Parameters.Add(new Npgsql.NpgsqlParameter { Value = wallet });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await pending.ExecuteScalarAsync())! > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "pending usage was never folded into the rollup");
+            await Task.Delay(200);
+        }
+        await using var rolledUp = fixture.DataSource.CreateCommand("SELECT sum(requests)::bigint, sum(cost_micros)::bigint FROM usage_daily WHERE wallet_id = $1");
+        rolledUp.Parameters.Add(new Npgsql.NpgsqlParameter { Value = wallet });
+        await using (var reader = await rolledUp.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(21L, reader.GetInt64(0));
+            Assert.Equal(events.Sum(e => e.CostMicros) + 1, reader.GetInt64(1));
+        }
+        Assert.Equal(0L, await check.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace NexRelay.Logging.Usage;
+
+/// <summary>How often pending usage is folded into the daily rollups (<c>Logging:UsageRollupInterval</c>, default 1 s).</summary>
+public sealed class UsageRollupOptions
+{
+    public const string Section = "Logging";
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "Logging:UsageRollupInterval must be between 50 ms and 10 minutes.")]
+    public TimeSpan UsageRollupInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Folds <c>usage_pending</c> (each stored batch's totals, appended by <c>RequestLogStore.InsertAsync</c>) into
+/// <c>usage_daily</c> and <c>usage_daily_all</c>: one transaction deletes the pending rows it takes and adds them to both
+/// rollups, so a row counts exactly once, pending or rolled up, and the usage queries read both. One pump runs at a time
+/// across replicas (a transaction-scoped advisory lock); the rollup rows are upserted in key order. A failure leaves the
+/// pending rows where they are for the next run. See docs/architecture.md, "Usage rollups".
+/// </summary>
+internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOptions<UsageRollupOptions> options, TimeProvider time,
+    ILogger<UsageRollupPump> logger) : BackgroundService
+{
+    /// <summary>Pending rows per transaction: after an outage the backlog is folded in steps, never in one huge transaction.</summary>
+    internal const int BatchSize = 20_000;
+
+    private const long LockId = 0x4E52_5553_4147_4501; // "NRUSAGE" + 1
+
+    private static readonly string FoldSql = $"""
+        WITH lock AS (SELECT pg_try_advisory_xact_lock({LockId}) AS held),
+        moved AS (
+            DELETE FROM usage_pending WHERE ctid IN (SELECT ctid FROM usage_pending WHERE (SELECT held FROM lock) LIMIT {BatchSize})
+            RETURNING *
+        ), daily AS (
+            INSERT INTO usage_daily AS u
+            SELECT day, wallet_id, key_id, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens),
+                   sum(reasoning_tokens), sum(cost_micros)
+            FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET
+                requests = u.requests + excluded.requests,
+                input_tokens = u.input_tokens + excluded.input_tokens,
+                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
+                output_tokens = u.output_tokens + excluded.output_tokens,
+                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+                cost_micros = u.cost_micros + excluded.cost_micros
+        ), everyone AS (
+            INSERT INTO usage_daily_all AS u
+            SELECT day, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens),
+                   sum(reasoning_tokens), sum(cost_micros)
+            FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET
+                requests = u.requests + excluded.requests,
+                input_tokens = u.input_tokens + excluded.input_tokens,
+                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
+                output_tokens = u.output_tokens + excluded.output_tokens,
+                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+                cost_micros = u.cost_micros + excluded.cost_micros
+        )
+        SELECT count(*)::int FROM moved
+        """;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.UsageRollupInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                while (await FoldAsync(stoppingToken) == BatchSize)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFoldFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Folds up to <see cref="BatchSize"/> pending rows; returns how many (0 when another replica holds the pump).</summary>
+    internal async Task<int> FoldAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(FoldSql);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Folding pending usage into the rollups failed; retrying at the next interval")]
+    private static partial void LogFoldFailed(ILogger logger, Exception exception);
+}
