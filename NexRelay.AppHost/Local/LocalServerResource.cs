@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace NexRelay.AppHost.Local;
 
 /// <summary>
@@ -19,6 +17,4 @@ internal sealed class LocalServerResource(string name, string infraScript, strin
     public List<KeyValuePair<string, ReferenceExpression>> ConnectionProperties { get; } = [];
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() => ConnectionProperties;
-
-    public string PortText => Port.ToString(CultureInfo.InvariantCulture);
 }

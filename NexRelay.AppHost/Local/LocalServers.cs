@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RabbitMQ.Client;
@@ -17,25 +18,17 @@ internal sealed class LocalServers(IDistributedApplicationBuilder builder, strin
 
     public IResourceBuilder<LocalServerResource> AddPostgres(string name, int port, string user, string password)
     {
-        var secret = builder.AddParameter($"{name}-password", password, secret: true);
-        var server = new LocalServerResource(name, _script, _root, port,
-            ReferenceExpression.Create($"Host=127.0.0.1;Port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={user};Password={secret.Resource}"));
-        server.ConnectionProperties.AddRange([
-            new("Host", ReferenceExpression.Create($"127.0.0.1")),
-            new("Port", ReferenceExpression.Create($"{server.PortText}")),
-            new("Username", ReferenceExpression.Create($"{user}")),
-            new("Password", ReferenceExpression.Create($"{secret.Resource}")),
-        ]);
-        var healthCheck = $"{name}-health";
-        builder.Services.AddHealthChecks().AddNpgSql($"Host=127.0.0.1;Port={port};Username={user};Password={password};Database=postgres;Pooling=false", name: healthCheck);
+        var server = Server(name, "postgres", port, user, password,
+            (portText, secret) => ReferenceExpression.Create($"Host=127.0.0.1;Port={portText};Username={user};Password={secret}"));
+        builder.Services.AddHealthChecks().AddNpgSql(PostgresConnection(port, user, password, "postgres"), name: HealthCheck(name));
 
         // The services migrate their own schemas, into databases that must exist: created (if missing) once the server
         // answers, as Aspire's own PostgreSQL resource does for its databases.
-        builder.Eventing.Subscribe<ResourceReadyEvent>(server, async (_, cancellationToken) =>
+        builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, async (_, cancellationToken) =>
         {
-            await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username={user};Password={password};Database=postgres;Pooling=false");
+            await using var connection = new NpgsqlConnection(PostgresConnection(port, user, password, "postgres"));
             await connection.OpenAsync(cancellationToken);
-            foreach (var database in builder.Resources.OfType<LocalDatabaseResource>().Where(d => d.Parent == server))
+            foreach (var database in builder.Resources.OfType<LocalDatabaseResource>().Where(d => d.Parent == server.Resource))
             {
                 await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database.DatabaseName } } };
                 if (await exists.ExecuteScalarAsync(cancellationToken) is not null) continue;
@@ -44,16 +37,13 @@ internal sealed class LocalServers(IDistributedApplicationBuilder builder, strin
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
         });
-
-        return Serve(builder.AddResource(server), "postgres", port).WithHealthCheck(healthCheck);
+        return server;
     }
 
     public IResourceBuilder<LocalDatabaseResource> AddDatabase(IResourceBuilder<LocalServerResource> server, string name, string databaseName, string user, string password)
     {
         var database = new LocalDatabaseResource(name, databaseName, server.Resource);
-        var healthCheck = $"{name}-health";
-        builder.Services.AddHealthChecks().AddNpgSql(
-            $"Host=127.0.0.1;Port={server.Resource.Port};Username={user};Password={password};Database={databaseName};Pooling=false", name: healthCheck);
+        builder.Services.AddHealthChecks().AddNpgSql(PostgresConnection(server.Resource.Port, user, password, databaseName), name: HealthCheck(name));
         // A database has no process of its own: it shows its server's state (and its own health, once created).
         builder.Eventing.Subscribe<InitializeResourceEvent>(database, (e, cancellationToken) =>
         {
@@ -62,47 +52,52 @@ internal sealed class LocalServers(IDistributedApplicationBuilder builder, strin
         });
         return builder.AddResource(database)
             .WithInitialState(new() { ResourceType = "PostgresDatabase", State = KnownResourceStates.Waiting, Properties = [] })
-            .WithHealthCheck(healthCheck);
+            .WithHealthCheck(HealthCheck(name));
     }
 
     public IResourceBuilder<LocalServerResource> AddRedis(string name, int port, string password)
     {
-        var secret = builder.AddParameter($"{name}-password", password, secret: true);
-        var server = new LocalServerResource(name, _script, _root, port,
-            ReferenceExpression.Create($"127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)},password={secret.Resource},abortConnect=false"));
-        server.ConnectionProperties.AddRange([
-            new("Host", ReferenceExpression.Create($"127.0.0.1")),
-            new("Port", ReferenceExpression.Create($"{server.PortText}")),
-            new("Password", ReferenceExpression.Create($"{secret.Resource}")),
-        ]);
-        var healthCheck = $"{name}-health";
-        builder.Services.AddHealthChecks().AddRedis($"127.0.0.1:{port},password={password},abortConnect=false", name: healthCheck);
-        return Serve(builder.AddResource(server), "redis", port).WithHealthCheck(healthCheck);
+        var server = Server(name, "redis", port, user: null, password,
+            (portText, secret) => ReferenceExpression.Create($"127.0.0.1:{portText},password={secret},abortConnect=false"));
+        builder.Services.AddHealthChecks().AddRedis($"127.0.0.1:{port},password={password},abortConnect=false", name: HealthCheck(name));
+        return server;
     }
 
     public IResourceBuilder<LocalServerResource> AddRabbitMQ(string name, int port, string user, string password)
     {
-        var secret = builder.AddParameter($"{name}-password", password, secret: true);
-        var server = new LocalServerResource(name, _script, _root, port,
-            ReferenceExpression.Create($"amqp://{user}:{secret.Resource}@127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/"));
-        server.ConnectionProperties.AddRange([
-            new("Host", ReferenceExpression.Create($"127.0.0.1")),
-            new("Port", ReferenceExpression.Create($"{server.PortText}")),
-            new("Username", ReferenceExpression.Create($"{user}")),
-            new("Password", ReferenceExpression.Create($"{secret.Resource}")),
-        ]);
-        var healthCheck = $"{name}-health";
+        var server = Server(name, "rabbitmq", port, user, password,
+            (portText, secret) => ReferenceExpression.Create($"amqp://{user}:{secret}@127.0.0.1:{portText}/"));
         var uri = new Uri($"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{port}/");
-        builder.Services.AddHealthChecks().AddRabbitMQ(
-            async _ => await new ConnectionFactory { Uri = uri }.CreateConnectionAsync(), name: healthCheck);
-        return Serve(builder.AddResource(server), "rabbitmq", port).WithHealthCheck(healthCheck);
+        builder.Services.AddHealthChecks().AddRabbitMQ(async _ => await new ConnectionFactory { Uri = uri }.CreateConnectionAsync(), name: HealthCheck(name));
+        return server;
     }
 
-    private IResourceBuilder<LocalServerResource> Serve(IResourceBuilder<LocalServerResource> server, string kind, int port) =>
-        server.WithArgs("serve", kind, profile)
-            // The profile's fixed port, as the services and scripts/infra.sh know it (not proxied: nothing to allocate).
+    /// <summary>
+    /// The server resource: <c>infra.sh serve &lt;kind&gt; &lt;profile&gt;</c> on the profile's fixed port (not proxied: nothing
+    /// to allocate), its password a secret parameter, its connection string and properties, and its health check (which the
+    /// caller registers under <see cref="HealthCheck"/>).
+    /// </summary>
+    private IResourceBuilder<LocalServerResource> Server(string name, string kind, int port, string? user, string password,
+        Func<string, ParameterResource, ReferenceExpression> connectionString)
+    {
+        var secret = builder.AddParameter($"{name}-password", password, secret: true).Resource;
+        var portText = port.ToString(CultureInfo.InvariantCulture);
+        var server = new LocalServerResource(name, _script, _root, port, connectionString(portText, secret));
+        server.ConnectionProperties.Add(new("Host", ReferenceExpression.Create($"127.0.0.1")));
+        server.ConnectionProperties.Add(new("Port", ReferenceExpression.Create($"{portText}")));
+        if (user is not null) server.ConnectionProperties.Add(new("Username", ReferenceExpression.Create($"{user}")));
+        server.ConnectionProperties.Add(new("Password", ReferenceExpression.Create($"{secret}")));
+        return builder.AddResource(server)
+            .WithArgs("serve", kind, profile)
             .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: "tcp", isProxied: false)
-            .WithIconName("Database");
+            .WithIconName("Database")
+            .WithHealthCheck(HealthCheck(name));
+    }
+
+    private static string HealthCheck(string resource) => $"{resource}-health";
+
+    private static string PostgresConnection(int port, string user, string password, string database) =>
+        $"Host=127.0.0.1;Port={port};Username={user};Password={password};Database={database};Pooling=false";
 
     private static async Task MirrorStateAsync(LocalServerResource server, LocalDatabaseResource database, ResourceNotificationService notifications, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
     // the rows inserted are added to usage, in the same statement (so in the same transaction): the batch's totals per day,
     // wallet, key, model and status go to usage_pending, appended, so that concurrent batches of a hot key never wait on one
     // rollup row (upserting it here cost a third of ingestion's throughput with four writers). UsageRollupPump folds them
-    // into the rollups (docs/architecture.md, "Usage rollups").
+    // into the rollups (docs/architecture.md, "Usage rollups"). Sums saturate at bigint's maximum (see Saturated).
     private const string InsertSql = $"""
         WITH inserted AS (
             INSERT INTO request_logs ({Columns})
@@ -34,8 +34,8 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             RETURNING created_at, wallet_id, key_id, model, status, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
         ), pending AS (
             INSERT INTO usage_pending
-            SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(input_tokens),
-                   sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+            SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), LEAST(sum(input_tokens), 9223372036854775807)::bigint,
+                   LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint, LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
             FROM inserted
             GROUP BY 1, 2, 3, 4, 5
         )
@@ -147,13 +147,11 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             // Across every wallet and not by key: the rollup without wallets and keys, a few rows a day. Plus what the pump has
             // not folded in yet (a second's worth of batches).
             var table = filter is { WalletId: null, KeyId: null } && grouping != UsageGrouping.Key ? "usage_daily_all" : "usage_daily";
+            var columns = (table == "usage_daily" ? "day, wallet_id, key_id, " : "day, ")
+                + "model, status, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros";
             var rollup = new StringBuilder($"""
                 SELECT {rollupGroup} AS grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
-                FROM (SELECT day, {(table == "usage_daily" ? "wallet_id, key_id, " : "")}model, status, requests, input_tokens, cached_input_tokens,
-                             output_tokens, reasoning_tokens, cost_micros FROM {table}
-                      UNION ALL
-                      SELECT day, {(table == "usage_daily" ? "wallet_id, key_id, " : "")}model, status, requests, input_tokens, cached_input_tokens,
-                             output_tokens, reasoning_tokens, cost_micros FROM usage_pending) AS rollup
+                FROM (SELECT {columns} FROM {table} UNION ALL SELECT {columns} FROM usage_pending) AS rollup
                 WHERE true{identity}
                 """);
             if (span.FirstDay is { } first)
@@ -178,8 +176,8 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             p.Add(new NpgsqlParameter<DateTime>($"to_{i}", NpgsqlDbType.TimestampTz) { TypedValue = range.To.UtcDateTime });
         }
         command.CommandText = $"""
-            SELECT grp, sum(requests)::bigint, sum(input_tokens)::bigint, sum(cached_input_tokens)::bigint, sum(output_tokens)::bigint,
-                   sum(reasoning_tokens)::bigint, sum(cost_micros)::bigint
+            SELECT grp, {Saturated("sum(requests)")}, {Saturated("sum(input_tokens)")}, {Saturated("sum(cached_input_tokens)")},
+                   {Saturated("sum(output_tokens)")}, {Saturated("sum(reasoning_tokens)")}, {Saturated("sum(cost_micros)")}
             FROM ({string.Join("\nUNION ALL\n", parts)}) AS usage (grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros)
             GROUP BY grp ORDER BY grp NULLS LAST
             """;
@@ -229,6 +227,12 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             parameters.Add(new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = to.UtcDateTime });
         }
     }
+
+    /// <summary>
+    /// A sum as a bigint that stops at its maximum instead of failing: token counts are what clients and upstreams report,
+    /// clamped only below (a row may hold close to long.MaxValue input tokens, and two of them must still add up).
+    /// </summary>
+    internal static string Saturated(string sum) => $"LEAST({sum}, 9223372036854775807)::bigint";
 
     /// <summary>The filters other than time, on columns request_logs and usage_daily share.</summary>
     private static void AppendIdentityFilter(StringBuilder sql, NpgsqlParameterCollection parameters, LogFilter filter)

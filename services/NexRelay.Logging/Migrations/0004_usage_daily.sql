@@ -52,14 +52,14 @@ CREATE TABLE usage_daily_all (
     CONSTRAINT usage_daily_all_group UNIQUE NULLS NOT DISTINCT (day, model, status)
 );
 
--- The logs stored before this migration.
+-- The logs stored before this migration (sums saturate at bigint's maximum: a row may report close to it in tokens).
 INSERT INTO usage_daily
-SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(input_tokens), sum(cached_input_tokens),
-       sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint,
+       LEAST(sum(output_tokens), 9223372036854775807)::bigint, LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
 FROM request_logs
 GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO usage_daily_all
-SELECT day, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros)
+SELECT day, model, status, LEAST(sum(requests), 9223372036854775807)::bigint, LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint, LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
 FROM usage_daily
 GROUP BY 1, 2, 3;

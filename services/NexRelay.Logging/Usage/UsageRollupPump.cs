@@ -18,7 +18,8 @@ public sealed class UsageRollupOptions
 /// <c>usage_daily</c> and <c>usage_daily_all</c>: one transaction deletes the pending rows it takes and adds them to both
 /// rollups, so a row counts exactly once, pending or rolled up, and the usage queries read both. One pump runs at a time
 /// across replicas (a transaction-scoped advisory lock); the rollup rows are upserted in key order. A failure leaves the
-/// pending rows where they are for the next run. See docs/architecture.md, "Usage rollups".
+/// pending rows where they are for the next run. Sums saturate at bigint's maximum, as the store's do. See
+/// docs/architecture.md, "Usage rollups".
 /// </summary>
 internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOptions<UsageRollupOptions> options, TimeProvider time,
     ILogger<UsageRollupPump> logger) : BackgroundService
@@ -35,28 +36,28 @@ internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOpti
             RETURNING *
         ), daily AS (
             INSERT INTO usage_daily AS u
-            SELECT day, wallet_id, key_id, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens),
-                   sum(reasoning_tokens), sum(cost_micros)
+            SELECT day, wallet_id, key_id, model, status, LEAST(sum(requests), 9223372036854775807)::bigint, LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint,
+                   LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
             FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET
                 requests = u.requests + excluded.requests,
-                input_tokens = u.input_tokens + excluded.input_tokens,
-                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
-                output_tokens = u.output_tokens + excluded.output_tokens,
-                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
-                cost_micros = u.cost_micros + excluded.cost_micros
+                input_tokens = LEAST(u.input_tokens::numeric + excluded.input_tokens, 9223372036854775807)::bigint,
+                cached_input_tokens = LEAST(u.cached_input_tokens::numeric + excluded.cached_input_tokens, 9223372036854775807)::bigint,
+                output_tokens = LEAST(u.output_tokens::numeric + excluded.output_tokens, 9223372036854775807)::bigint,
+                reasoning_tokens = LEAST(u.reasoning_tokens::numeric + excluded.reasoning_tokens, 9223372036854775807)::bigint,
+                cost_micros = LEAST(u.cost_micros::numeric + excluded.cost_micros, 9223372036854775807)::bigint
         ), everyone AS (
             INSERT INTO usage_daily_all AS u
-            SELECT day, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens),
-                   sum(reasoning_tokens), sum(cost_micros)
+            SELECT day, model, status, LEAST(sum(requests), 9223372036854775807)::bigint, LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint,
+                   LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
             FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET
                 requests = u.requests + excluded.requests,
-                input_tokens = u.input_tokens + excluded.input_tokens,
-                cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens,
-                output_tokens = u.output_tokens + excluded.output_tokens,
-                reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
-                cost_micros = u.cost_micros + excluded.cost_micros
+                input_tokens = LEAST(u.input_tokens::numeric + excluded.input_tokens, 9223372036854775807)::bigint,
+                cached_input_tokens = LEAST(u.cached_input_tokens::numeric + excluded.cached_input_tokens, 9223372036854775807)::bigint,
+                output_tokens = LEAST(u.output_tokens::numeric + excluded.output_tokens, 9223372036854775807)::bigint,
+                reasoning_tokens = LEAST(u.reasoning_tokens::numeric + excluded.reasoning_tokens, 9223372036854775807)::bigint,
+                cost_micros = LEAST(u.cost_micros::numeric + excluded.cost_micros, 9223372036854775807)::bigint
         )
         SELECT count(*)::int FROM moved
         """;

@@ -412,6 +412,24 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
     }
 
     [Fact]
+    public async Task Token_counts_near_the_bigint_maximum_are_stored_and_their_usage_saturates_instead_of_failing_the_batch()
+    {
+        // Clients and upstreams report tokens; a row may hold close to long.MaxValue, and two of them in one batch, one day
+        // and one rollup row must still be stored (an overflow would fail the whole batch and every log row in it).
+        var wallet = Guid.NewGuid();
+        var key = Guid.NewGuid();
+        var store = new RequestLogStore(fixture.DataSource);
+        var huge = Enumerable.Range(0, 3).Select(_ => Events.Make(wallet, key, input: long.MaxValue - 10, output: long.MaxValue / 2)).ToArray();
+        Assert.Equal(4, await store.InsertAsync([.. huge, Events.Make(wallet, key)], CancellationToken.None));
+        Assert.Equal(1, await store.InsertAsync([Events.Make(wallet, key, input: long.MaxValue)], CancellationToken.None));
+
+        var usage = await fixture.GetJsonAsync($"/admin/v1/usage?key_id={key}&group_by=day");
+        Assert.Equal(5, usage.GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal(long.MaxValue, usage.GetProperty("totals").GetProperty("input_tokens").GetInt64());
+        Assert.Equal(long.MaxValue, usage.GetProperty("totals").GetProperty("output_tokens").GetInt64());
+    }
+
+    [Fact]
     public async Task Csv_export_holds_every_matching_row_quoted_so_it_parses_back()
     {
         var wallet = Guid.NewGuid();
