@@ -41,9 +41,11 @@ public sealed partial class Scenarios(ChaosCluster cluster)
         var refused = burst.Records.Count(r => r.Status == 402);
         var statuses = string.Join(", ", burst.Records.GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
         // Never more than the wallet pays for. (Fewer is allowed: money a credit lease holds for one edge is not lent to the
-        // other; and on two shared cores 500 at once also meet billing and upstream timeouts, answered 503/504.)
+        // other; and on two shared cores 500 at once also meet billing and upstream timeouts, answered 503/504, and enough
+        // upstream timeouts open the upstream's circuit breaker, whose refusals are 502 upstream_error. A full run caught 12.)
         Assert.InRange(admitted, 1, 100);
-        Assert.All(burst.Records, r => Assert.True(r.Status is 200 or 402 or 503 or 504, statuses));
+        Assert.All(burst.Records, r => Assert.True(r.Status is 200 or 402 or 503 or 504
+            || r.Status == 502 && r.Error?.Contains("circuit breaker is open", StringComparison.Ordinal) == true, statuses));
         await ReportAsync("1. 500 concurrent on a wallet with room for 100", statuses, burst, [tenant], sampler);
     }
 
