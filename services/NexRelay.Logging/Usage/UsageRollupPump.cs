@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using NexRelay.Logging.Logs;
 using Npgsql;
 
 namespace NexRelay.Logging.Usage;
@@ -29,6 +30,12 @@ internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOpti
 
     private const long LockId = 0x4E52_5553_4147_4501; // "NRUSAGE" + 1
 
+    private static readonly string[] Measures = ["requests", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_micros"];
+
+    // The pending rows' totals per group, and the same added to a rollup row that exists (both saturating, as the store's).
+    private static readonly string Sums = string.Join(", ", Measures.Select(m => RequestLogStore.Saturated($"sum({m})")));
+    private static readonly string Accumulate = string.Join(", ", Measures.Select(m => $"{m} = {RequestLogStore.Saturated($"u.{m}::numeric + excluded.{m}")}"));
+
     private static readonly string FoldSql = $"""
         WITH lock AS (SELECT pg_try_advisory_xact_lock({LockId}) AS held),
         moved AS (
@@ -36,28 +43,14 @@ internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOpti
             RETURNING *
         ), daily AS (
             INSERT INTO usage_daily AS u
-            SELECT day, wallet_id, key_id, model, status, LEAST(sum(requests), 9223372036854775807)::bigint, LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint,
-                   LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
+            SELECT day, wallet_id, key_id, model, status, {Sums}
             FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET
-                requests = u.requests + excluded.requests,
-                input_tokens = LEAST(u.input_tokens::numeric + excluded.input_tokens, 9223372036854775807)::bigint,
-                cached_input_tokens = LEAST(u.cached_input_tokens::numeric + excluded.cached_input_tokens, 9223372036854775807)::bigint,
-                output_tokens = LEAST(u.output_tokens::numeric + excluded.output_tokens, 9223372036854775807)::bigint,
-                reasoning_tokens = LEAST(u.reasoning_tokens::numeric + excluded.reasoning_tokens, 9223372036854775807)::bigint,
-                cost_micros = LEAST(u.cost_micros::numeric + excluded.cost_micros, 9223372036854775807)::bigint
+            ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET {Accumulate}
         ), everyone AS (
             INSERT INTO usage_daily_all AS u
-            SELECT day, model, status, LEAST(sum(requests), 9223372036854775807)::bigint, LEAST(sum(input_tokens), 9223372036854775807)::bigint, LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint,
-                   LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
+            SELECT day, model, status, {Sums}
             FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET
-                requests = u.requests + excluded.requests,
-                input_tokens = LEAST(u.input_tokens::numeric + excluded.input_tokens, 9223372036854775807)::bigint,
-                cached_input_tokens = LEAST(u.cached_input_tokens::numeric + excluded.cached_input_tokens, 9223372036854775807)::bigint,
-                output_tokens = LEAST(u.output_tokens::numeric + excluded.output_tokens, 9223372036854775807)::bigint,
-                reasoning_tokens = LEAST(u.reasoning_tokens::numeric + excluded.reasoning_tokens, 9223372036854775807)::bigint,
-                cost_micros = LEAST(u.cost_micros::numeric + excluded.cost_micros, 9223372036854775807)::bigint
+            ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET {Accumulate}
         )
         SELECT count(*)::int FROM moved
         """;
