@@ -38,6 +38,13 @@ internal sealed record Infrastructure(
     private static string Need(IDistributedApplicationBuilder builder, string key) => builder.Configuration[key] is { Length: > 0 } v ? v
         : throw new InvalidOperationException($"Setting {key} is missing: prepare the servers with scripts/infra.sh (./run.sh does) or set NexRelay:Infrastructure=containers.");
 
+    /// <summary>
+    /// A service's database: <c>NexRelay:Databases:&lt;Service&gt;</c> renames it (a test cluster of its own), else the service's
+    /// name in lower case (the databases scripts/infra.sh and the local PostgreSQL resource create).
+    /// </summary>
+    private static string DatabaseName(IDistributedApplicationBuilder builder, string service) =>
+        builder.Configuration[$"NexRelay:Databases:{service}"] ?? service.ToLowerInvariant();
+
     private static int NeedPort(IDistributedApplicationBuilder builder, string key) => int.Parse(Need(builder, key), CultureInfo.InvariantCulture);
 
     private static Infrastructure AddLocal(IDistributedApplicationBuilder builder)
@@ -48,9 +55,9 @@ internal sealed record Infrastructure(
         var pgPassword = Need(builder, "NEXRELAY_PG_PASSWORD");
         var postgres = servers.AddPostgres(ResourceNames.Postgres, NeedPort(builder, "NEXRELAY_PG_PORT"), pgUser, pgPassword);
         return new(
-            servers.AddDatabase(postgres, ResourceNames.BillingDb, config["NexRelay:Databases:Billing"] ?? "billing", pgUser, pgPassword),
-            servers.AddDatabase(postgres, ResourceNames.KeyPolicyDb, config["NexRelay:Databases:KeyPolicy"] ?? "keypolicy", pgUser, pgPassword),
-            servers.AddDatabase(postgres, ResourceNames.LoggingDb, config["NexRelay:Databases:Logging"] ?? "logging", pgUser, pgPassword),
+            servers.AddDatabase(postgres, ResourceNames.BillingDb, DatabaseName(builder, "Billing"), pgUser, pgPassword),
+            servers.AddDatabase(postgres, ResourceNames.KeyPolicyDb, DatabaseName(builder, "KeyPolicy"), pgUser, pgPassword),
+            servers.AddDatabase(postgres, ResourceNames.LoggingDb, DatabaseName(builder, "Logging"), pgUser, pgPassword),
             servers.AddRedis(ResourceNames.Redis, NeedPort(builder, "NEXRELAY_REDIS_PORT"), Need(builder, "NEXRELAY_REDIS_PASSWORD")),
             servers.AddRabbitMQ(ResourceNames.Messaging, NeedPort(builder, "NEXRELAY_RABBITMQ_PORT"),
                 config["NEXRELAY_RABBITMQ_USER"] ?? "nexrelay", Need(builder, "NEXRELAY_RABBITMQ_PASSWORD")));
@@ -63,10 +70,9 @@ internal sealed record Infrastructure(
 
         var pgHost = config["NEXRELAY_PG_HOST"] ?? "127.0.0.1";
         var pg = $"Host={pgHost};Port={Need("NEXRELAY_PG_PORT")};Username={config["NEXRELAY_PG_USER"] ?? "nexrelay"};Password={Need("NEXRELAY_PG_PASSWORD")};Maximum Pool Size=100";
-        // NexRelay:Databases:<name> renames a service's database (a test cluster of its own; scripts/infra.sh creates the defaults).
-        config[$"ConnectionStrings:{ResourceNames.BillingDb}"] = pg + ";Database=" + (config["NexRelay:Databases:Billing"] ?? "billing");
-        config[$"ConnectionStrings:{ResourceNames.KeyPolicyDb}"] = pg + ";Database=" + (config["NexRelay:Databases:KeyPolicy"] ?? "keypolicy");
-        config[$"ConnectionStrings:{ResourceNames.LoggingDb}"] = pg + ";Database=" + (config["NexRelay:Databases:Logging"] ?? "logging");
+        config[$"ConnectionStrings:{ResourceNames.BillingDb}"] = pg + ";Database=" + DatabaseName(builder, "Billing");
+        config[$"ConnectionStrings:{ResourceNames.KeyPolicyDb}"] = pg + ";Database=" + DatabaseName(builder, "KeyPolicy");
+        config[$"ConnectionStrings:{ResourceNames.LoggingDb}"] = pg + ";Database=" + DatabaseName(builder, "Logging");
         config[$"ConnectionStrings:{ResourceNames.Redis}"] =
             $"127.0.0.1:{Need("NEXRELAY_REDIS_PORT")},password={Need("NEXRELAY_REDIS_PASSWORD")},abortConnect=false";
         config[$"ConnectionStrings:{ResourceNames.Messaging}"] =
