@@ -72,9 +72,10 @@ var edgeSettings = new[] { "NexRelay:Catalog", "NexRelay:Relay", "NexRelay:Keys"
     .Where(setting => setting.Value is not null)
     .ToList();
 
+IResourceBuilder<ProjectResource>? firstEdge = null;
 foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.Edge}-{i + 2}", p)).Prepend((ResourceNames.Edge, edgePort)))
 {
-    builder.AddProject<Projects.NexRelay_Edge>(name, launchProfileName: null)
+    var edge = builder.AddProject<Projects.NexRelay_Edge>(name, launchProfileName: null)
         // The public port is fixed (not proxied) so clients and the README can rely on it.
         .WithHttpEndpoint(port: port, isProxied: false)
         .WithEnvironment("NexRelay__AdminToken", secrets.AdminToken)
@@ -93,6 +94,26 @@ foreach (var (name, port) in extraEdgePorts.Select((p, i) => ($"{ResourceNames.E
         {
             foreach (var (key, value) in edgeSettings) context.EnvironmentVariables[key.Replace(":", "__")] = value!;
         });
+    firstEdge ??= edge;
+}
+
+// The console (docs/architecture.md, "Console"): web pages over the edge's APIs, on a fixed port as the edge's, since people
+// bookmark it. Its sessions' encryption keys live in Redis. NexRelay:Console:Enabled=false leaves it out (the test clusters
+// that do not use it).
+if (builder.Configuration.GetValue("NexRelay:Console:Enabled", true))
+{
+    var consolePort = int.TryParse(builder.Configuration["NEXRELAY_CONSOLE_PORT"] ?? builder.Configuration["NexRelay:ConsolePort"], out var cp) ? cp : 8081;
+    var dashboardUrl = builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0];
+    builder.AddProject<Projects.NexRelay_Console>(ResourceNames.Console, launchProfileName: null)
+        .WithHttpEndpoint(port: consolePort, isProxied: false)
+        .WithReference(firstEdge!).WaitFor(firstEdge!)
+        .WithReference(infra.Redis).WaitFor(infra.Redis)
+        .WithEnvironment("Console__PublicEdgeUrl", firstEdge!.GetEndpoint("http"))
+        .WithEnvironment(context =>
+        {
+            if (!string.IsNullOrEmpty(dashboardUrl)) context.EnvironmentVariables["Console__DashboardUrl"] = dashboardUrl;
+        })
+        .WithHttpHealthCheck("/health");
 }
 
 // Every service speaks plain HTTP inside the cluster (TLS ends at the ingress in Kubernetes, and ./run.sh binds 127.0.0.1):

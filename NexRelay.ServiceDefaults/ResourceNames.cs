@@ -15,4 +15,5 @@ public static class ResourceNames
     public const string KeyPolicy = "keypolicy";
     public const string Logging = "logging";
     public const string SimulatedProvider = "simulated-provider";
+    public const string Console = "console";
 }

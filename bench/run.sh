@@ -16,6 +16,9 @@ case "${1:-}" in
   *) echo "usage: bench/run.sh [--smoke|--serve]" >&2; exit 2 ;;
 esac
 WORK="$BENCH/.work"; OUT="$WORK/out-$MODE"
+# 10,000 open streams hold ~20,000 sockets in the edge (each client's and its upstream's) and 10,000 in the simulated
+# provider and the opener: above the usual 20,000 descriptors. Everything started below inherits this.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 mkdir -p "$OUT"; RESULTS="$OUT/results.jsonl"; : > "$RESULTS"
 PORT_BASE="${BENCH_PORT_BASE:-57500}"
 SIM_PORT=$((PORT_BASE + 1)); PORTKEY_PORT=$((PORT_BASE + 2)); HOP_PORT=$((PORT_BASE + 3)); EDGE_PORT=$((PORT_BASE + 80))
@@ -23,9 +26,9 @@ SIM="http://127.0.0.1:$SIM_PORT"; PORTKEY="http://127.0.0.1:$PORTKEY_PORT"; HOP=
 STARTED_AT=$(date +%s)
 
 if [ "$MODE" = smoke ]; then
-  WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=0; SLOW_RUN=0; JIT_WARMUP=1
+  WARMUP=1; MEASURE=2; SATURATION=(2); PACED=(2); MANY_WALLETS=2; TTFT_LOOPS=2; STREAMS=20; SLOW_RUN=0; JIT_WARMUP=1
 else
-  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS=1000; SLOW_RUN=1; JIT_WARMUP=30
+  WARMUP=3; MEASURE=10; SATURATION=(16 64); PACED=(20 50); MANY_WALLETS=16; TTFT_LOOPS=20; STREAMS="${BENCH_STREAMS:-10000}"; SLOW_RUN=1; JIT_WARMUP=30
 fi
 CREDIT=1000
 
@@ -39,7 +42,7 @@ stack_pids() {
   [ -n "${NEXRELAY_ADMIN_TOKEN:-}" ] || return 0
   for f in $(grep -lsz "^NEXRELAY_ADMIN_TOKEN=$NEXRELAY_ADMIN_TOKEN\$" /proc/[0-9]*/environ 2>/dev/null); do
     pid="${f#/proc/}"; pid="${pid%/environ}"
-    [ "$pid" != "$$" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qE 'net10\.0/NexRelay\.|NexRelay\.[A-Za-z]+\.csproj|/dcp |Aspire\.Dashboard' && echo "$pid"
+    [ "$pid" != "$$" ] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qE 'net10\.0/NexRelay\.|NexRelay\.[A-Za-z]+\.csproj|/dcp |Aspire\.Dashboard' && echo "$pid"
   done
   return 0
 }
@@ -125,7 +128,7 @@ catalog=(
   "NexRelay:Catalog:Providers:bench-50ms:Kind=openai" "NexRelay:Catalog:Providers:bench-50ms:ApiKey=sim"
   "NexRelay:Catalog:Providers:bench-50ms:BaseUrl=$SIM/knobs/first-byte-delay-ms=50/v1/"
   "NexRelay:Catalog:Providers:bench-slow:Kind=openai" "NexRelay:Catalog:Providers:bench-slow:ApiKey=sim"
-  "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=4000/v1/"
+  "NexRelay:Catalog:Providers:bench-slow:BaseUrl=$SIM/knobs/token-delay-ms=20000/v1/"
 )
 # Traces are sampled as a busy deployment samples them (exporting every span to the dashboard costs more CPU than the
 # relay itself); metrics and logs stay complete. BENCH_TRACE_SAMPLE_RATIO=1 measures with every trace.
@@ -159,6 +162,24 @@ curl -fsS -m 2 -o /dev/null "$EDGE/health" || { tail -n 40 "$OUT/apphost.log" >&
 EDGE_PID="$(ss -ltnpH "sport = :$EDGE_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
 EDGE_RSS_START="$(awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$EDGE_PID/status")"
 log "stack up in $(( $(date +%s) - STARTED_AT )) s (edge pid $EDGE_PID, ${EDGE_RSS_START} MB)"
+
+# Whole-stack CPU per request (issue 20), read from /proc around each measured window (bench/js/cpu.mjs): every process of
+# NexRelay and its servers by group; the simulated provider (the AppHost's and the bench's), wrk and the peer excluded.
+# DCP, the AppHost and the dashboard count without their children (the services are DCP's children, counted apiece).
+CPU_GROUPS=("edge=$EDGE_PID" "postgres=port:$NEXRELAY_PG_PORT" "redis=port:$NEXRELAY_REDIS_PORT" "rabbitmq=port:$NEXRELAY_RABBITMQ_PORT")
+telemetry=""
+for pid in $(stack_pids); do
+  cmd="$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline")" || continue
+  case "$cmd" in
+    *NexRelay.Billing*) CPU_GROUPS+=("billing=$pid") ;;
+    *NexRelay.KeyPolicy*) CPU_GROUPS+=("keypolicy=$pid") ;;
+    *NexRelay.Logging*) CPU_GROUPS+=("logging=$pid") ;;
+    *NexRelay.Edge*|*NexRelay.SimulatedProvider*) ;;
+    *) telemetry="$telemetry${telemetry:+,}self:$pid" ;;
+  esac
+done
+CPU_GROUPS+=("dashboard+dcp=$telemetry")
+HOP_CPU_GROUPS=("hop=$hop_pid")
 
 # ---- load ---------------------------------------------------------------------------------------------------------
 printf '%s' '{"model":"gpt-5.4","messages":[{"role":"user","content":"Say hello in one short line"}],"max_tokens":16}' > "$OUT/openai.json"
@@ -199,14 +220,18 @@ measure() {
   fi
   log "$section: $path $shape (c=$conns, ${WARMUP}s warm-up + ${MEASURE}s)"
   warm="$(wrk_run "$WARMUP" "$conns" "$paced" "$url" "$body" "$headers" "$keys" "$keyheader")"
+  local groups=() cpu0=null cpu1=null
+  case "$path" in nexrelay*) groups=("${CPU_GROUPS[@]}") ;; hop) groups=("${HOP_CPU_GROUPS[@]}") ;; esac
+  [ ${#groups[@]} -gt 0 ] && cpu0="$(node "$BENCH/js/cpu.mjs" "${groups[@]}")"
   meas="$(wrk_run "$MEASURE" "$conns" "$paced" "$url" "$body" "$headers" "$keys" "$keyheader")"
+  [ ${#groups[@]} -gt 0 ] && cpu1="$(node "$BENCH/js/cpu.mjs" "${groups[@]}")"
   if [ -n "$ids" ]; then
     local sent; sent="$(node -e 'const a=JSON.parse(process.argv[1]),b=JSON.parse(process.argv[2]);console.log(a.requests+b.requests)' "$warm" "$meas")"
     # wrk stops with up to one request per connection in flight, twice (warm-up and measured window): the edge logs those too.
     books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$ids" "$CREDIT" "$sent" $((sent + 2 * conns)) || true)"
   fi
-  printf '{"section":"%s","path":"%s","shape":"%s","conns":%d,"paced":%d,"wrk":%s,"warm":%s,"books":%s}\n' \
-    "$section" "$path" "$shape" "$conns" "$paced" "$meas" "$warm" "$books" >> "$RESULTS"
+  printf '{"section":"%s","path":"%s","shape":"%s","conns":%d,"paced":%d,"wrk":%s,"warm":%s,"books":%s,"cpu0":%s,"cpu1":%s}\n' \
+    "$section" "$path" "$shape" "$conns" "$paced" "$meas" "$warm" "$books" "$cpu0" "$cpu1" >> "$RESULTS"
 }
 
 DIRECT_H="Authorization: Bearer sim"
@@ -279,15 +304,38 @@ fi
 
 
 if [ "$STREAMS" -gt 0 ]; then
-  # Last, on a warmed-up edge: opened cold, at 100/s, most hold calls time out (503 billing_unavailable).
-  log "memory: $STREAMS concurrent open streams"
+  # Last, on a warmed-up edge (opened cold, most hold calls time out: 503 billing_unavailable). Idle first: the edge's
+  # memory after all the runs above, once its GC has had a quiet moment, and what the runtime says the heap holds.
+  sleep 5
+  EDGE_RSS_IDLE="$(awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$EDGE_PID/status")"
+  # RssAnon is the process's own memory (heaps, JIT code, stacks); RssFile the mapped files (the runtime and assemblies).
+  rss_split="$(awk '/RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "{\"anon_mb\":%d,\"file_mb\":%d}", a/1024, f/1024}' "/proc/$EDGE_PID/status")"
+  gc_idle="$(curl -fsS -m 5 "$EDGE/metrics" 2>/dev/null | node "$BENCH/js/gc.mjs" "$rss_split" || echo null)"
+  # Each open stream holds two sockets in the edge (its client's and, over HTTP/1.1, its upstream's): the descriptor limit
+  # bounds how many one edge process can hold. Where the hard limit cannot be raised (this container: 20,000), the run
+  # opens what fits, leaving room for the load beside, and the report says so.
+  streams_wanted=$STREAMS; edge_fds="$(awk '/Max open files/ {print $4}' "/proc/$EDGE_PID/limits")"
+  if [ "$STREAMS" -gt $(( (edge_fds - 2000) / 2 )) ]; then STREAMS=$(( (edge_fds - 2000) / 2 )); log "the edge may open $edge_fds files: $STREAMS streams, not $streams_wanted"; fi
+  log "memory: $STREAMS concurrent open streams (idle edge ${EDGE_RSS_IDLE} MB)"
   sw="$(new_wallets 10 streams)"
   skeys="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.key).join(","))' "$sw")"
   sids="$(node -e 'console.log(JSON.parse(process.argv[1]).wallets.map(w=>w.id).join(","))' "$sw")"
-  # Opened at ~100/s over 10 wallets; each stream lasts ~64 s (16 tokens, 4 s apart), so all are open at the sample.
-  streams="$(node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skeys" "$STREAMS" bench-slow "$EDGE_PID" 40 100)"
+  # Opened at ~250/s over 10 wallets; each stream lasts ~320 s (16 tokens, 20 s apart), so all are open at the sample,
+  # and stay open while the paced load of the main table's last paced row runs beside them.
+  rate=250; ready="$OUT/streams.ready"; done_file="$OUT/streams.done"; rm -f "$ready" "$done_file"
+  node "$BENCH/js/streams.mjs" "$EDGE/api/v1/chat/completions" "$skeys" "$STREAMS" bench-slow "$EDGE_PID" \
+    $((STREAMS / rate + 60)) "$rate" "$ready" "$done_file" > "$OUT/streams.json" &
+  streams_pid=$!
+  while [ ! -f "$ready" ] && kill -0 "$streams_pid" 2>/dev/null; do sleep 1; done
+  if [ -f "$ready" ]; then
+    beside="${PACED[${#PACED[@]}-1]}"
+    measure beside nexrelay "paced $beside" "$beside" 1 "$EDGE/api/v1/chat/completions" "$OUT/openai.json" "" "$(new_wallets 1 beside)"
+  fi
+  touch "$done_file"; wait "$streams_pid" || true
+  streams="$(cat "$OUT/streams.json")"; [ -n "$streams" ] || streams='{"opened":0,"failed":0,"rss_before_mb":0,"rss_open_mb":0}'
   books="$(node "$BENCH/js/admin.mjs" books "$EDGE" "$NEXRELAY_ADMIN_TOKEN" "$sids" "$CREDIT" "$STREAMS" "$STREAMS" || true)"
-  printf '{"section":"streams","count":%d,"rss_start_mb":%d,"streams":%s,"books":%s}\n' "$STREAMS" "$EDGE_RSS_START" "$streams" "$books" >> "$RESULTS"
+  printf '{"section":"streams","count":%d,"wanted":%d,"edge_fd_limit":%d,"rss_start_mb":%d,"rss_idle_mb":%d,"gc_idle":%s,"streams":%s,"books":%s}\n' \
+    "$STREAMS" "$streams_wanted" "$edge_fds" "$EDGE_RSS_START" "$EDGE_RSS_IDLE" "$gc_idle" "$streams" "$books" >> "$RESULTS"
 fi
 
 # ---- report -------------------------------------------------------------------------------------------------------

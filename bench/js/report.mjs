@@ -166,6 +166,30 @@ if (t) {
   }
 }
 
+// Whole-stack CPU per request (issue 20): CPU time of each group of processes over the measured window, from /proc
+// (bench/js/cpu.mjs), divided by the requests wrk completed in it.
+const cpuRows = rows.filter((r) => r.cpu0 && r.cpu1 && r.wrk?.requests > 0);
+if (cpuRows.length) {
+  const groups = [...new Set(cpuRows.flatMap((r) => Object.keys(r.cpu1)))];
+  const perRequest = (r, g) => (r.cpu1[g] - r.cpu0[g]) / r.wrk.requests;
+  const total = (r) => Object.keys(r.cpu1).reduce((a, g) => a + perRequest(r, g), 0);
+  say('## CPU per request (ms of CPU time, whole stack, from /proc over the measured window)');
+  say();
+  say(`| section | shape | path | req/s | **total** | ${groups.join(' | ')} |`);
+  say(`|---|---|---|---:|---:|${groups.map(() => '---:').join('|')}|`);
+  for (const r of cpuRows) {
+    say(`| ${r.section} | ${shapeLabel(r)} | ${r.path} | ${f(r.wrk.rps, 0)} | **${f(total(r), 3)}** | ${groups.map((g) => (g in r.cpu1 ? f(perRequest(r, g), 3) : '')).join(' | ')} |`);
+  }
+  say();
+  const gaps = cpuRows.filter((r) => r.path === 'nexrelay' && r.section === 'main' && r.paced).map((n) => {
+    const h = cpuRows.find((x) => x.path === 'hop' && x.section === n.section && x.shape === n.shape);
+    return h ? `${shapeLabel(n)}: NexRelay ${f(total(n), 3)} ms against the bare hop's ${f(total(h), 3)} ms (${f(total(n) / total(h), 1)}×)` : null;
+  }).filter(Boolean);
+  say('Every process of NexRelay and its servers is counted (PostgreSQL, Redis and RabbitMQ with all their child processes; DCP, the AppHost and the dashboard without their children, which are the services); the simulated provider, wrk and the peer are not. The bare hop is one process. Background work (settlement batches, log ingestion, telemetry export) lands in the window it runs in, which is why the paced rows are the fair ones.');
+  if (gaps.length) { say(); gaps.forEach((g) => say(`- ${g}: the gap is where the remaining throughput is.`)); }
+  say();
+}
+
 const s = rows.find((r) => r.section === 'streams');
 if (s) {
   const problems = [];
@@ -173,18 +197,35 @@ if (s) {
   if (s.books && !s.books.ok) problems.push(`books: ${s.books.problems.join('; ')}`);
   say(`## Edge memory with ${s.count} concurrent open streams`);
   say();
-  say('| streams opened | open at the sample | edge RSS at start | edge RSS before | edge RSS with streams open | books | status |');
-  say('|---:|---:|---:|---:|---:|---|---|');
-  say(`| ${s.streams.opened} | ${s.streams.open_at_sample ?? '–'} | ${s.rss_start_mb ?? '–'} MB | ${s.streams.rss_before_mb} MB | ${s.streams.rss_open_mb} MB | ${booksCell(s.books)} | ${status(problems)} |`);
+  const gc = s.gc_idle ?? {};
+  say('| streams opened | open at the sample | seconds to open | edge RSS at start | idle after the runs (GC heap / committed) | with streams open | per stream | books | status |');
+  say('|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  const perStream = s.streams.opened ? ((s.streams.rss_open_mb - s.streams.rss_before_mb) * 1024) / s.streams.opened : null;
+  say(`| ${s.streams.opened} | ${s.streams.open_at_sample ?? '–'} | ${s.streams.open_seconds ?? '–'} | ${s.rss_start_mb ?? '–'} MB | ${s.rss_idle_mb ?? s.streams.rss_before_mb} MB (${gc.heap_mb ?? '–'} / ${gc.committed_mb ?? '–'} MB; anon ${gc.anon_mb ?? '–'}, files ${gc.file_mb ?? '–'} MB) | ${s.streams.rss_open_mb} MB | ${f(perStream, 1)} KB | ${booksCell(s.books)} | ${status(problems)} |`);
   say();
-  say('Upstream: the simulated provider with a 4 s token delay (`bench-slow` model); streams opened at ~100/s over 10 wallets; the client closes them after the sample, so the books also cover cancelled streams. "RSS before" is after all the runs above (a warmed-up edge).');
+  say('Upstream: the simulated provider with a 20 s token delay (`bench-slow` model); streams opened at ~250/s over 10 wallets and held while the paced load below runs beside them; the client closes them after, so the books also cover cancelled streams. "Idle" is the warmed-up edge after all the runs above, 5 s after the last; the GC columns are the runtime\'s own heap size and committed memory from its metrics, the rest of the RSS being native memory, JIT code and stacks (anon) and the mapped runtime and assemblies (files).');
   say();
-  target(`edge memory ≤ 300 MB at ${s.count} open streams`, `${s.streams.rss_open_mb} MB (${s.streams.opened} open)`, s.streams.rss_open_mb <= 300, problems.length > 0);
+  const beside = rows.find((r) => r.section === 'beside');
+  const alone = beside && main.get(`nexrelay|${beside.shape}`);
+  const floor = beside && main.get(`direct|${beside.shape}`);
+  if (beside && alone && floor) {
+    const b99 = beside.wrk.p99_ms - floor.wrk.p99_ms, a99 = alone.wrk.p99_ms - floor.wrk.p99_ms;
+    say(`Paced load beside the open streams (${shapeLabel(beside)}): added p50 ${signed(beside.wrk.p50_ms - floor.wrk.p50_ms)}, p99 ${signed(b99)} ms against ${signed(alone.wrk.p50_ms - floor.wrk.p50_ms)} / ${signed(a99)} ms without them in the main table (${f(beside.wrk.rps, 0)} req/s; ${status(verdict(beside))}).`);
+    say();
+    const wanted = s.wanted ?? s.count;
+    // Fewer than wanted when the edge's descriptor limit cannot hold them (two sockets a stream): the target is then
+    // missed as stated, and the row says what was held instead and what 10,000 would take at the measured cost a stream.
+    const capped = s.count < wanted ? `; only ${s.count} attempted: the edge may open ${s.edge_fd_limit} files (hard limit), two sockets a stream; at ${f(perStream, 0)} KB a stream ${wanted} would take ~${f(s.streams.rss_before_mb + (perStream * wanted) / 1024, 0)} MB` : '';
+    const ok = s.count >= wanted && s.streams.opened >= s.count && s.streams.rss_open_mb <= 400 && b99 <= 1.5 * a99;
+    target(`${wanted.toLocaleString('en-US')} open streams: all held, edge RSS ≤ 400 MB, paced load beside within 1.5× of its added p99 alone`,
+      `${s.streams.opened} opened, ${s.streams.rss_open_mb} MB, added p99 ${signed(b99)} vs ${signed(a99)} ms (${f(b99 / a99, 2)}×)${capped}`, ok, problems.length > 0 || verdict(beside).length > 0);
+  } else {
+    target(`edge RSS ≤ 400 MB at ${s.count} open streams`, `${s.streams.rss_open_mb} MB (${s.streams.opened} open), no load beside`, s.streams.rss_open_mb <= 400, problems.length > 0);
+  }
+  if (s.rss_idle_mb) target('warmed-up idle edge ≤ 150 MB', `${s.rss_idle_mb} MB (GC heap ${gc.heap_mb ?? '–'} MB, committed ${gc.committed_mb ?? '–'} MB, anon ${gc.anon_mb ?? '–'} MB, mapped files ${gc.file_mb ?? '–'} MB; ${s.rss_start_mb} MB at start)`, s.rss_idle_mb <= 150);
 } else {
-  target('edge memory ≤ 300 MB at 1,000 open streams', '–', null);
+  target('edge RSS ≤ 400 MB at 10,000 open streams, paced load beside them within 1.5× of its p99 alone', '–', null);
 }
-// Issue 20's stream target is 10,000 open streams within 400 MB with a paced load beside them; this harness opens 1,000.
-target('edge RSS ≤ 400 MB at 10,000 open streams, paced load beside them within 1.5× of its p99 alone', '–', null);
 
 if (targets.length) {
   say('## Targets (issue 20; measured against the bare hop where it says "own share")');

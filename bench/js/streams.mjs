@@ -1,13 +1,14 @@
 // Edge memory with many concurrent open streams.
-//   node streams.mjs <url> <keys,comma> <count> <model> <edge_pid> <timeout_s> <open_per_s>
+//   node streams.mjs <url> <keys,comma> <count> <model> <edge_pid> <timeout_s> <open_per_s> [<ready_file> <done_file>]
 // Opens <count> streaming requests against a slow upstream, ramped at <open_per_s> and spread over the keys (so billing's
 // per-wallet hold rate is not what is measured), waits until each has its first chunk (or the timeout), samples the edge's
-// resident memory (VmRSS from /proc) while they are open, then closes them all.
-// Prints {"opened","open_at_sample","failed","failures","rss_before_mb","rss_open_mb"}.
+// resident memory (VmRSS from /proc) while they are open, then closes them all. With the two files: once all are open it
+// writes <ready_file> and holds the streams (sampling) until <done_file> exists, so the caller can run a load beside them.
+// Prints {"opened","open_at_sample","failed","failures","rss_before_mb","rss_open_mb","open_seconds"}.
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const [url, keyList, countArg, model, pid, timeoutArg, rateArg] = process.argv.slice(2);
+const [url, keyList, countArg, model, pid, timeoutArg, rateArg, readyFile, doneFile] = process.argv.slice(2);
 const keys = keyList.split(',');
 const count = Number(countArg);
 const target = new URL(url);
@@ -17,6 +18,7 @@ const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/stat
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const before = rssMb();
+const started = Date.now();
 const requests = [];
 const failures = {};
 let opened = 0, open = 0, failed = 0;
@@ -44,7 +46,16 @@ for (let i = 0; i < count; i++) {
   if ((i + 1) % 10 === 0) await sleep(10_000 / Number(rateArg));
 }
 await Promise.race([Promise.all(pending), sleep(Number(timeoutArg) * 1000)]);
+const openSeconds = (Date.now() - started) / 1000;
 let peak = 0, openAtSample = open;
-for (let i = 0; i < 10; i++) { peak = Math.max(peak, rssMb()); openAtSample = Math.min(openAtSample, open); await sleep(200); }
+const sample = () => { peak = Math.max(peak, rssMb()); openAtSample = Math.min(openAtSample, open); };
+for (let i = 0; i < 10; i++) { sample(); await sleep(200); }
+if (readyFile) {
+  writeFileSync(readyFile, String(open));
+  // Bounded: the caller's load lasts seconds; a caller that died must not leave the streams open forever.
+  const until = Date.now() + 300_000;
+  while (!existsSync(doneFile) && Date.now() < until) { sample(); await sleep(500); }
+}
 for (const req of requests) req.destroy();
-console.log(JSON.stringify({ opened, open_at_sample: openAtSample, failed, failures, rss_before_mb: Math.round(before), rss_open_mb: Math.round(peak) }));
+console.log(JSON.stringify({ opened, open_at_sample: openAtSample, failed, failures, rss_before_mb: Math.round(before), rss_open_mb: Math.round(peak),
+  open_seconds: Math.round(openSeconds) }));

@@ -62,6 +62,8 @@ public class ClusterFixture : IAsyncLifetime
             $"NEXRELAY_RABBITMQ_PASSWORD={TestInfrastructure.Need("NEXRELAY_RABBITMQ_PASSWORD")}",
             .. TestCatalog.Settings,
             $"NexRelay:ForwardedHeaders:KnownNetworks:0={TrustedProxy}/32",
+            // The console has browser tests of its own (ConsoleTests, on the AppHost as ./run.sh starts it).
+            "NexRelay:Console:Enabled=false",
             .. ExtraSettings(),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NexRelay_AppHost>(args);

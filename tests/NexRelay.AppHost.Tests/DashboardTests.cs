@@ -27,6 +27,7 @@ public sealed class DashboardCluster : IAsyncLifetime
     public Uri DashboardUrl { get; } = new($"http://127.0.0.1:{Port()}");
     public Uri OtlpHttpUrl { get; } = new($"http://127.0.0.1:{Port()}");
     public Uri EdgeUrl { get; } = new($"http://127.0.0.1:{Port()}");
+    public Uri ConsoleUrl { get; } = new($"http://127.0.0.1:{Port()}");
     public string LogPath { get; } = Path.Combine(DashboardTests.Artifacts, "apphost.log");
 
     public async Task InitializeAsync()
@@ -54,6 +55,7 @@ public sealed class DashboardCluster : IAsyncLifetime
             if (setting.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq) env[setting[..eq]] = setting[(eq + 1)..];
         }
         env["NEXRELAY_EDGE_PORT"] = EdgeUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["NEXRELAY_CONSOLE_PORT"] = ConsoleUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["NEXRELAY_ADMIN_TOKEN"] = AdminToken;
         env["NEXRELAY_KEY_HASH_SECRET"] = $"{Guid.NewGuid():N}{Guid.NewGuid():N}";
         // As ./run.sh sets them.
@@ -74,7 +76,7 @@ public sealed class DashboardCluster : IAsyncLifetime
 
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(4);
-        foreach (var url in new[] { new Uri(EdgeUrl, "/health"), DashboardUrl })
+        foreach (var url in new[] { new Uri(EdgeUrl, "/health"), new Uri(ConsoleUrl, "/health"), DashboardUrl })
         {
             while (true)
             {
@@ -130,7 +132,8 @@ public sealed class DashboardCluster : IAsyncLifetime
 /// The Aspire dashboard as an operator sees it, in a real browser (Debian's chromium through Playwright): the resources,
 /// a request's trace across the services, NexRelay's instruments. Artifacts go to .nexrelay/test/results/dashboard.
 /// </summary>
-public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<DashboardCluster>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardTests(DashboardCluster cluster)
 {
     /// <summary>Artifacts and the AppHost's log, kept after the run.</summary>
     public static readonly string Artifacts = Path.Combine(RepositoryRoot(), ".nexrelay", "test", "results", "dashboard");
@@ -174,8 +177,8 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
 
         // The login link ./run.sh prints: the token signs the browser in and lands on the resources page.
         await page.GotoAsync(new Uri(cluster.DashboardUrl, $"/login?t={cluster.BrowserToken}").ToString());
-        // The five services, the three servers the AppHost runs and each service's database on PostgreSQL.
-        string[] resources = [ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider,
+        // The six services, the three servers the AppHost runs and each service's database on PostgreSQL.
+        string[] resources = [ResourceNames.Edge, ResourceNames.Billing, ResourceNames.KeyPolicy, ResourceNames.Logging, ResourceNames.SimulatedProvider, ResourceNames.Console,
             ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Messaging, ResourceNames.BillingDb, ResourceNames.KeyPolicyDb, ResourceNames.LoggingDb];
         // Every row, each running (the page fills in as the resource service streams them; slower beside other test clusters).
         await Eventually(page, async () => await page.InnerTextAsync("body") is var text
@@ -274,4 +277,11 @@ public sealed class DashboardTests(DashboardCluster cluster) : IClassFixture<Das
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NexRelay.sln"))) dir = dir.Parent;
         return dir?.FullName ?? AppContext.BaseDirectory;
     }
+}
+
+/// <summary>One AppHost started as ./run.sh starts it, shared by the dashboard's and the console's browser tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class DashboardCollection : ICollectionFixture<DashboardCluster>
+{
+    public const string Name = "dashboard";
 }

@@ -84,6 +84,8 @@ public sealed class ChaosCluster : IAsyncLifetime
             // A killed edge's leases are released 5 s + the hold timeout after their window.
             "Holds:Leases:ReserveSeconds=5",
             "NexRelay:Relay:BreakerBreakDuration=00:00:02",
+            // The console is not under test here (its own browser tests run it).
+            "NexRelay:Console:Enabled=false",
             $"NexRelay:Keys:FailedAuth:Limit={FailedAuthLimit}",
             $"NexRelay:Keys:FailedAuth:Window={FailedAuthWindow:c}",
             .. ChaosCatalog.Settings,

@@ -83,9 +83,9 @@ public sealed class ClientFormatDecisionsTests
     public async Task The_openai_model_list_keeps_its_wire_shape()
     {
         var list = FormatRegistry.Client(ClientFormat.OpenAIChat).ModelList!;
-        Assert.Equal("""{"object":"list","data":[{"id":"m-1","object":"model","created":1767225600,"owned_by":"acme"}]}""",
+        Assert.Equal("""{"object":"list","data":[{"id":"m-1","object":"model","created":1767225600,"owned_by":"acme","pricing":{"input_usd_per_million":0.000001,"cached_input_usd_per_million":0,"output_usd_per_million":0.000002},"context_window":128000,"max_output_tokens":8192}]}""",
             await WriteAsync(r => list.WriteListAsync(r, [Model], CancellationToken.None)));
-        Assert.Equal("""{"id":"m-1","object":"model","created":1767225600,"owned_by":"acme"}""",
+        Assert.Equal("""{"id":"m-1","object":"model","created":1767225600,"owned_by":"acme","pricing":{"input_usd_per_million":0.000001,"cached_input_usd_per_million":0,"output_usd_per_million":0.000002},"context_window":128000,"max_output_tokens":8192}""",
             await WriteAsync(r => list.WriteModelAsync(r, Model, CancellationToken.None)));
     }
 
