@@ -123,7 +123,7 @@ public sealed class KeysApiTests(KeyPolicyFixture fx) : IClassFixture<KeyPolicyF
         var listText = await fx.Client.GetStringAsync($"/admin/v1/keys?wallet_id={walletId}");
         var list = JsonNode.Parse(listText)!["data"]!.AsArray();
         Assert.Equal(2, list.Count);
-        Assert.Equal([first["id"]!.GetValue<string>(), second["id"]!.GetValue<string>()], list.Select(k => k!["id"]!.GetValue<string>()));
+        Assert.Equal([second["id"]!.GetValue<string>(), first["id"]!.GetValue<string>()], list.Select(k => k!["id"]!.GetValue<string>())); // newest first
         Assert.All(list, k => Assert.Equal(walletId.ToString(), k!["wallet_id"]!.GetValue<string>()));
 
         var getText = await fx.Client.GetStringAsync($"/admin/v1/keys/{first["id"]}");
@@ -140,9 +140,10 @@ public sealed class KeysApiTests(KeyPolicyFixture fx) : IClassFixture<KeyPolicyF
     }
 
     [Fact]
-    public async Task List_without_wallet_id_is_a_validation_problem()
+    public async Task List_with_a_malformed_wallet_id_is_a_validation_problem()
     {
-        var problem = await ProblemAsync(await fx.Client.GetAsync("/admin/v1/keys"), HttpStatusCode.BadRequest);
+        // wallet_id is optional (without it every wallet's keys are listed), but one that is not a UUID is refused.
+        var problem = await ProblemAsync(await fx.Client.GetAsync("/admin/v1/keys?wallet_id=wallet-1"), HttpStatusCode.BadRequest);
         Assert.True(problem["errors"]!.AsObject().ContainsKey("wallet_id"));
     }
 

@@ -15,11 +15,14 @@ public static class WalletsApi
     private const int MaxReferenceLength = 200;
     private const int DefaultLedgerLimit = 50;
     private const int MaxLedgerLimit = 500;
+    private const int DefaultListLimit = 50;
+    private const int MaxListLimit = 500;
 
     public static RouteGroupBuilder MapWalletsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin/v1/wallets").WithTags("Wallets").RequireAuthorization(NexRelayAuth.AdminPolicy);
         group.MapPost("/", CreateWalletAsync).WithName("CreateWallet");
+        group.MapGet("/", ListWalletsAsync).WithName("ListWallets");
         group.MapGet("/{id}", GetWalletAsync).WithName("GetWallet");
         group.MapPost("/{id}/credits", AddCreditAsync).WithName("AddCredit");
         group.MapGet("/{id}/ledger", GetLedgerAsync).WithName("GetLedger");
@@ -37,6 +40,27 @@ public static class WalletsApi
 
         var wallet = await store.CreateAsync(name, cancellationToken);
         return TypedResults.Created($"/admin/v1/wallets/{wallet.Id}", WalletBody.From(wallet));
+    }
+
+    /// <summary>
+    /// Wallets newest first, keyset-paged. <c>q</c> is a wallet id (that wallet, exactly) or a part of the name (any case),
+    /// so an operator can paste either.
+    /// </summary>
+    public static async Task<Results<Ok<WalletPageBody>, ValidationProblem>> ListWalletsAsync(
+        string? q, string? limit, string? cursor, WalletStore store, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var page = CreatedPageQuery.Parse(limit, cursor, DefaultListLimit, MaxListLimit, errors);
+        var search = q?.Trim();
+        if (search is { Length: > MaxNameLength } || (search is not null && search.Any(char.IsControl)))
+            errors["q"] = [$"A wallet id, or at most {MaxNameLength} printable characters of its name."];
+        if (errors.Count > 0) return Invalid(errors);
+
+        Guid? id = Guid.TryParse(search, out var parsed) ? parsed : null;
+        var nameContains = id is null && !string.IsNullOrEmpty(search) ? search : null;
+        var wallets = await store.ListAsync(id, nameContains, page.Before, page.PageSize + 1, cancellationToken);
+        var next = page.TrimToPage(wallets, w => new CreatedCursor(w.CreatedAt, w.Id));
+        return TypedResults.Ok(new WalletPageBody(wallets.ConvertAll(WalletBody.From), next));
     }
 
     public static async Task<Results<Ok<WalletBody>, ProblemHttpResult>> GetWalletAsync(string id, WalletStore store, CancellationToken cancellationToken)

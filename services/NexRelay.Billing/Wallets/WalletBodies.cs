@@ -14,6 +14,9 @@ public sealed record WalletBody(Guid Id, string Name, decimal BalanceUsd, decima
         new(w.Id, w.Name, Micros.ToUsd(w.Balance), Micros.ToUsd(w.Reserved), Micros.ToUsd(w.Balance - w.Reserved), w.CreatedAt);
 }
 
+/// <summary>A page of <c>GET /admin/v1/wallets</c>; <c>next_cursor</c> is null on the last page.</summary>
+public sealed record WalletPageBody(IReadOnlyList<WalletBody> Data, string? NextCursor);
+
 public sealed record LedgerEntryBody(long Id, Guid WalletId, string Kind, decimal AmountUsd, decimal BalanceDeltaUsd, decimal ReservedDeltaUsd,
     decimal BalanceAfterUsd, decimal ReservedAfterUsd, string? RequestId, string? Reference, string[] Flags, string? Note, DateTimeOffset CreatedAt)
 {

@@ -1,4 +1,7 @@
+using System.Text;
+using NexRelay.ServiceDefaults.Data;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace NexRelay.Billing.Wallets;
 
@@ -14,13 +17,14 @@ public sealed record BudgetBucket(string PeriodKey, long Spent, long Reserved);
 /// <summary>Wallets, credits, the ledger and budget buckets (reads and admin writes; holds and settlement have their own stores).</summary>
 public sealed class WalletStore(NpgsqlDataSource dataSource)
 {
+    private const string WalletColumns = "id, name, balance, reserved, created_at";
     private const string LedgerColumns =
         "id, wallet_id, kind, request_id, reference, amount, balance_delta, reserved_delta, balance_after, reserved_after, flags, note, created_at";
 
     public async Task<Wallet> CreateAsync(string name, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO wallets (id, name) VALUES ($1, $2) RETURNING id, name, balance, reserved, created_at");
+            $"INSERT INTO wallets (id, name) VALUES ($1, $2) RETURNING {WalletColumns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -30,10 +34,44 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
 
     public async Task<Wallet?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT id, name, balance, reserved, created_at FROM wallets WHERE id = $1");
+        await using var command = dataSource.CreateCommand($"SELECT {WalletColumns} FROM wallets WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadWallet(reader) : null;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> wallets newest first, strictly before <paramref name="before"/>: the one with id
+    /// <paramref name="id"/>, or those whose name contains <paramref name="nameContains"/> (case-insensitive), or all.
+    /// </summary>
+    public async Task<List<Wallet>> ListAsync(Guid? id, string? nameContains, CreatedCursor? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand();
+        var sql = new StringBuilder($"SELECT {WalletColumns} FROM wallets WHERE true");
+        if (id is { } walletId)
+        {
+            sql.Append(" AND id = @id");
+            command.Parameters.Add(new NpgsqlParameter<Guid>("id", NpgsqlDbType.Uuid) { TypedValue = walletId });
+        }
+        if (nameContains is not null)
+        {
+            sql.Append(" AND name ILIKE @pattern");
+            command.Parameters.Add(new NpgsqlParameter<string>("pattern", NpgsqlDbType.Text) { TypedValue = LikePattern.Containing(nameContains) });
+        }
+        if (before is { } cursor)
+        {
+            // A row comparison, so the (created_at, id) index both filters and orders.
+            sql.Append(" AND (created_at, id) < (@before_at, @before_id)");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("before_at", NpgsqlDbType.TimestampTz) { TypedValue = cursor.CreatedAt.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter<Guid>("before_id", NpgsqlDbType.Uuid) { TypedValue = cursor.Id });
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", NpgsqlDbType.Integer) { TypedValue = limit });
+        command.CommandText = sql.ToString();
+        var wallets = new List<Wallet>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) wallets.Add(ReadWallet(reader));
+        return wallets;
     }
 
     /// <summary>Credits once per (wallet, reference); returns the credit's ledger entry (the original one on a repeat).</summary>

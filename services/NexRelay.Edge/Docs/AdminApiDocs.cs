@@ -18,8 +18,20 @@ internal static class AdminApiDocs
     [
         new("POST", "/admin/v1/keys", Doc("createKey", "Create a key",
             "Creates a key on a wallet. The secret is in the response's key field, once: it is not stored.", "KeyCreate", "Key", 400, 401) with { SuccessStatus = 201 }),
-        new("GET", "/admin/v1/keys", Doc("listKeys", "List a wallet's keys", "Every key of a wallet.", null, "KeyList", 400, 401)
-            with { Query = [new("wallet_id", "The wallet (UUID); required.", Required: true)] }),
+        new("GET", "/admin/v1/keys", Doc("listKeys", "List keys",
+            "Keys newest first, keyset-paged: of every wallet or one, found by id, hint or name, by state. A wallet's keys fit the default page of 100.",
+            null, "KeyList", 400, 401)
+            with
+            {
+                Query =
+                [
+                    new("wallet_id", "Only this wallet's keys (UUID)."),
+                    new("q", "A key id (exact), a key's hint as logs show it (nrk_…4f2a), or part of its name (any case)."),
+                    new("status", "Only keys in this state.", Enum: ["active", "disabled", "revoked"]),
+                    new("limit", "Keys per page, 1 to 1000 (default 100).", "integer"),
+                    PublicApiDocs.NextCursor,
+                ],
+            }),
         new("GET", "/admin/v1/keys/{id}", Doc("getAdminKey", "Get a key", "One key, without its secret.", null, "Key", Read)),
         new("PATCH", "/admin/v1/keys/{id}", Doc("updateKey", "Update a key's policy",
             "Changes name, policy fields or disabled: every edge applies the change within a second, or the call answers 503 and nothing changed.",
@@ -35,6 +47,17 @@ internal static class AdminApiDocs
     public static readonly ForwardedApiDocs Wallets = new("Wallets",
     [
         new("POST", "/admin/v1/wallets", Doc("createWallet", "Create a wallet", "Creates an empty wallet.", "WalletCreate", "Wallet", 400, 401) with { SuccessStatus = 201 }),
+        new("GET", "/admin/v1/wallets", Doc("listWallets", "List wallets",
+            "Wallets newest first, keyset-paged; q finds one by id or by part of its name.", null, "WalletPage", 400, 401)
+            with
+            {
+                Query =
+                [
+                    new("q", "A wallet id (exact), or part of its name (any case)."),
+                    new("limit", "Wallets per page, 1 to 500 (default 50).", "integer"),
+                    PublicApiDocs.NextCursor,
+                ],
+            }),
         new("GET", "/admin/v1/wallets/{id}", Doc("getWallet", "Get a wallet", "Balance, reserved and available USD.", null, "Wallet", Read)),
         new("POST", "/admin/v1/wallets/{id}/credits", Doc("addCredit", "Add credit",
             "Adds credit; the reference makes it idempotent (a repeat answers 200 with the first entry).", "CreditCreate", "LedgerEntry", 400, 401, 404)
@@ -77,7 +100,9 @@ internal static class AdminApiDocs
             null, "LogPage", 400, 401)
             with { Csv = true, Query = [new("wallet_id", "Only this wallet's rows."), new("key_id", "Only this key's rows."), .. PublicApiDocs.LogFilters, .. PublicApiDocs.LogPaging] }),
         new("GET", "/admin/v1/logs/{request_id}", Doc("getAdminLog", "One request log", "One request log by request id.", null, "LogEntry", Read)),
-        new("GET", "/admin/v1/usage", Doc("getAdminUsage", "Usage", "Requests, tokens and cost, grouped by model, key or day.", null, "UsageReport", 400, 401)
+        new("GET", "/admin/v1/usage", Doc("getAdminUsage", "Usage",
+            "Requests, tokens and cost, grouped by one or more of day, model, key and status (group_by=day,model: a day-by-model series).",
+            null, "UsageReport", 400, 401)
             with { Query = [new("wallet_id", "Only this wallet."), new("key_id", "Only this key."), .. PublicApiDocs.LogFilters, PublicApiDocs.GroupBy()] }),
     ]);
 

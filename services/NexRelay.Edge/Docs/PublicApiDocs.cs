@@ -28,13 +28,18 @@ internal static class PublicApiDocs
         new("to", "Rows created before this time (ISO 8601)."),
     ];
 
+    internal static readonly DocQuery NextCursor = new("cursor", "The next_cursor of the previous page.");
+
     internal static readonly DocQuery[] LogPaging =
     [
         new("limit", "Rows per page, 1 to 1000 (default 50).", "integer"),
-        new("cursor", "The next_cursor of the previous page."),
+        NextCursor,
     ];
 
-    internal static DocQuery GroupBy(string? example = null) => new("group_by", "How to group the figures.", Enum: ["model", "key", "day"], Example: example);
+    internal static DocQuery GroupBy(string? example = null) => new("group_by",
+        "What to group the figures by: one or more of day, model, key and status, comma-separated, each once (e.g. day,model); model by default. " +
+        "Each group has a field per dimension (day, model, key_id, status) and, grouped by one only, its value as text in group.",
+        Example: example);
 
     private static readonly Dictionary<string, string> RequestIdName = new() { ["requestId"] = "request_id" };
 
@@ -185,10 +190,10 @@ internal static class PublicApiDocs
     };
 
     public static readonly ApiDoc GetUsage = new("getUsage", "The key's usage",
-        "Requests, tokens and cost of the calling key, grouped by model, key or day. Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.",
+        "Requests, tokens and cost of the calling key, grouped by one or more of day, model, key and status (group_by=day,model: a day-by-model series). Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.",
         null, "UsageReport")
     {
-        Query = [.. LogFilters, GroupBy(example: "model")], ErrorStatuses = [400, 401, 503],
+        Query = [.. LogFilters, GroupBy(example: "day,model")], ErrorStatuses = [400, 401, 503],
     };
 
     // Notifications (billing's, for the key's own wallet)

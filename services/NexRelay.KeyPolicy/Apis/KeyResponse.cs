@@ -56,4 +56,5 @@ internal sealed record KeyResponse
     };
 }
 
-internal sealed record KeyList(IReadOnlyList<KeyResponse> Data);
+/// <summary>A page of <c>GET /admin/v1/keys</c>; <c>next_cursor</c> is null on the last page.</summary>
+internal sealed record KeyList(IReadOnlyList<KeyResponse> Data, string? NextCursor);

@@ -38,13 +38,22 @@ internal static class KeysApi
         return TypedResults.Created($"/admin/v1/keys/{key.Id}", KeyResponse.From(key, secret));
     }
 
-    public static async Task<Results<Ok<KeyList>, ValidationProblem>> ListKeysAsync(
-        [AsParameters] KeyServices services, HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// Keys newest first, keyset-paged, filtered by wallet, state and <c>q</c>: a key id (that key), a key's hint
+    /// (<c>nrk_…4f2a</c>, as request logs show it) or a part of the name (any case). The default page holds 100 keys, so a
+    /// caller that lists one wallet's few keys still gets them all on one page.
+    /// </summary>
+    public static async Task<Results<Ok<KeyList>, ValidationProblem>> ListKeysAsync([AsParameters] KeyListQuery query,
+        [AsParameters] KeyServices services, CancellationToken ct)
     {
-        if (!Guid.TryParse(request.Query["wallet_id"].ToString(), out var walletId))
-            return Invalid(new() { ["wallet_id"] = ["Query parameter wallet_id (a UUID) is required."] });
-        var keys = await services.Store.ListByWalletAsync(walletId, ct);
-        return TypedResults.Ok(new KeyList(keys.Select(k => KeyResponse.From(k)).ToList()));
+        var errors = new Dictionary<string, string[]>();
+        var page = CreatedPageQuery.Parse(query.Limit, query.Cursor, KeyListQuery.DefaultLimit, KeyListQuery.MaxLimit, errors);
+        var filter = query.Filter(errors);
+        if (errors.Count > 0) return Invalid(errors);
+
+        var keys = await services.Store.ListAsync(filter, page.Before, page.PageSize + 1, ct);
+        var next = page.TrimToPage(keys, k => new CreatedCursor(k.CreatedAt, k.Id));
+        return TypedResults.Ok(new KeyList(keys.ConvertAll(k => KeyResponse.From(k)), next));
     }
 
     public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> GetKeyAsync(string id, [AsParameters] KeyServices services, CancellationToken ct)

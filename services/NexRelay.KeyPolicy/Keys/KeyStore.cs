@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Text;
+using NexRelay.ServiceDefaults;
+using NexRelay.ServiceDefaults.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,6 +23,12 @@ internal sealed class KeyChange(NpgsqlConnection connection, NpgsqlTransaction t
         await connection.DisposeAsync();
     }
 }
+
+/// <summary>
+/// What <c>GET /admin/v1/keys</c> asks for; every condition set must hold. <see cref="Hint"/> is the exact hint shown for a
+/// key (<c>nrk_…4f2a</c>), as request logs carry it.
+/// </summary>
+internal sealed record KeyListFilter(Guid? WalletId, Guid? Id, string? Hint, string? NameContains, string? State);
 
 /// <summary>All SQL over the <c>keys</c> and <c>retired_key_hashes</c> tables.</summary>
 internal sealed class KeyStore(NpgsqlDataSource dataSource)
@@ -77,11 +86,32 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         return await ReadOneAsync(command, ct);
     }
 
-    public async Task<IReadOnlyList<KeyRecord>> ListByWalletAsync(Guid walletId, CancellationToken ct)
+    /// <summary>Up to <paramref name="limit"/> keys matching <paramref name="filter"/>, newest first, strictly before <paramref name="before"/>.</summary>
+    public async Task<List<KeyRecord>> ListAsync(KeyListFilter filter, CreatedCursor? before, int limit, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM keys WHERE wallet_id = @wallet_id ORDER BY created_at, id");
-        command.Parameters.AddWithValue("wallet_id", walletId);
-        var list = new List<KeyRecord>();
+        await using var command = dataSource.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM keys WHERE true");
+        void Where(string condition, string name, object value)
+        {
+            sql.Append(" AND ").Append(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+        if (filter.WalletId is { } walletId) Where("wallet_id = @wallet_id", "wallet_id", walletId);
+        if (filter.Id is { } id) Where("id = @id", "id", id);
+        if (filter.Hint is { } hint) Where("hint = @hint", "hint", hint);
+        if (filter.NameContains is { } name) Where("name ILIKE @name_pattern", "name_pattern", LikePattern.Containing(name));
+        if (filter.State is { } state) Where("state = @state", "state", state);
+        if (before is { } cursor)
+        {
+            // A row comparison, so the (…, created_at, id) indexes both filter and order.
+            sql.Append(" AND (created_at, id) < (@before_at, @before_id)");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("before_at", NpgsqlDbType.TimestampTz) { TypedValue = cursor.CreatedAt.UtcDateTime });
+            command.Parameters.AddWithValue("before_id", cursor.Id);
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        command.Parameters.AddWithValue("limit", limit);
+        command.CommandText = sql.ToString();
+        var list = new List<KeyRecord>(limit);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));
         return list;

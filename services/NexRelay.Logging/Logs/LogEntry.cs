@@ -46,6 +46,16 @@ public sealed record LogPage(IReadOnlyList<LogEntry> Data, string? NextCursor);
 
 public sealed record UsageFigures(long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
 
-public sealed record UsageGroup(string? Group, long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
+/// <summary>
+/// One group of a usage report: its figures and, in <see cref="Fields"/>, a field per dimension grouped by (day, model,
+/// key_id, status; null where the rows had none, such as a request refused before its model was known). Grouped by one
+/// dimension, its value is also in <c>group</c>, as text: the field clients read before several dimensions could be asked for.
+/// </summary>
+public sealed record UsageGroup(long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd)
+{
+    /// <summary>Written beside the figures, under these names: a null value is written as null, never left out.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object?> Fields { get; init; } = [];
+}
 
 public sealed record UsageReport(IReadOnlyList<UsageGroup> Data, UsageFigures Totals);

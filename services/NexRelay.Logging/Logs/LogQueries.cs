@@ -7,8 +7,6 @@ namespace NexRelay.Logging.Logs;
 /// <summary>Validated filters shared by the list, export and usage queries.</summary>
 public sealed record LogFilter(Guid? WalletId, Guid? KeyId, string? Model, int? Status, DateTimeOffset? From, DateTimeOffset? To);
 
-public enum UsageGrouping { Model, Key, Day }
-
 /// <summary>Position after the last row of a page: newest first, so the next page holds rows strictly before it.</summary>
 public readonly record struct LogCursor(DateTime CreatedAt, string RequestId)
 {
@@ -115,17 +113,30 @@ public sealed class QueryParser
         return null;
     }
 
-    public UsageGrouping Grouping(string? value)
+    /// <summary>
+    /// <c>group_by</c>: one dimension or several, comma-separated and distinct (<c>day,model</c>), grouped by all of them and
+    /// ordered by them in the order given; model when absent.
+    /// </summary>
+    public IReadOnlyList<UsageDimension> Grouping(string? value)
     {
-        switch (value)
+        if (string.IsNullOrEmpty(value)) return [UsageDimension.Model];
+        var dimensions = new List<UsageDimension>(UsageDimensions.Names.Length);
+        foreach (var part in value.Split(','))
         {
-            case null or "" or "model": return UsageGrouping.Model;
-            case "key": return UsageGrouping.Key;
-            case "day": return UsageGrouping.Day;
-            default:
-                Add("group_by", "'group_by' must be one of: model, key, day.");
-                return UsageGrouping.Model;
+            var name = part.Trim();
+            if (!UsageDimensions.TryParse(name, out var dimension))
+            {
+                Add("group_by", $"'group_by' must be one or more of {string.Join(", ", UsageDimensions.Names)}, comma-separated; '{name}' is none of them.");
+                return [UsageDimension.Model];
+            }
+            if (dimensions.Contains(dimension))
+            {
+                Add("group_by", $"'group_by' names '{name}' twice.");
+                return [UsageDimension.Model];
+            }
+            dimensions.Add(dimension);
         }
+        return dimensions;
     }
 
     private int? StatusCode(string? value)

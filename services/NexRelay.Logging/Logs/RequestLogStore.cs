@@ -127,15 +127,14 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? await ReadEntryAsync(reader, cancellationToken) : null;
     }
 
-    public async Task<UsageReport> UsageAsync(LogFilter filter, UsageGrouping grouping, CancellationToken cancellationToken)
+    /// <summary>
+    /// Figures per distinct combination of <paramref name="grouping"/>'s values, ordered by them (nulls last), and their totals.
+    /// Whole days come from the rollups and only the partial days at the range's edges from the rows (<see cref="UsageSpan"/>),
+    /// whatever the grouping: every dimension is a rollup column.
+    /// </summary>
+    public async Task<UsageReport> UsageAsync(LogFilter filter, IReadOnlyList<UsageDimension> grouping, CancellationToken cancellationToken)
     {
-        // The same group in both sources: a rollup row's day is its requests' UTC day.
-        var (rollupGroup, rawGroup) = grouping switch
-        {
-            UsageGrouping.Key => ("key_id::text", "key_id::text"),
-            UsageGrouping.Day => ("to_char(day, 'YYYY-MM-DD')", "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-            _ => ("model", "model"),
-        };
+        var groups = string.Join(", ", grouping.Select((_, i) => $"g{i}"));
         var span = UsageSpan.Of(filter.From, filter.To);
         await using var command = dataSource.CreateCommand();
         var p = command.Parameters;
@@ -146,11 +145,11 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         {
             // Across every wallet and not by key: the rollup without wallets and keys, a few rows a day. Plus what the pump has
             // not folded in yet (a second's worth of batches).
-            var table = filter is { WalletId: null, KeyId: null } && grouping != UsageGrouping.Key ? "usage_daily_all" : "usage_daily";
+            var table = filter is { WalletId: null, KeyId: null } && !grouping.Contains(UsageDimension.Key) ? "usage_daily_all" : "usage_daily";
             var columns = (table == "usage_daily" ? "day, wallet_id, key_id, " : "day, ")
                 + "model, status, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros";
             var rollup = new StringBuilder($"""
-                SELECT {rollupGroup} AS grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+                SELECT {string.Join(", ", grouping.Select(d => d.RollupSql()))}, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
                 FROM (SELECT {columns} FROM {table} UNION ALL SELECT {columns} FROM usage_pending) AS rollup
                 WHERE true{identity}
                 """);
@@ -169,35 +168,40 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
         foreach (var (range, i) in span.Partial.Select((r, i) => (r, i)))
         {
             parts.Add($"""
-                SELECT {rawGroup} AS grp, 1::bigint, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+                SELECT {string.Join(", ", grouping.Select(d => d.RawSql()))}, 1::bigint, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
                 FROM request_logs WHERE true{identity} AND created_at >= @from_{i} AND created_at < @to_{i}
                 """);
             p.Add(new NpgsqlParameter<DateTime>($"from_{i}", NpgsqlDbType.TimestampTz) { TypedValue = range.From.UtcDateTime });
             p.Add(new NpgsqlParameter<DateTime>($"to_{i}", NpgsqlDbType.TimestampTz) { TypedValue = range.To.UtcDateTime });
         }
         command.CommandText = $"""
-            SELECT grp, {Saturated("sum(requests)")}, {Saturated("sum(input_tokens)")}, {Saturated("sum(cached_input_tokens)")},
+            SELECT {groups}, {Saturated("sum(requests)")}, {Saturated("sum(input_tokens)")}, {Saturated("sum(cached_input_tokens)")},
                    {Saturated("sum(output_tokens)")}, {Saturated("sum(reasoning_tokens)")}, {Saturated("sum(cost_micros)")}
-            FROM ({string.Join("\nUNION ALL\n", parts)}) AS usage (grp, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros)
-            GROUP BY grp ORDER BY grp NULLS LAST
+            FROM ({string.Join("\nUNION ALL\n", parts)})
+                AS usage ({groups}, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros)
+            GROUP BY {groups} ORDER BY {string.Join(", ", grouping.Select((_, i) => $"g{i} NULLS LAST"))}
             """;
 
-        var groups = new List<UsageGroup>();
+        var report = new List<UsageGroup>();
         long requests = 0, input = 0, cached = 0, output = 0, reasoning = 0, cost = 0;
+        var n = grouping.Count;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var g = new UsageGroup(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                reader.GetInt64(4), reader.GetInt64(5), Micros.ToUsd(reader.GetInt64(6)));
-            groups.Add(g);
-            requests += g.Requests;
-            input += g.InputTokens;
-            cached += g.CachedInputTokens;
-            output += g.OutputTokens;
-            reasoning += g.ReasoningTokens;
-            cost += reader.GetInt64(6);
+            var g = new UsageGroup(reader.GetInt64(n), reader.GetInt64(n + 1), reader.GetInt64(n + 2), reader.GetInt64(n + 3),
+                reader.GetInt64(n + 4), Micros.ToUsd(reader.GetInt64(n + 5)));
+            var values = grouping.Select((d, i) => d.Read(reader, i)).ToArray();
+            if (n == 1) g.Fields["group"] = UsageDimensions.AsGroup(values[0]);
+            for (var i = 0; i < n; i++) g.Fields[grouping[i].Field()] = values[i];
+            report.Add(g);
+            requests = SaturatedAdd(requests, g.Requests);
+            input = SaturatedAdd(input, g.InputTokens);
+            cached = SaturatedAdd(cached, g.CachedInputTokens);
+            output = SaturatedAdd(output, g.OutputTokens);
+            reasoning = SaturatedAdd(reasoning, g.ReasoningTokens);
+            cost = SaturatedAdd(cost, reader.GetInt64(n + 5));
         }
-        return new UsageReport(groups, new UsageFigures(requests, input, cached, output, reasoning, Micros.ToUsd(cost)));
+        return new UsageReport(report, new UsageFigures(requests, input, cached, output, reasoning, Micros.ToUsd(cost)));
     }
 
     /// <summary>Deletes at most <paramref name="batchSize"/> rows older than <paramref name="cutoff"/>; returns how many.</summary>
@@ -227,6 +231,9 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             parameters.Add(new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = to.UtcDateTime });
         }
     }
+
+    /// <summary>Adds figures (never negative) the way <see cref="Saturated"/> sums them in SQL: stopping at long.MaxValue.</summary>
+    private static long SaturatedAdd(long sum, long value) => value > long.MaxValue - sum ? long.MaxValue : sum + value;
 
     /// <summary>
     /// A sum as a bigint that stops at its maximum instead of failing: token counts are what clients and upstreams report,

@@ -70,20 +70,27 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
         var samples = new List<ResponseSample>
         {
             await Get(admin, "/admin/v1/wallets/{id}", $"/admin/v1/wallets/{tenant.WalletId}"),
+            await Get(admin, "/admin/v1/wallets", "/admin/v1/wallets?limit=2"),
+            await Get(admin, "/admin/v1/wallets", $"/admin/v1/wallets?q={tenant.WalletId}"),
+            await Get(admin, "/admin/v1/wallets", "/admin/v1/wallets?limit=0"),
             await Get(admin, "/admin/v1/wallets/{id}/ledger", $"/admin/v1/wallets/{tenant.WalletId}/ledger"),
             await Get(admin, "/admin/v1/keys", $"/admin/v1/keys?wallet_id={tenant.WalletId}"),
+            await Get(admin, "/admin/v1/keys", "/admin/v1/keys?status=active&limit=1"),
+            await Get(admin, "/admin/v1/keys", "/admin/v1/keys?status=lost"),
             await Get(admin, "/admin/v1/keys/{id}", $"/admin/v1/keys/{tenant.KeyId}"),
             await Get(admin, "/admin/v1/keys/{id}", $"/admin/v1/keys/{Guid.NewGuid()}"),
             await Get(admin, "/admin/v1/logs", $"/admin/v1/logs?key_id={tenant.KeyId}"),
             await Get(admin, "/admin/v1/logs/{request_id}", $"/admin/v1/logs/{requestId}"),
             await Get(admin, "/admin/v1/usage", $"/admin/v1/usage?key_id={tenant.KeyId}&group_by=model"),
+            await Get(admin, "/admin/v1/usage", $"/admin/v1/usage?key_id={tenant.KeyId}&group_by=day,model,key,status"),
             await Get(admin, "/admin/v1/usage", "/admin/v1/usage?group_by=planet"),
             await Send(admin, HttpMethod.Post, "/admin/v1/wallets", "/admin/v1/wallets", """{"name":"docs"}"""),
             await Send(admin, HttpMethod.Post, "/admin/v1/keys", "/admin/v1/keys", $$"""{"wallet_id":"{{tenant.WalletId}}","name":"docs","rpm":60}"""),
             await Send(admin, HttpMethod.Patch, "/admin/v1/keys/{id}", $"/admin/v1/keys/{tenant.KeyId}", """{"tpm":100000}"""),
             await Send(admin, HttpMethod.Post, "/admin/v1/wallets/{id}/credits", $"/admin/v1/wallets/{tenant.WalletId}/credits", """{"amount_usd":1.5}"""),
         };
-        Assert.Equal([200, 200, 200, 200, 404, 200, 200, 200, 400, 201, 201, 200, 400], samples.Select(s => s.Status));
+        Assert.Equal([200, 200, 200, 400, 200, 200, 200, 400, 200, 404, 200, 200, 200, 200, 400, 201, 201, 200, 400], samples.Select(s => s.Status));
+        Assert.Contains(tenant.WalletId.ToString(), samples[2].Body);
         await DocsNode.AssertMatchesDocumentAsync(text, samples);
     }
 
@@ -160,6 +167,7 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
         await GetWith(tenant.Key, "/api/v1/logs", "/api/v1/logs?limit=5");
         await GetWith(tenant.Key, "/api/v1/logs/{request_id}", "/api/v1/logs/" + requestId);
         await GetWith(tenant.Key, "/api/v1/usage", "/api/v1/usage?group_by=model");
+        await GetWith(tenant.Key, "/api/v1/usage", "/api/v1/usage?group_by=day,model");
         var successes = samples.Count;
 
         // Errors, each format.
@@ -175,9 +183,10 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
         await GetWith(tenant.Key, "/v1/models/{id}", "/v1/models/no-such-model", header: "x-goog-api-key");
         await GetWith(tenant.Key, "/api/v1/logs/{request_id}", "/api/v1/logs/req_does_not_exist");
         await GetWith(tenant.Key, "/api/v1/usage", "/api/v1/usage?group_by=planet");
+        await GetWith(tenant.Key, "/api/v1/usage", "/api/v1/usage?group_by=day,day");
 
         Assert.All(samples.Take(successes), s => Assert.True(s.Status == 200, $"{s.Path}: {s.Status} {s.Body}"));
-        Assert.Equal([401, 404, 404, 400, 402, 402, 502, 401, 404, 404, 404, 400], samples.Skip(successes).Select(s => s.Status));
+        Assert.Equal([401, 404, 404, 400, 402, 402, 502, 401, 404, 404, 404, 400, 400], samples.Skip(successes).Select(s => s.Status));
         Assert.All(samples, s => Assert.Equal("application/json", s.ContentType));
         await DocsNode.AssertMatchesDocumentAsync(text, samples);
     }

@@ -33,4 +33,13 @@ public sealed class SelfServiceQueryTests
         var forwarded = Forwarded("MODEL=gpt-5.4&status=200&From=2026-01-01T00:00:00Z&to=2026-02-01&limit=5&cursor=abc%2B%2F&group_by=day&unknown=1");
         Assert.Equal($"model=gpt-5.4&status=200&from=2026-01-01T00%3A00%3A00Z&to=2026-02-01&limit=5&cursor=abc%2B%2F&group_by=day&key_id={Mine}", forwarded);
     }
+
+    [Theory]
+    [InlineData("group_by=day,model", "group_by=day%2Cmodel")]
+    [InlineData("group_by=day&group_by=model", "group_by=day&group_by=model")]
+    [InlineData("group_by=key,status&key_id=22222222-2222-2222-2222-222222222222", "group_by=key%2Cstatus")]
+    public void Several_usage_dimensions_pass_and_the_key_stays_the_callers(string query, string expected)
+    {
+        Assert.Equal($"{expected}&key_id={Mine}", Forwarded(query));
+    }
 }

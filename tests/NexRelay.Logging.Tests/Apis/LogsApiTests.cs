@@ -218,6 +218,9 @@ public sealed class LogsApiTests(LoggingFixture fixture) : IClassFixture<Logging
     [InlineData("/admin/v1/logs?from=2026-02-01&to=2026-01-01", "to")]
     [InlineData("/admin/v1/logs/req_1?key_id=nope", "key_id")]
     [InlineData("/admin/v1/usage?group_by=hour", "group_by")]
+    [InlineData("/admin/v1/usage?group_by=day,day", "group_by")]
+    [InlineData("/admin/v1/usage?group_by=day,planet", "group_by")]
+    [InlineData("/admin/v1/usage?group_by=model,", "group_by")]
     [InlineData("/admin/v1/usage?from=31/12/2025", "from")]
     [InlineData("/admin/v1/usage?wallet_id=zzz", "wallet_id")]
     public async Task A_bad_filter_value_is_a_400_naming_the_parameter(string url, string parameter)

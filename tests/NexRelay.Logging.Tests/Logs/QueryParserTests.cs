@@ -57,15 +57,35 @@ public sealed class QueryParserTests
     }
 
     [Theory]
-    [InlineData("model", UsageGrouping.Model)]
-    [InlineData(null, UsageGrouping.Model)]
-    [InlineData("key", UsageGrouping.Key)]
-    [InlineData("day", UsageGrouping.Day)]
-    public void Usage_groupings_parse(string? text, UsageGrouping expected)
+    [InlineData("model", new[] { UsageDimension.Model })]
+    [InlineData(null, new[] { UsageDimension.Model })]
+    [InlineData("", new[] { UsageDimension.Model })]
+    [InlineData("key", new[] { UsageDimension.Key })]
+    [InlineData("day", new[] { UsageDimension.Day })]
+    [InlineData("status", new[] { UsageDimension.Status })]
+    [InlineData("day,model", new[] { UsageDimension.Day, UsageDimension.Model })]
+    [InlineData("model, status", new[] { UsageDimension.Model, UsageDimension.Status })]
+    [InlineData("status,key,model,day", new[] { UsageDimension.Status, UsageDimension.Key, UsageDimension.Model, UsageDimension.Day })]
+    public void Usage_groupings_parse_in_the_order_given(string? text, UsageDimension[] expected)
     {
         var parser = new QueryParser();
         Assert.Equal(expected, parser.Grouping(text));
         Assert.True(parser.IsValid);
+    }
+
+    [Theory]
+    [InlineData("hour")]
+    [InlineData("Day")]
+    [InlineData("day,day")]
+    [InlineData("model,status,model")]
+    [InlineData("day,")]
+    [InlineData(",model")]
+    [InlineData("day;model")]
+    public void Unknown_empty_or_repeated_dimensions_are_errors_naming_group_by(string text)
+    {
+        var parser = new QueryParser();
+        parser.Grouping(text);
+        Assert.Equal(["group_by"], parser.Errors.Keys);
     }
 
     [Fact]
