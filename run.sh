@@ -4,6 +4,7 @@
 # the AppHost and visible in its dashboard. Ctrl+C stops everything.
 #   NEXRELAY_ADMIN_TOKEN=…   use this admin token, at least 24 characters (else one is generated once and kept in .nexrelay/run/app-secrets)
 #   NEXRELAY_EDGE_PORT=8080  the edge's port on 127.0.0.1
+#   NEXRELAY_CONSOLE_PORT=8081  the console's port on 127.0.0.1
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$(pwd)"
@@ -67,6 +68,8 @@ export NEXRELAY_ADMIN_TOKEN="${NEXRELAY_ADMIN_TOKEN:-$NEXRELAY_ADMIN_TOKEN_GENER
 export NEXRELAY_KEY_HASH_SECRET
 EDGE_PORT="${NEXRELAY_EDGE_PORT:-8080}"
 export NEXRELAY_EDGE_PORT="$EDGE_PORT"
+CONSOLE_PORT="${NEXRELAY_CONSOLE_PORT:-8081}"
+export NEXRELAY_CONSOLE_PORT="$CONSOLE_PORT"
 
 echo "run.sh: building (Release)…" >&2
 dotnet build NexRelay.AppHost -c Release -v quiet -nologo
@@ -101,6 +104,7 @@ cat <<INFO
 
   NexRelay is running.
     Edge (public API):  $EDGE
+    Console:            http://127.0.0.1:$CONSOLE_PORT   (sign in with the demo key below, or the admin token)
     Dashboard:          http://127.0.0.1:${NEXRELAY_DASHBOARD_PORT:-18888}/login?t=$DASHBOARD_TOKEN
     Admin token:        $NEXRELAY_ADMIN_TOKEN
 INFO
