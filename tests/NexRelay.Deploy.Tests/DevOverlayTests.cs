@@ -20,8 +20,8 @@ public sealed class DevOverlayTests(DevOverlay overlay)
         Assert.True(NetworkPolicies.Allows(overlay.Manifests, simulator, Peer.PodOf(overlay.Manifests.Get("Deployment", "edge"))));
         Assert.False(NetworkPolicies.Allows(overlay.Manifests, simulator, Peer.Stranger));
         Assert.False(NetworkPolicies.Allows(overlay.Manifests, simulator, Peer.Outside));
-        var reachable = overlay.Manifests.OfKind("Deployment").Where(d => NetworkPolicies.Allows(overlay.Manifests, d, Peer.IngressController)).Select(Name);
-        Assert.Equal(["edge"], reachable);
+        var reachable = overlay.Manifests.OfKind("Deployment").Where(d => NetworkPolicies.Allows(overlay.Manifests, d, Peer.IngressController)).Select(Name).Order();
+        Assert.Equal(["console", "edge"], reachable);
         Assert.Contains(ProductionRules.EgressRules(overlay.Manifests, overlay.Manifests.Get("Deployment", "edge")),
             r => Items(r["to"]).Any(t => Selects(t["podSelector"], PodLabels(simulator))) && ProductionRules.RuleAllowsPort(r, 8080, "TCP"));
     }

@@ -75,6 +75,8 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
         { "egress", "billing: egress to the internet" },
         { "egress", "edge: DNS over UDP only" },
         { "egress", "keypolicy: no Redis" },
+        { "egress", "console: no Redis" },
+        { "egress", "console: no edge" },
         { "ephemeral-storage", "keypolicy: no ephemeral-storage" },
         { "ephemeral-storage", "edge: spool cap above the volume" },
         { "topology", "keypolicy: no zone spread" },
@@ -86,6 +88,7 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
         { "image-pull", "edge: IfNotPresent with a mutable tag" },
         { "ingress-paths", "Ingress routes /" },
         { "ingress-paths", "Ingress routes /admin" },
+        { "ingress-paths", "console Ingress routes every path" },
     };
 
     [Theory]
@@ -126,6 +129,9 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
                 Policy("allow-dns")["spec"]!["egress"]![0]!["ports"]!.AsArray().RemoveAt(1); break;
             case "keypolicy: no Redis":
                 Policy("allow-redis")["spec"]!["podSelector"] = JsonNode.Parse("""{"matchLabels":{"app.kubernetes.io/name":"edge"}}"""); break;
+            case "console: no Redis":
+                Policy("allow-redis")["spec"]!["podSelector"]!["matchExpressions"]![0]!["values"] = new JsonArray("edge", "keypolicy"); break;
+            case "console: no edge": objects.Remove(Policy("console-allow-edge")); break;
             case "keypolicy: no ephemeral-storage":
                 Container("keypolicy")["resources"]!["requests"]!.AsObject().Remove("ephemeral-storage"); break;
             case "edge: spool cap above the volume":
@@ -148,6 +154,9 @@ public sealed class RuleMutationTests(ExampleOverlay overlay)
                 m.Get("Ingress", "edge")["spec"]!["rules"]![0]!["http"]!["paths"]![0]!["path"] = "/"; break;
             case "Ingress routes /admin":
                 m.Get("Ingress", "edge")["spec"]!["rules"]![0]!["http"]!["paths"]![0]!["path"] = "/admin"; break;
+            // A regular expression from the start of the path: "/" is every path, in any case.
+            case "console Ingress routes every path":
+                m.Get("Ingress", "console")["spec"]!["rules"]![0]!["http"]!["paths"]![0]!["path"] = "/"; break;
             default: throw new ArgumentException(breakage);
         }
     }

@@ -12,11 +12,14 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     public static TheoryData<string> Services() => [.. AppHostModel.DeployedServices.Select(s => s.ResourceName)];
 
     [Fact]
-    public void AppHost_is_read_with_its_four_deployed_services()
+    public void AppHost_is_read_with_its_five_deployed_services()
     {
-        Assert.Equal(["billing", "edge", "keypolicy", "logging"], AppHostModel.DeployedServices.Select(s => s.ResourceName).Order());
+        Assert.Equal(["billing", "console", "edge", "keypolicy", "logging"], AppHostModel.DeployedServices.Select(s => s.ResourceName).Order());
         Assert.Contains("ConnectionStrings__billingdb", AppHostModel.DeployedServices.Single(s => s.ResourceName == "billing").Settings);
         Assert.Contains("services__billing__http__0", AppHostModel.DeployedServices.Single(s => s.ResourceName == "edge").Settings);
+        // WithReference(firstEdge!): the first edge replica, named by a variable of its own.
+        Assert.Contains("services__edge__http__0", AppHostModel.DeployedServices.Single(s => s.ResourceName == "console").Settings);
+        Assert.Contains("ConnectionStrings__redis", AppHostModel.DeployedServices.Single(s => s.ResourceName == "console").Settings);
     }
 
     [Theory]
@@ -64,6 +67,12 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     [InlineData("billing", "OTEL_EXPORTER_OTLP_ENDPOINT")]
     [InlineData("keypolicy", "OTEL_EXPORTER_OTLP_ENDPOINT")]
     [InlineData("logging", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    [InlineData("console", "ConnectionStrings__redis")]
+    [InlineData("console", "Console__EdgeUrl")]
+    [InlineData("console", "services__edge__http__0")]
+    [InlineData("console", "Console__PublicEdgeUrl")]
+    [InlineData("console", "ASPNETCORE_FORWARDEDHEADERS_ENABLED")]
+    [InlineData("console", "OTEL_EXPORTER_OTLP_ENDPOINT")]
     public void Setting_a_service_needs_is_provided_by_a_ConfigMap_or_a_Secret(string service, string name)
     {
         var setting = SettingsOf(service).Find(name);
@@ -78,6 +87,8 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     [InlineData("billing", "ConnectionStrings__billingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious NexRelay__InternalToken NexRelay__InternalTokenPrevious NexRelay__KeyHashSecret NexRelay__Payments__Stripe__SecretKey NexRelay__Payments__Stripe__WebhookSecret")]
     [InlineData("keypolicy", "ConnectionStrings__keypolicydb ConnectionStrings__redis ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious NexRelay__InternalToken NexRelay__InternalTokenPrevious NexRelay__KeyHashSecret")]
     [InlineData("logging", "ConnectionStrings__loggingdb ConnectionStrings__messaging NexRelay__AdminToken NexRelay__AdminTokenPrevious")]
+    // The console holds no token: people sign in with their own key or the admin token, which it passes to the edge.
+    [InlineData("console", "ConnectionStrings__redis")]
     public void Service_receives_only_the_secrets_it_reads(string service, string allowed)
     {
         var permitted = allowed.Split(' ').Select(ContainerSettings.Normalize).ToHashSet();
@@ -175,17 +186,28 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
             $"Secret keys used but not in a `kubectl create secret generic` command of README.md (Deploying to Kubernetes): {string.Join(", ", used.Except(documented))}");
     }
 
+    /// <summary>Service discovery as the AppHost's references set it up: the edge finds billing, keypolicy and logging, the console the edge.</summary>
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Each_service_finds_the_services_it_references_at_their_Services(string service)
+    {
+        var settings = SettingsOf(service);
+        foreach (var name in AppHostModel.DeployedServices.Single(s => s.ResourceName == service).Settings)
+        {
+            var reference = ServiceReference().Match(name);
+            if (!reference.Success) continue;
+            var target = reference.Groups[1].Value;
+            var port = Str(overlay.Manifests.Get("Service", target)["spec"]!["ports"]![0]!["port"]);
+            Assert.Equal($"http://{target}:{port}", settings.Find(name)?.Value);
+        }
+    }
+
     [Fact]
     public void Edge_finds_the_internal_services_at_their_Services()
     {
-        var settings = SettingsOf("edge");
-        foreach (var service in AppHostModel.DeployedServices.Where(s => s.ResourceName != "edge"))
-        {
-            var url = settings.Find($"services__{service.ResourceName}__http__0")?.Value;
-            var target = overlay.Manifests.Get("Service", service.ResourceName);
-            var port = Str(target["spec"]!["ports"]![0]!["port"]);
-            Assert.Equal($"http://{service.ResourceName}:{port}", url);
-        }
+        var references = AppHostModel.DeployedServices.Single(s => s.ResourceName == "edge").Settings.Where(n => ServiceReference().IsMatch(n));
+        Assert.Equal(["services__billing__http__0", "services__keypolicy__http__0", "services__logging__http__0"], references.Order());
+        Each_service_finds_the_services_it_references_at_their_Services("edge");
     }
 
     [Fact]
@@ -245,6 +267,9 @@ public sealed partial class SettingsTests(ExampleOverlay overlay)
     private ContainerSettings SettingsOf(string service) => new(overlay.Manifests, overlay.Manifests.Get("Deployment", service));
 
     private static bool IsCredential(string name) => CredentialName().IsMatch(ContainerSettings.Normalize(name));
+
+    [GeneratedRegex(@"^services__([a-z0-9-]+)__http__0$")]
+    private static partial Regex ServiceReference();
 
     [GeneratedRegex(@"^nexrelay:catalog:models:[^:]+:upstreams:\d+:provider$")]
     private static partial Regex UpstreamProvider();

@@ -36,6 +36,12 @@ internal static partial class AppHostModel
             if (variable.Success) resourceOfVariable[variable.Groups[1].Value] = resource;
             projects.Add((resource, type.Replace('_', '.'), statement));
         }
+        // A variable that only names a project added elsewhere (firstEdge ??= edge: the first of the edge's replicas) refers
+        // to that project's resource.
+        foreach (Match alias in AliasPattern().Matches(appHost))
+        {
+            if (resourceOfVariable.TryGetValue(alias.Groups[2].Value, out var target)) resourceOfVariable.TryAdd(alias.Groups[1].Value, target);
+        }
 
         // Several AddProject calls for one resource (replicas) count as one service with the union of their settings.
         return projects.GroupBy(p => (p.Resource, p.Folder)).Select(group =>
@@ -74,8 +80,12 @@ internal static partial class AppHostModel
     [GeneratedRegex(@"var\s+(\w+)\s*=\s*builder\.AddProject")]
     private static partial Regex VariablePattern();
 
-    [GeneratedRegex(@"\.WithReference\(\s*(\w+)(?:\.(\w+))?\s*\)")]
+    // .WithReference(billing), .WithReference(firstEdge!) (null-forgiving), .WithReference(infra.Redis).
+    [GeneratedRegex(@"\.WithReference\(\s*(\w+)!?(?:\.(\w+))?\s*\)")]
     private static partial Regex ReferencePattern();
+
+    [GeneratedRegex(@"\b(\w+)\s*(?:\?\?)?=\s*(\w+)\s*;")]
+    private static partial Regex AliasPattern();
 
     [GeneratedRegex("""\.WithEnvironment\(\s*"([^"]+)"\s*,""")]
     private static partial Regex EnvironmentPattern();

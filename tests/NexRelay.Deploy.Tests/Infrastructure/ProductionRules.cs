@@ -149,6 +149,8 @@ internal static partial class ProductionRules
             ["billing"] = [53, 4317, 5432, 5672],
             ["keypolicy"] = [53, 4317, 5432, 6379, 5672],
             ["logging"] = [53, 4317, 5432, 5672],
+            // The console: the edge's APIs, and Redis for its Data Protection key ring.
+            ["console"] = [53, 4317, 6379, 8080],
         };
         foreach (var d in m.OfKind("Deployment"))
         {
@@ -297,33 +299,52 @@ internal static partial class ProductionRules
         }
     }
 
-    /// <summary>The public Ingress routes the public API only: not /health, /alive, /ready or /admin.</summary>
+    /// <summary>
+    /// No Ingress routes what is the cluster's own: /health (with exception text), /alive, /ready and /metrics, in any letter
+    /// case (ASP.NET Core routes case-insensitively). Only an admin Ingress (an allow-list) routes the admin API (/admin/v1).
+    /// </summary>
     public static IEnumerable<string> IngressPaths(Manifests m)
     {
-        string[] hidden = ["/health", "/alive", "/ready", "/admin/v1/keys", "/admin/v1/wallets"];
-        foreach (var ingress in m.OfKind("Ingress").Where(i => !IsAdminIngress(i)))
+        string[] cluster = ["/health", "/alive", "/ready", "/metrics", "/Health", "/READY", "/Metrics"];
+        string[] admin = ["/admin/v1/keys", "/admin/v1/wallets"];
+        foreach (var ingress in m.OfKind("Ingress"))
         {
-            foreach (var path in hidden.Where(p => Routes(ingress, p)))
-                yield return $"Ingress {Name(ingress)} routes {path} to the edge.";
+            foreach (var path in (IsAdminIngress(ingress) ? cluster : [.. cluster, .. admin]).Where(p => Routes(ingress, p)))
+                yield return $"Ingress {Name(ingress)} routes {path} to {RouteBackend(ingress, path)}.";
         }
     }
 
-    /// <summary>An Ingress meant for the admin API: it routes /admin and restricts its sources.</summary>
+    /// <summary>
+    /// An Ingress behind an allow-list that does not route the public API: the admin API's (ingress-admin.yaml) or the
+    /// console's operator pages' (ingress-console-admin.yaml).
+    /// </summary>
     public static bool IsAdminIngress(JsonObject ingress) =>
         ingress["metadata"]?["annotations"]?["nginx.ingress.kubernetes.io/whitelist-source-range"] is not null
         && !Routes(ingress, "/v1/messages");
 
-    public static bool Routes(JsonObject ingress, string requestPath) =>
-        Items(ingress["spec"]?["rules"]).SelectMany(r => Items(r["http"]?["paths"])).Any(p =>
+    public static bool Routes(JsonObject ingress, string requestPath) => MatchingPaths(ingress, requestPath).Any();
+
+    /// <summary>The Service the Ingress sends a request path to (its first matching path's), or null.</summary>
+    public static string? RouteBackend(JsonObject ingress, string requestPath) =>
+        MatchingPaths(ingress, requestPath).Select(p => Str(p["backend"]?["service"]?["name"])).FirstOrDefault();
+
+    private static IEnumerable<JsonObject> MatchingPaths(JsonObject ingress, string requestPath)
+    {
+        // ingress-nginx's use-regex: each path (but an Exact one) is a regular expression matched from the start of the
+        // request path and regardless of case (location ~* "^<path>"); a request no path matches goes to the default backend.
+        var regex = Str(ingress["metadata"]?["annotations"]?["nginx.ingress.kubernetes.io/use-regex"]) == "true";
+        return Items(ingress["spec"]?["rules"]).SelectMany(r => Items(r["http"]?["paths"])).Where(p =>
         {
             var path = Str(p["path"]) ?? "/";
             return Str(p["pathType"]) switch
             {
                 "Exact" => requestPath == path,
+                _ when regex => Regex.IsMatch(requestPath, "^" + path, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
                 // Prefix: element-wise on '/', so /v1 matches /v1/models but not /v1beta.
                 _ => path == "/" || requestPath == path.TrimEnd('/') || requestPath.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal),
             };
         });
+    }
 
     // --- helpers ---
 
