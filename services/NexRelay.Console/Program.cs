@@ -15,8 +15,11 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
 builder.AddRedisClient(ResourceNames.Redis);
 builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddTransient<ClientAddressHandler>();
 builder.Services.AddHttpClient<EdgeApi>((sp, client) =>
-    client.BaseAddress = new Uri(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsoleOptions>>().Value.EdgeUrl));
+        client.BaseAddress = new Uri(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsoleOptions>>().Value.EdgeUrl))
+    .AddHttpMessageHandler<ClientAddressHandler>();
 builder.Services.AddConsoleSessions();
 builder.Services.AddRazorComponents();
 builder.Services.AddFluentUIComponents();
