@@ -46,7 +46,8 @@ async function books(idList, credit, minRows, maxRows) {
   const deadline = Date.now() + Number(process.env.BENCH_BOOKS_WAIT_S ?? 60) * 1000;
   let s, last = '', changedAt = Date.now();
   // Settlement and logging are asynchronous (RabbitMQ): poll until the books balance and have stopped moving, or until
-  // nothing has moved for 5 s (a hold that is never settled stays reserved until billing's orphan sweep, 15 min later).
+  // nothing has moved for 15 s (a hold that is never settled stays reserved until billing's orphan sweep, 15 min later; on a
+  // loaded machine the log batches can pause for several seconds, which is not a books problem).
   for (;;) {
     s = await snapshot(ids);
     s.debit += creditMicros;
@@ -54,7 +55,7 @@ async function books(idList, credit, minRows, maxRows) {
     if (now !== last) { last = now; changedAt = Date.now(); }
     const settled = s.reserved === 0 && s.rows >= Number(minRows) && s.debit === s.cost;
     if (settled && Date.now() - changedAt >= 1000) break;
-    if (Date.now() - changedAt >= 5000 || Date.now() > deadline) break;
+    if (Date.now() - changedAt >= 15000 || Date.now() > deadline) break;
     await sleep(250);
   }
   const problems = [];
