@@ -215,9 +215,21 @@ public sealed class DashboardTests(DashboardCluster cluster)
             "billing's and logging's queries against their own databases");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "traces.png"), FullPage = true });
         File.WriteAllText(Path.Combine(Artifacts, "traces.txt"), await page.InnerTextAsync("body"));
-        // One request's trace, opened from the list.
-        await page.GetByText("POST /api/v1/chat/completions").First.ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
+        // One request's trace, opened from the list. The list re-renders as new traces stream in: a click that lands during a
+        // re-render opens nothing, so a slow machine gets a few tries (the reason CI once timed out here).
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GetByText("POST /api/v1/chat/completions").First.ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal), new() { Timeout = 15_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+                await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, $"trace-click-{attempt}.png") });
+            }
+        }
         await Task.Delay(2000);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "trace.png") });
         File.WriteAllText(Path.Combine(Artifacts, "trace.txt"), await page.InnerTextAsync("body"));

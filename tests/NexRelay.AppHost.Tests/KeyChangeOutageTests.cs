@@ -108,6 +108,7 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
     private async Task<List<Subject>> PrepareAsync()
     {
         await WaitForMessagingAsync();
+        await WaitForKeyChangesAsync();
         var subjects = new List<Subject>();
         using var admin = cluster.AdminClient();
         foreach (var change in Changes)
@@ -156,8 +157,13 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
                     var expected = subject.Applied ? Refusal(subject.Change) : HttpStatusCode.OK;
                     var status = await ProbeAsync(edge, subject.Tenant.Key);
                     probes++;
-                    Assert.True(status == expected,
-                        $"{subject.Change} ({(subject.Applied ? "made" : "refused")}): {name} answered {(int)status}, not {(int)expected}, {clock.Elapsed.TotalSeconds:F1} s into the watch");
+                    if (status != expected)
+                    {
+                        // Which replica heard what: a flat count on one of them is a replica that missed the event.
+                        Assert.Fail($"{subject.Change} ({(subject.Applied ? "made" : "refused")}): {name} answered {(int)status}, not {(int)expected}, "
+                            + $"{clock.Elapsed.TotalSeconds:F1} s into the watch; KeyChanged received: edge {await ChangesReceivedAsync(cluster.Edge)}, "
+                            + $"edge-2 {await ChangesReceivedAsync(cluster.Edge2)}");
+                    }
                     if (subject.NewKey is { } newKey)
                     {
                         var newStatus = await ProbeAsync(edge, newKey);
@@ -190,6 +196,47 @@ public sealed class KeyChangeOutageTests(ClusterFixture cluster, ITestOutputHelp
                 await Task.Delay(250);
             }
         }
+    }
+
+    /// <summary>
+    /// Proves that both edges hear <c>KeyChanged</c> before the outage starts: a healthy bus connection does not yet mean that
+    /// a replica's own KeyChanged queue is declared and bound again after an earlier test restarted RabbitMQ, and an event
+    /// published before that reaches only the other replica. A throwaway key is renamed until each edge's
+    /// <c>nexrelay.edge.keys.changes_received</c> has counted one more change.
+    /// </summary>
+    private async Task WaitForKeyChangesAsync()
+    {
+        var sentinel = await Tenant.CreateAsync(cluster, creditUsd: 1m);
+        using var admin = cluster.AdminClient();
+        var edges = new[] { (Client: cluster.Edge, Name: "edge"), (Client: cluster.Edge2, Name: "edge-2") };
+        var before = new double[edges.Length];
+        for (var i = 0; i < edges.Length; i++) before[i] = await ChangesReceivedAsync(edges[i].Client);
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var rename = await admin.PatchAsJsonAsync($"/admin/v1/keys/{sentinel.KeyId}", new JsonObject { ["name"] = $"sentinel {attempt}" }))
+                Assert.True(rename.IsSuccessStatusCode, $"renaming the sentinel key: {(int)rename.StatusCode} {await rename.Content.ReadAsStringAsync()}");
+            var heard = new bool[edges.Length];
+            for (var poll = 0; poll < 20 && !heard.All(h => h); poll++)
+            {
+                for (var i = 0; i < edges.Length; i++) heard[i] = heard[i] || await ChangesReceivedAsync(edges[i].Client) > before[i];
+                if (!heard.All(h => h)) await Task.Delay(250);
+            }
+            if (heard.All(h => h)) break;
+            var deaf = string.Join(", ", edges.Where((_, i) => !heard[i]).Select(e => e.Name));
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"{deaf} heard no KeyChanged in {clock.Elapsed.TotalSeconds:F0} s although the bus reports healthy");
+            output.WriteLine($"{deaf} did not hear rename {attempt} yet; renaming again");
+        }
+        output.WriteLine($"both edges hear KeyChanged ({clock.Elapsed.TotalSeconds:F1} s)");
+    }
+
+    /// <summary>The edge's <c>nexrelay.edge.keys.changes_received</c>, summed over its labels, from its Prometheus scrape.</summary>
+    private static async Task<double> ChangesReceivedAsync(HttpClient edge)
+    {
+        var text = await edge.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(line => line.StartsWith("nexrelay_edge_keys_changes_received_total", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static Task<HttpResponseMessage> ApplyAsync(HttpClient admin, Subject subject)

@@ -34,12 +34,14 @@
     if (!element || !every) return;
     timer = setInterval(async () => {
       // Not while hidden, nor while the person is on a row (focus inside): content must not move under a keyboard user.
-      if (document.hidden || !document.body.contains(element) || !element.dataset.live || element.contains(document.activeElement)) return;
+      const paused = () => document.hidden || !document.body.contains(element) || !element.dataset.live || element.contains(document.activeElement);
+      if (paused()) return;
       try {
         const response = await fetch(location.href, { headers: { 'X-Console-Live': '1' }, credentials: 'same-origin', redirect: 'manual' });
         if (!response.ok) { if (response.type === 'opaqueredirect' || response.status === 401) clearInterval(timer); return; }
         const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById(element.id);
-        if (fresh && fresh.innerHTML !== element.innerHTML) element.innerHTML = fresh.innerHTML;
+        // Asked again: the person may have tabbed into the table while the fetch was under way.
+        if (fresh && !paused() && fresh.innerHTML !== element.innerHTML) element.innerHTML = fresh.innerHTML;
       } catch { /* the next tick tries again */ }
     }, every);
   }

@@ -8,7 +8,8 @@ namespace NexRelay.Edge.Keys;
 /// snapshot is used again, and retires its credit leases for them (leases are optional so the key services also run without
 /// the hold services, as in their own tests).
 /// </summary>
-internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<KeyChangedConsumer> logger, NexRelay.Billing.Client.CreditLeases? leases = null)
+internal sealed partial class KeyChangedConsumer(KeyResolver resolver, KeyMetrics metrics, ILogger<KeyChangedConsumer> logger,
+    NexRelay.Billing.Client.CreditLeases? leases = null)
     : IConsumer<KeyChanged>
 {
     public Task Consume(ConsumeContext<KeyChanged> context)
@@ -16,6 +17,7 @@ internal sealed partial class KeyChangedConsumer(KeyResolver resolver, ILogger<K
         foreach (var hash in context.Message.KeyHashes) resolver.Evict(hash, context.Message.Version);
         // Its budget or wallet may have changed: the next request takes a fresh lease under the new policy.
         leases?.Retire(context.Message.KeyId);
+        metrics.ChangeReceived(context.Message.Change);
         LogEvicted(logger, context.Message.KeyId, context.Message.Change);
         return Task.CompletedTask;
     }

@@ -2,12 +2,16 @@ using System.Diagnostics.Metrics;
 
 namespace NexRelay.Edge.Keys;
 
-/// <summary>Authentication counters on the shared NexRelay meter: what the failed-auth limit refused and what reached key-policy.</summary>
+/// <summary>
+/// Authentication counters on the shared NexRelay meter: what the failed-auth limit refused, what reached key-policy and the
+/// key changes this replica heard of.
+/// </summary>
 internal sealed class KeyMetrics
 {
     private readonly Counter<long> _failedAuthRefused;
     private readonly Counter<long> _keyPolicyLookups;
     private readonly Counter<long> _lookupsCapped;
+    private readonly Counter<long> _changesReceived;
 
     public KeyMetrics(IMeterFactory meterFactory, FailedAuthLimiter limiter)
     {
@@ -18,6 +22,10 @@ internal sealed class KeyMetrics
             description: "Key lookups sent to key-policy, by result (found, not_found, failed)");
         _lookupsCapped = meter.CreateCounter<long>("nexrelay.edge.keys.keypolicy_lookups_capped",
             description: "Lookups of unknown keys not sent to key-policy because the global cap was reached (answered 503)");
+        // A replica whose count stays flat while the others' grow misses revocations (its KeyChanged queue is not bound):
+        // only the cache's hard TTL would then end a revoked key there.
+        _changesReceived = meter.CreateCounter<long>("nexrelay.edge.keys.changes_received",
+            description: "KeyChanged events this replica received (each drops its cached copies of the key), by change");
         meter.CreateObservableGauge("nexrelay.edge.keys.failed_auth_clients", () => limiter.Count,
             description: "Clients the failed-auth limit remembers");
     }
@@ -27,4 +35,6 @@ internal sealed class KeyMetrics
     public void KeyPolicyLookup(string result) => _keyPolicyLookups.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void LookupCapped() => _lookupsCapped.Add(1);
+
+    public void ChangeReceived(string change) => _changesReceived.Add(1, new KeyValuePair<string, object?>("change", change));
 }
