@@ -99,6 +99,9 @@ infra_started=1
 # The bench profile: its own ports and data (.nexrelay/bench, emptied first), never ./run.sh's or ./test.sh's servers.
 "$ROOT/scripts/infra.sh" stop bench >/dev/null 2>&1 || true
 rm -rf "$ROOT/.nexrelay/bench"
+# The edge's event spool and journal outlive it (the AppHost keeps them per port across restarts): one left by an
+# earlier, interrupted run would be replayed into these fresh servers, settling requests they never saw.
+rm -rf "$ROOT/.nexrelay/spool/edge-$EDGE_PORT"
 "$ROOT/scripts/infra.sh" start bench
 set -a; . "$ROOT/.nexrelay/bench/env"; set +a
 
@@ -341,6 +344,14 @@ if [ "$STREAMS" -gt 0 ]; then
   printf '{"section":"streams","count":%d,"wanted":%d,"edge_fd_limit":%d,"rss_start_mb":%d,"rss_idle_mb":%d,"gc_idle":%s,"streams":%s,"books":%s}\n' \
     "$STREAMS" "$streams_wanted" "$edge_fds" "$EDGE_RSS_START" "$EDGE_RSS_IDLE" "$gc_idle" "$streams" "$books" >> "$RESULTS"
 fi
+
+# The edge's events over the whole run: every request's RequestCompleted should have been confirmed by RabbitMQ directly.
+# Spooled events (RabbitMQ did not confirm in time) settle late, by replay: the report names them.
+events="$(curl -fsS -m 5 "$EDGE/metrics" 2>/dev/null | awk '
+  /^nexrelay_edge_events_published_total.*path="direct"/ {d+=$NF} /^nexrelay_edge_events_published_total.*path="replay"/ {r+=$NF}
+  /^nexrelay_edge_events_spooled_total/ {s+=$NF} /^nexrelay_edge_events_publish_failures_total/ {f+=$NF} /^nexrelay_edge_events_spool_pending/ {p+=$NF}
+  END {printf "{\"section\":\"events\",\"direct\":%d,\"replayed\":%d,\"spooled\":%d,\"publish_failures\":%d,\"pending\":%d}", d, r, s, f, p}')"
+[ -n "$events" ] && echo "$events" >> "$RESULTS"
 
 # ---- report -------------------------------------------------------------------------------------------------------
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo)"

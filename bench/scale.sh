@@ -90,8 +90,8 @@ SQL
   log "  $hi rows"
 done
 # The rollup as the migration backfills it (the service maintains it as it stores rows).
-sql -d "$DB" -c "INSERT INTO usage_daily SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4, 5" \
-  -c "INSERT INTO usage_daily_all SELECT day, model, status, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros) FROM usage_daily GROUP BY 1, 2, 3" \
+sql -d "$DB" -c "INSERT INTO usage_daily (day, wallet_id, key_id, model, status, upstream_provider, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros) SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, upstream_provider, count(*), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4, 5, 6" \
+  -c "INSERT INTO usage_daily_all (day, model, status, upstream_provider, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros) SELECT day, model, status, upstream_provider, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_micros) FROM usage_daily GROUP BY 1, 2, 3, 4" \
   -c "VACUUM ANALYZE request_logs" -c "VACUUM ANALYZE usage_daily" -c "VACUUM ANALYZE usage_daily_all"
 seed_seconds=$(( $(date +%s) - seed_started ))
 start_logging
@@ -179,8 +179,8 @@ kill "$keypolicy_pid" 2>/dev/null; wait "$keypolicy_pid" 2>/dev/null || true
 
 read -r log_bytes rollup_bytes rollup_rows < <(sql -d "$DB" -F ' ' -c "SELECT pg_total_relation_size('request_logs'), pg_total_relation_size('usage_daily') + pg_total_relation_size('usage_daily_all'), (SELECT count(*) FROM usage_daily)")
 # The rollup still matches the rows (the check the tests run on small data, here on all of it).
-mismatched=$(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4, 5 EXCEPT SELECT day, wallet_id, key_id, model, status, requests, cost_micros FROM usage_daily) AS m") \
-  && mismatched=$((mismatched + $(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, model, status, count(*), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3 EXCEPT SELECT day, model, status, requests, cost_micros FROM usage_daily_all) AS m")))
+mismatched=$(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, upstream_provider, count(*), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4, 5, 6 EXCEPT SELECT day, wallet_id, key_id, model, status, upstream_provider, requests, cost_micros FROM usage_daily) AS m") \
+  && mismatched=$((mismatched + $(sql -d "$DB" -c "SELECT count(*) FROM (SELECT (created_at AT TIME ZONE 'UTC')::date, model, status, upstream_provider, count(*), sum(cost_micros) FROM request_logs GROUP BY 1, 2, 3, 4 EXCEPT SELECT day, model, status, upstream_provider, requests, cost_micros FROM usage_daily_all) AS m")))
 [ "$mismatched" = 0 ] || die "$mismatched rollup groups differ from the rows"
 
 python3 - "$OUT/latency.txt" "$REPORT" <<PY

@@ -179,6 +179,11 @@ public sealed class ConsoleTests(DashboardCluster cluster)
         await op.GotoAsync(new Uri(cluster.ConsoleUrl, $"/admin/usage?wallet_id={walletId}").ToString());
         // Four relayed and the one refused after revocation (a refused request is logged too, as its log event arrives).
         await EventuallyAsync(op, async () => (await op.InnerTextAsync("[data-stat=requests]")).Trim() == "5", "five requests in the wallet's usage");
+        // Error rates by upstream: the four relayed (three to the OpenAI-kind simulated upstream, one to the Anthropic-kind), the
+        // one refused before any upstream (revoked).
+        var upstreams = await op.InnerTextAsync("[data-table=errors-by-upstream]");
+        Assert.Equal(["simulated-openai\t3\t0\t0%", "(refused before an upstream)\t1\t1\t100%", "simulated-anthropic\t1\t0\t0%"],
+            upstreams.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
         await CheckPageAsync(op, "operator-usage");
         await op.GotoAsync(new Uri(cluster.ConsoleUrl, "/admin/keys").ToString());
         await CheckPageAsync(op, "operator-keys");

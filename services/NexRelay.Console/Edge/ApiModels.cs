@@ -59,7 +59,11 @@ public sealed record UsageReport(IReadOnlyList<UsageGroup> Data, UsageFigures To
 
 public sealed record UsageGroup(
     string? Group, string? Day, string? Model, Guid? KeyId, int? Status,
-    long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
+    long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd)
+{
+    /// <summary>With <c>group_by=upstream</c>: the provider that served the requests (null: refused before any upstream).</summary>
+    public string? UpstreamProvider { get; init; }
+}
 
 public sealed record UsageFigures(long Requests, long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, decimal CostUsd);
 

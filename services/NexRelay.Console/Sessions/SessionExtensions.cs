@@ -38,9 +38,11 @@ internal static class SessionExtensions
             o.LoginPath = "/signin";
             o.LogoutPath = "/signout";
             o.AccessDeniedPath = "/denied";
-            o.Events.OnValidatePrincipal = context =>
+            o.Events.OnCheckSlidingExpiration = context =>
             {
-                // The live refresh polls on its own; only what a person does keeps the session alive.
+                // The live refresh polls on its own; only what a person does keeps the session alive. (The sliding renewal is
+                // decided here, before OnValidatePrincipal: clearing ShouldRenew there left every poll renewing the cookie,
+                // so an open requests page never timed out; IdleTimeoutTests.)
                 if (context.Request.Headers.ContainsKey(LiveRefreshHeader)) context.ShouldRenew = false;
                 return Task.CompletedTask;
             };

@@ -101,7 +101,7 @@ internal static class AdminApiDocs
             with { Csv = true, Query = [new("wallet_id", "Only this wallet's rows."), new("key_id", "Only this key's rows."), .. PublicApiDocs.LogFilters, .. PublicApiDocs.LogPaging] }),
         new("GET", "/admin/v1/logs/{request_id}", Doc("getAdminLog", "One request log", "One request log by request id.", null, "LogEntry", Read)),
         new("GET", "/admin/v1/usage", Doc("getAdminUsage", "Usage",
-            "Requests, tokens and cost, grouped by one or more of day, model, key and status (group_by=day,model: a day-by-model series).",
+            "Requests, tokens and cost, grouped by one or more of day, model, key, status and upstream (group_by=day,model: a day-by-model series; group_by=upstream,status: error rates by upstream).",
             null, "UsageReport", 400, 401)
             with { Query = [new("wallet_id", "Only this wallet."), new("key_id", "Only this key."), .. PublicApiDocs.LogFilters, PublicApiDocs.GroupBy()] }),
     ]);

@@ -37,8 +37,8 @@ internal static class PublicApiDocs
     ];
 
     internal static DocQuery GroupBy(string? example = null) => new("group_by",
-        "What to group the figures by: one or more of day, model, key and status, comma-separated, each once (e.g. day,model); model by default. " +
-        "Each group has a field per dimension (day, model, key_id, status) and, grouped by one only, its value as text in group.",
+        "What to group the figures by: one or more of day, model, key, status and upstream (the provider that served the requests), comma-separated, each once (e.g. day,model or upstream,status); model by default. " +
+        "Each group has a field per dimension (day, model, key_id, status, upstream_provider) and, grouped by one only, its value as text in group.",
         Example: example);
 
     private static readonly Dictionary<string, string> RequestIdName = new() { ["requestId"] = "request_id" };
@@ -190,7 +190,7 @@ internal static class PublicApiDocs
     };
 
     public static readonly ApiDoc GetUsage = new("getUsage", "The key's usage",
-        "Requests, tokens and cost of the calling key, grouped by one or more of day, model, key and status (group_by=day,model: a day-by-model series). Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.",
+        "Requests, tokens and cost of the calling key, grouped by one or more of day, model, key, status and upstream (group_by=day,model: a day-by-model series). Always the calling key's figures: key_id and wallet_id, in any spelling, are ignored.",
         null, "UsageReport")
     {
         Query = [.. LogFilters, GroupBy(example: "day,model")], ErrorStatuses = [400, 401, 503],

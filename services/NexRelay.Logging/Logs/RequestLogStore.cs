@@ -20,7 +20,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
 
     // One statement per batch: arrays unnested into rows. A redelivered request id is skipped, never a second row, and only
     // the rows inserted are added to usage, in the same statement (so in the same transaction): the batch's totals per day,
-    // wallet, key, model and status go to usage_pending, appended, so that concurrent batches of a hot key never wait on one
+    // wallet, key, model, status and upstream go to usage_pending, appended, so that concurrent batches of a hot key never wait on one
     // rollup row (upserting it here cost a third of ingestion's throughput with four writers). UsageRollupPump folds them
     // into the rollups (docs/architecture.md, "Usage rollups"). Sums saturate at bigint's maximum (see Saturated).
     private const string InsertSql = $"""
@@ -31,13 +31,14 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
                 @output_tokens, @reasoning_tokens, @usage_estimated, @usage_clamped, @held_micros, @cost_micros, @latency_ms,
                 @upstream_ttfb_ms, @ttft_ms, @finish_reason, @client_ip, @user_agent, @stored_bytes, @request_body, @response_body)
             ON CONFLICT (request_id) DO NOTHING
-            RETURNING created_at, wallet_id, key_id, model, status, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
+            RETURNING created_at, wallet_id, key_id, model, status, upstream_provider, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
         ), pending AS (
-            INSERT INTO usage_pending
-            SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, count(*), LEAST(sum(input_tokens), 9223372036854775807)::bigint,
+            INSERT INTO usage_pending (day, wallet_id, key_id, model, status, upstream_provider, requests, input_tokens, cached_input_tokens,
+                output_tokens, reasoning_tokens, cost_micros)
+            SELECT (created_at AT TIME ZONE 'UTC')::date, wallet_id, key_id, model, status, upstream_provider, count(*), LEAST(sum(input_tokens), 9223372036854775807)::bigint,
                    LEAST(sum(cached_input_tokens), 9223372036854775807)::bigint, LEAST(sum(output_tokens), 9223372036854775807)::bigint, LEAST(sum(reasoning_tokens), 9223372036854775807)::bigint, LEAST(sum(cost_micros), 9223372036854775807)::bigint
             FROM inserted
-            GROUP BY 1, 2, 3, 4, 5
+            GROUP BY 1, 2, 3, 4, 5, 6
         )
         SELECT count(*)::int FROM inserted
         """;
@@ -147,7 +148,7 @@ public sealed class RequestLogStore(NpgsqlDataSource dataSource)
             // not folded in yet (a second's worth of batches).
             var table = filter is { WalletId: null, KeyId: null } && !grouping.Contains(UsageDimension.Key) ? "usage_daily_all" : "usage_daily";
             var columns = (table == "usage_daily" ? "day, wallet_id, key_id, " : "day, ")
-                + "model, status, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros";
+                + "model, status, upstream_provider, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros";
             var rollup = new StringBuilder($"""
                 SELECT {string.Join(", ", grouping.Select(d => d.RollupSql()))}, requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_micros
                 FROM (SELECT {columns} FROM {table} UNION ALL SELECT {columns} FROM usage_pending) AS rollup

@@ -4,13 +4,13 @@ using Npgsql;
 namespace NexRelay.Logging.Logs;
 
 /// <summary>What usage can be grouped by (<c>group_by</c>): each is a column of the rollups and of the request logs alike.</summary>
-public enum UsageDimension { Day, Model, Key, Status }
+public enum UsageDimension { Day, Model, Key, Status, Upstream }
 
 /// <summary>Everything a dimension means, in one place: its name in the query, its field in the answer, its SQL and its value.</summary>
 public static class UsageDimensions
 {
     /// <summary>The names <c>group_by</c> takes, in <see cref="UsageDimension"/> order.</summary>
-    public static readonly string[] Names = ["day", "model", "key", "status"];
+    public static readonly string[] Names = ["day", "model", "key", "status", "upstream"];
 
     public static bool TryParse(string name, out UsageDimension dimension)
     {
@@ -19,8 +19,13 @@ public static class UsageDimensions
         return index >= 0;
     }
 
-    /// <summary>The group's field that holds the dimension's value (a key by its id, named as in a log row).</summary>
-    public static string Field(this UsageDimension dimension) => dimension == UsageDimension.Key ? "key_id" : Names[(int)dimension];
+    /// <summary>The group's field that holds the dimension's value (a key by its id, the upstream by its provider, named as in a log row).</summary>
+    public static string Field(this UsageDimension dimension) => dimension switch
+    {
+        UsageDimension.Key => "key_id",
+        UsageDimension.Upstream => "upstream_provider",
+        _ => Names[(int)dimension],
+    };
 
     /// <summary>The value in a rollup row (usage_daily, usage_daily_all, usage_pending): a rollup row's day is its requests' UTC day.</summary>
     public static string RollupSql(this UsageDimension dimension) => dimension switch
@@ -28,6 +33,7 @@ public static class UsageDimensions
         UsageDimension.Day => "day",
         UsageDimension.Model => "model",
         UsageDimension.Key => "key_id",
+        UsageDimension.Upstream => "upstream_provider",
         _ => "status",
     };
 

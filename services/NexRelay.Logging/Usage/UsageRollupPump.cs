@@ -33,6 +33,7 @@ internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOpti
     private static readonly string[] Measures = ["requests", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_micros"];
 
     // The pending rows' totals per group, and the same added to a rollup row that exists (both saturating, as the store's).
+    private static readonly string MeasureList = string.Join(", ", Measures);
     private static readonly string Sums = string.Join(", ", Measures.Select(m => RequestLogStore.Saturated($"sum({m})")));
     private static readonly string Accumulate = string.Join(", ", Measures.Select(m => $"{m} = {RequestLogStore.Saturated($"u.{m}::numeric + excluded.{m}")}"));
 
@@ -42,14 +43,14 @@ internal sealed partial class UsageRollupPump(NpgsqlDataSource dataSource, IOpti
             DELETE FROM usage_pending WHERE ctid IN (SELECT ctid FROM usage_pending WHERE (SELECT held FROM lock) LIMIT {BatchSize})
             RETURNING *
         ), daily AS (
-            INSERT INTO usage_daily AS u
-            SELECT day, wallet_id, key_id, model, status, {Sums}
-            FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+            INSERT INTO usage_daily AS u (day, wallet_id, key_id, model, status, upstream_provider, {MeasureList})
+            SELECT day, wallet_id, key_id, model, status, upstream_provider, {Sums}
+            FROM moved GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
             ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET {Accumulate}
         ), everyone AS (
-            INSERT INTO usage_daily_all AS u
-            SELECT day, model, status, {Sums}
-            FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            INSERT INTO usage_daily_all AS u (day, model, status, upstream_provider, {MeasureList})
+            SELECT day, model, status, upstream_provider, {Sums}
+            FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             ON CONFLICT ON CONSTRAINT usage_daily_all_group DO UPDATE SET {Accumulate}
         )
         SELECT count(*)::int FROM moved

@@ -82,7 +82,7 @@ public sealed class OpenApiDocumentTests(ClusterFixture cluster)
             await Get(admin, "/admin/v1/logs", $"/admin/v1/logs?key_id={tenant.KeyId}"),
             await Get(admin, "/admin/v1/logs/{request_id}", $"/admin/v1/logs/{requestId}"),
             await Get(admin, "/admin/v1/usage", $"/admin/v1/usage?key_id={tenant.KeyId}&group_by=model"),
-            await Get(admin, "/admin/v1/usage", $"/admin/v1/usage?key_id={tenant.KeyId}&group_by=day,model,key,status"),
+            await Get(admin, "/admin/v1/usage", $"/admin/v1/usage?key_id={tenant.KeyId}&group_by=day,model,key,status,upstream"),
             await Get(admin, "/admin/v1/usage", "/admin/v1/usage?group_by=planet"),
             await Send(admin, HttpMethod.Post, "/admin/v1/wallets", "/admin/v1/wallets", """{"name":"docs"}"""),
             await Send(admin, HttpMethod.Post, "/admin/v1/keys", "/admin/v1/keys", $$"""{"wallet_id":"{{tenant.WalletId}}","name":"docs","rpm":60}"""),

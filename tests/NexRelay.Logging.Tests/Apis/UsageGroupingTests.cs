@@ -148,11 +148,51 @@ public sealed class UsageGroupingTests(LoggingFixture fixture) : IClassFixture<L
     }
 
     [Fact]
+    public async Task By_upstream_and_status_error_rates_come_from_the_rollup_for_whole_days_and_the_rows_for_partial_ones()
+    {
+        var wallet = Guid.NewGuid();
+        var key = Guid.NewGuid();
+        var yesterday = Today.AddDays(-1);
+        var at = DateTimeOffset.UtcNow.AddMinutes(-1) is var now && now > Today ? now : Today; // today's partial day
+        RequestCompleted Make(string? upstream, int status, DateTimeOffset when) =>
+            Events.Make(wallet, key, "gpt-4o", status: status, createdAt: when) with { UpstreamProvider = upstream };
+        var events = new[]
+        {
+            Make("openai-east", 200, yesterday.AddHours(1)), Make("openai-east", 502, yesterday.AddHours(2)),
+            Make("openai-west", 200, yesterday.AddHours(3)), Make(null, 429, yesterday.AddHours(4)),
+            Make("openai-east", 200, at), Make("openai-west", 503, at),
+        };
+        await fixture.SendAsync(events);
+        await fixture.WaitForWalletRowsAsync(wallet, events.Length);
+
+        static IEnumerable<string> Rates(JsonObject usage) =>
+            Groups(usage).Select(g => $"{g!["upstream_provider"]?.GetValue<string>() ?? "none"}/{g["status"]}: {g["requests"]}");
+
+        // Yesterday whole (the rollup), today's part (the rows), both: refused before any upstream is its own group, last.
+        Assert.Equal(["openai-east/200: 1", "openai-east/502: 1", "openai-west/200: 1", "none/429: 1"],
+            Rates(await UsageAsync($"wallet_id={wallet}&group_by=upstream,status{Range(yesterday, Today)}")));
+        Assert.Equal(["openai-east/200: 1", "openai-west/503: 1"],
+            Rates(await UsageAsync($"wallet_id={wallet}&group_by=upstream,status{Range(Today, null)}")));
+        Assert.Equal(["openai-east/200: 2", "openai-east/502: 1", "openai-west/200: 1", "openai-west/503: 1", "none/429: 1"],
+            Rates(await UsageAsync($"wallet_id={wallet}&group_by=upstream,status{Range(yesterday, null)}")));
+
+        // One dimension: its value as text in group too.
+        var byUpstream = Groups(await UsageAsync($"wallet_id={wallet}&group_by=upstream{Range(yesterday, null)}"));
+        Assert.Equal(["openai-east", "openai-west", null], byUpstream.Select(g => g!["group"]?.GetValue<string>()));
+        Assert.Equal([3L, 2L, 1L], byUpstream.Select(g => g!["requests"]!.GetValue<long>()));
+
+        // Across every wallet the rollup without wallets answers by upstream as well, and its groups hold these rows.
+        var everyone = await UsageAsync($"group_by=upstream,status{Range(yesterday, Today)}");
+        Assert.True(Groups(everyone).Any(g => g!["upstream_provider"]?.GetValue<string>() == "openai-east" && g["status"]!.GetValue<int>() == 502),
+            everyone.ToJsonString());
+    }
+
+    [Fact]
     public async Task Across_every_wallet_the_groups_add_up_to_the_ungrouped_totals()
     {
         await SendAsync(Guid.NewGuid(), Guid.NewGuid());
         var plain = await UsageAsync("group_by=model");
-        foreach (var grouping in new[] { "day,model,status", "status,day", "key,day", "day,key,model,status" })
+        foreach (var grouping in new[] { "day,model,status", "status,day", "key,day", "day,key,model,status", "upstream,status", "day,upstream,key" })
         {
             var usage = await UsageAsync("group_by=" + grouping);
             Assert.Equal(plain["totals"]!.ToJsonString(), usage["totals"]!.ToJsonString());
